@@ -1,0 +1,91 @@
+"""Options of one analysis run (explicit; the library reads no environment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .errors import AnalysisError
+
+if TYPE_CHECKING:
+    from .content import RelevanceScorer
+
+__all__ = ["AnalysisOptions", "PaceBand"]
+
+
+@dataclass(frozen=True)
+class PaceBand:
+    """A target speaking-rate band. ``unit`` is ``"words_per_minute"`` or ``"syllables_per_minute"``."""
+
+    low: float
+    high: float
+    unit: str
+    provisional: bool = False
+    source: str = ""
+
+
+#: English: published public-speaking / interview coaching ranges (about 130–170 WPM).
+ENGLISH_BAND = PaceBand(130.0, 170.0, "words_per_minute", False, "published coaching ranges for interviews")
+#: Korean: provisional until calibrated on recorded Korean answers (announcer speech is ~300–350 SPM).
+KOREAN_BAND = PaceBand(250.0, 350.0, "syllables_per_minute", True, "provisional, not yet calibrated")
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What to analyse and how.
+
+    - ``question_text``: the interview question that was answered.
+    - ``job_text``: optional job-posting text, for relevance to the job.
+    - ``expected_keywords``: words/phrases the answer is expected to mention.
+    - ``language``: ``"auto"`` (Whisper decides between Korean and English), ``"ko"`` or ``"en"``.
+    - ``answer_time_limit_s``: the time limit of the question, if any.
+    - ``video_sample_fps``: frames per second given to the face mesh (the rest are skipped).
+    - ``model``: ``"base"`` (multilingual, default), ``"tiny.en"`` or a model directory.
+    - ``model_cache_dir``: where the assembled base model is cached (None: ``~/.cache/untact/models``).
+    - ``cpu_threads``: Whisper threads (None: all cores available to the process).
+    - ``beam_size``: 1 (greedy) is about twice as fast as 5 with the same WER on clear speech.
+    - ``keep_fillers``: prompt Whisper with disfluent text so it keeps "um"/"음" in transcripts.
+    - ``require_video``: None means by file type (video containers must have video, audio files
+      need not); True/False force it.
+    - ``english_band``/``korean_band``: target pace bands.
+    - ``relevance_scorer``: a stronger semantic scorer can be plugged in here (see content.py).
+    """
+
+    question_text: str = ""
+    job_text: str | None = None
+    expected_keywords: tuple[str, ...] = ()
+    language: str = "auto"
+    answer_time_limit_s: float | None = None
+    video_sample_fps: float = 5.0
+    model: str = "base"
+    model_cache_dir: str | None = None
+    cpu_threads: int | None = None
+    compute_type: str = "int8"
+    beam_size: int = 1
+    keep_fillers: bool = True
+    require_video: bool | None = None
+    min_pause_s: float = 0.35
+    long_pause_s: float = 2.5
+    english_band: PaceBand = ENGLISH_BAND
+    korean_band: PaceBand = KOREAN_BAND
+    relevance_scorer: RelevanceScorer | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.language not in ("auto", "ko", "en"):
+            raise AnalysisError("invalid_options", f"language must be auto, ko or en, not {self.language!r}")
+        if not 0.5 <= self.video_sample_fps <= 60:
+            raise AnalysisError("invalid_options", "video_sample_fps must be between 0.5 and 60")
+        if self.answer_time_limit_s is not None and self.answer_time_limit_s <= 0:
+            raise AnalysisError("invalid_options", "answer_time_limit_s must be positive")
+        if self.beam_size < 1:
+            raise AnalysisError("invalid_options", "beam_size must be at least 1")
+        if isinstance(self.expected_keywords, str) or not isinstance(self.expected_keywords, tuple):
+            object.__setattr__(
+                self,
+                "expected_keywords",
+                tuple(
+                    [self.expected_keywords]
+                    if isinstance(self.expected_keywords, str)
+                    else self.expected_keywords
+                ),
+            )

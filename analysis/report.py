@@ -1,0 +1,201 @@
+"""The analysis report: a frozen dataclass tree, serialised with :meth:`Report.to_dict`/``to_json``.
+
+Field by field documentation: ``docs/report-schema.md``. Times are seconds from the start of the
+recording; ratios are 0–1; scores are 0–100.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ContentReport",
+    "FillerItem",
+    "FillersReport",
+    "GazeReport",
+    "PacePoint",
+    "PaceReport",
+    "PauseItem",
+    "PausesReport",
+    "Report",
+    "Score",
+    "Scores",
+    "StarReport",
+    "TimeSpan",
+    "Transcript",
+    "Word",
+]
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start_s: float
+    end_s: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    words: tuple[Word, ...]
+    model: str = ""
+    language_probability: float | None = None
+
+
+@dataclass(frozen=True)
+class PacePoint:
+    start_s: float
+    end_s: float
+    words_per_minute: float
+    syllables_per_minute: float
+
+
+@dataclass(frozen=True)
+class PaceReport:
+    words_per_minute: float | None
+    net_words_per_minute: float | None
+    syllables_per_minute: float | None
+    timeline: tuple[PacePoint, ...]
+    speech_duration_s: float
+    speaking_time_s: float
+    unit: str  # which rate the band applies to: words_per_minute (en) or syllables_per_minute (ko)
+    target_low: float
+    target_high: float
+    target_provisional: bool
+    in_target: bool | None
+
+
+@dataclass(frozen=True)
+class TimeSpan:
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class PauseItem:
+    start_s: float
+    end_s: float
+    duration_s: float
+    long: bool
+
+
+@dataclass(frozen=True)
+class PausesReport:
+    count: int
+    long_count: int
+    items: tuple[PauseItem, ...]
+    total_s: float
+    min_pause_s: float
+    long_pause_s: float
+
+
+@dataclass(frozen=True)
+class FillerItem:
+    word: str
+    start_s: float
+
+
+@dataclass(frozen=True)
+class FillersReport:
+    count: int
+    per_minute: float
+    items: tuple[FillerItem, ...]
+
+
+@dataclass(frozen=True)
+class GazeReport:
+    available: bool
+    eye_contact_ratio: float | None
+    face_present_ratio: float | None
+    away_episodes: tuple[TimeSpan, ...]
+    multiple_faces_ratio: float | None
+    sampled_frames: int
+    sample_fps: float
+    mean_abs_yaw_deg: float | None
+    mean_abs_pitch_deg: float | None
+
+
+@dataclass(frozen=True)
+class StarReport:
+    situation: bool
+    task: bool
+    action: bool
+    result: bool
+    evidence: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def found_count(self) -> int:
+        return int(self.situation) + int(self.task) + int(self.action) + int(self.result)
+
+
+@dataclass(frozen=True)
+class ContentReport:
+    score: int
+    star: StarReport
+    keyword_coverage: float | None
+    keywords_found: tuple[str, ...]
+    keywords_missing: tuple[str, ...]
+    relevance: float
+    question_relevance: float
+    job_relevance: float | None
+    length_fit: str  # "fits", "too_short", "too_long" or "no_limit"
+    method: str
+
+
+@dataclass(frozen=True)
+class Score:
+    score: int | None  # None when it could not be measured (e.g. gaze of an audio-only file)
+    explanation: str
+    explanation_en: str
+    explanation_ko: str
+    measured: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scores:
+    delivery: Score
+    gaze: Score
+    content: Score
+    overall: Score
+
+
+@dataclass(frozen=True)
+class Report:
+    duration_s: float
+    language: str
+    transcript: Transcript
+    pace: PaceReport
+    pauses: PausesReport
+    fillers: FillersReport
+    gaze: GazeReport
+    content: ContentReport
+    scores: Scores
+    flags: tuple[str, ...]
+    has_video: bool
+    analysis_seconds: float
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)  # type: ignore[no-any-return]
+
+    def to_json(self, **kwargs: Any) -> str:
+        kwargs.setdefault("ensure_ascii", False)
+        return json.dumps(self.to_dict(), **kwargs)
+
+
+def _plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, float):
+        return round(obj, 4)
+    return obj

@@ -1,0 +1,26 @@
+"""Media layer: aiortc peers, cheap crash-safe recording, and SFU forwarding.
+
+Nothing outside this package needs to import ``av`` or ``aiortc``.
+"""
+
+from .errors import MediaError
+from .frames import AudioChunk, VideoSample
+from .peer import IceServer, PeerSession
+from .recorder import AnalysisConsumer, AnswerRecorder, RecorderOptions, RecordingRef
+from .room import ConnectionQuality, Room, RoomOptions, SlotAssignment
+
+__all__ = [
+    "AnalysisConsumer",
+    "AnswerRecorder",
+    "AudioChunk",
+    "ConnectionQuality",
+    "IceServer",
+    "MediaError",
+    "PeerSession",
+    "RecorderOptions",
+    "RecordingRef",
+    "Room",
+    "RoomOptions",
+    "SlotAssignment",
+    "VideoSample",
+]

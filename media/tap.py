@@ -1,0 +1,172 @@
+"""Tap the encoded frames an aiortc receiver has already reassembled.
+
+aiortc's ``RTCRtpReceiver`` depacketises RTP, rebuilds whole encoded frames
+in its jitter buffer and hands ``(codec, JitterFrame)`` to a decoder thread
+through a private ``queue.Queue``. We replace that queue with a subclass whose
+``put`` first gives each encoded frame to our sinks (recorder, SFU
+forwarding) and then, only if decoding is wanted, passes it on to the
+decoder. That is the cheapest place to get VP8 frames and Opus packets
+without decoding or re-encoding.
+
+This relies on two private names of aiortc 1.x (``__decoder_queue`` and
+``_send_rtcp_pli``); :func:`tap_receiver` checks for them and raises a
+:class:`MediaError` instead of silently recording nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import MediaError
+
+logger = logging.getLogger(__name__)
+
+_QUEUE_ATTR = "_RTCRtpReceiver__decoder_queue"
+_STARTED_ATTR = "_RTCRtpReceiver__started"
+KEYFRAME_REQUEST_INTERVAL_S = 0.3
+
+
+@dataclass(frozen=True)
+class EncodedFrame:
+    """One whole encoded frame (a VP8 frame or an Opus packet) as received."""
+
+    kind: str
+    codec_name: str
+    data: bytes
+    rtp_timestamp: int
+    clock_rate_hz: int
+    arrival_s: float
+
+    @property
+    def is_keyframe(self) -> bool:
+        if self.kind == "audio":
+            return True
+        if self.codec_name.lower() == "vp8":
+            return is_vp8_keyframe(self.data)
+        return False
+
+
+def is_vp8_keyframe(data: bytes) -> bool:
+    # RFC 6386 9.1: bit 0 of the frame tag is 0 for key frames, followed after
+    # the 3-byte tag by the start code 9d 01 2a.
+    return len(data) >= 10 and (data[0] & 0x01) == 0 and data[3:6] == b"\x9d\x01\x2a"
+
+
+def vp8_keyframe_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a VP8 key frame header."""
+    width = int.from_bytes(data[6:8], "little") & 0x3FFF
+    height = int.from_bytes(data[8:10], "little") & 0x3FFF
+    return width, height
+
+
+EncodedSink = Callable[[EncodedFrame], None]
+
+
+class _TeeQueue(queue.Queue):  # type: ignore[type-arg]
+    """Stands in for the receiver's decoder queue; called on the event loop."""
+
+    def __init__(self, tap: ReceiverTap) -> None:
+        super().__init__()
+        self._tap = tap
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is not None:
+            codec, jitter_frame = item
+            self._tap._deliver(codec, jitter_frame)
+            if not self._tap.decode_enabled:
+                return
+        super().put(item, block, timeout)
+
+
+class ReceiverTap:
+    """Encoded-frame tap on one aiortc receiver (one remote track).
+
+    ``decode_enabled=False`` stops aiortc decoding this track at all, which
+    is the cheapest mode for pure recording or forwarding.
+    """
+
+    def __init__(self, receiver: Any, kind: str, *, decode_enabled: bool = True) -> None:
+        self.kind = kind
+        self.decode_enabled = decode_enabled
+        self._receiver = receiver
+        self._sinks: list[EncodedSink] = []
+        self._last_keyframe_request_s = 0.0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.frames_seen = 0
+        self.bytes_seen = 0
+        self.last_arrival_s: float | None = None
+
+    def add_sink(self, sink: EncodedSink) -> None:
+        if sink not in self._sinks:
+            self._sinks.append(sink)
+
+    def remove_sink(self, sink: EncodedSink) -> None:
+        if sink in self._sinks:
+            self._sinks.remove(sink)
+
+    def _deliver(self, codec: Any, jitter_frame: Any) -> None:
+        now = time.monotonic()
+        self.frames_seen += 1
+        self.bytes_seen += len(jitter_frame.data)
+        self.last_arrival_s = now
+        if not self._sinks:
+            return
+        frame = EncodedFrame(
+            kind=self.kind,
+            codec_name=codec.name,
+            data=jitter_frame.data,
+            rtp_timestamp=jitter_frame.timestamp,
+            clock_rate_hz=codec.clockRate,
+            arrival_s=now,
+        )
+        for sink in list(self._sinks):
+            try:
+                sink(frame)
+            except Exception:  # a broken sink must not stop the media path
+                logger.exception("encoded-frame sink failed on %s track", self.kind)
+
+    def request_keyframe(self) -> None:
+        """Ask the sender for a key frame (RTCP PLI), at most every 0.3 s."""
+        if self.kind != "video":
+            return
+        now = time.monotonic()
+        if now - self._last_keyframe_request_s < KEYFRAME_REQUEST_INTERVAL_S:
+            return
+        self._last_keyframe_request_s = now
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(self._send_pli())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_pli(self) -> None:
+        for source in self._receiver.getSynchronizationSources():
+            try:
+                await self._receiver._send_rtcp_pli(source.source)
+            except Exception:  # transport closing: nothing to ask any more
+                logger.debug("PLI not sent", exc_info=True)
+
+
+def tap_receiver(receiver: Any, kind: str, *, decode_enabled: bool = True) -> ReceiverTap:
+    """Install a :class:`ReceiverTap` on an aiortc receiver before it starts."""
+    if not hasattr(receiver, _QUEUE_ATTR) or not hasattr(receiver, "_send_rtcp_pli"):
+        raise MediaError(
+            "unsupported_aiortc",
+            "this aiortc version has no receiver decoder queue to tap",
+        )
+    if getattr(receiver, _STARTED_ATTR, False):
+        raise MediaError("tap_too_late", "the receiver is already running")
+    existing = getattr(receiver, _QUEUE_ATTR)
+    if isinstance(existing, _TeeQueue):
+        return existing._tap
+    tap = ReceiverTap(receiver, kind, decode_enabled=decode_enabled)
+    setattr(receiver, _QUEUE_ATTR, _TeeQueue(tap))
+    return tap

@@ -1,0 +1,42 @@
+"""JSON auth API: sign up, log in, log out, who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from server.access import current_user, require_user
+from server.accounts import LoginIn, SignupIn, UserPublic, authenticate, sign_up
+from server.deps import DbSession, SettingsDep
+from server.web_session import client_info, end_login_session, start_login_session
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+
+@router.post("/auth/signup", name="api_signup", status_code=201)
+def api_signup(
+    data: SignupIn, request: Request, response: Response, db: DbSession, settings: SettingsDep
+) -> UserPublic:
+    user = sign_up(db, data, client_info(request))
+    start_login_session(db, response, user, settings)
+    return UserPublic.model_validate(user)
+
+
+@router.post("/auth/login", name="api_login")
+def api_login(
+    data: LoginIn, request: Request, response: Response, db: DbSession, settings: SettingsDep
+) -> UserPublic:
+    user = authenticate(db, data, client_info(request), request.app.state.login_limiter)
+    start_login_session(db, response, user, settings)
+    return UserPublic.model_validate(user)
+
+
+@router.post("/auth/logout", name="api_logout", status_code=204)
+def api_logout(request: Request, db: DbSession) -> Response:
+    response = Response(status_code=204)
+    end_login_session(db, request, response, current_user(request))
+    return response
+
+
+@router.get("/me", name="api_me")
+def api_me(request: Request) -> UserPublic:
+    return UserPublic.model_validate(require_user(request))

@@ -1,0 +1,167 @@
+"""The FastAPI application: lifespan, middleware, error handlers and routers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from analysis import ModelPool
+from media import IceServer
+from server.access import enforce_route_access, routes_without_rules
+from server.api import admin as admin_api
+from server.api import auth as auth_api
+from server.api import employer as employer_api
+from server.api import health
+from server.careers import api as careers_api
+from server.careers import pages as careers_pages
+from server.config import PROJECT_ROOT, Settings, load_settings
+from server.db import make_engine, make_sessionmaker, migrate, session_scope
+from server.deps import verify_csrf
+from server.errors import install_error_handlers
+from server.interviews import api as interviews_api
+from server.interviews import pages as interviews_pages
+from server.interviews.live_room import RoomRegistry
+from server.interviews.oneway import recover_interrupted_interview_answers
+from server.job_handlers import job_handlers
+from server.jobs import JobWorker, WakeupChannel, enqueue, enqueue_unless_pending
+from server.logging_setup import configure_logging
+from server.middleware import RequestGuardMiddleware
+from server.pages import router as pages_router
+from server.practice import api as practice_api
+from server.practice import pages as practice_pages
+from server.practice.jobs import recover_interrupted_answers
+from server.practice.live import PracticeServices
+from server.review import api as review_api
+from server.review import pages as review_pages
+from server.security import LoginRateLimiter
+
+log = logging.getLogger("untact.app")
+
+WEB_DIR = PROJECT_ROOT / "web"
+
+
+def start_worker(settings: Settings, factory: sessionmaker[Session], model_pool: ModelPool) -> JobWorker:
+    """The in-process worker of the embedded defaults; `untact worker` runs the same loop alone."""
+    wakeup = WakeupChannel(settings.redis_url) if settings.redis_url else None
+    services = {"settings": settings, "model_pool": model_pool}
+    worker = JobWorker(factory, job_handlers(), services=services, wakeup=wakeup)
+    with session_scope(factory) as db:
+        enqueue(db, "purge_expired_sessions", {})
+        enqueue_unless_pending(db, "purge_expired_practice")
+    worker.start()
+    return worker
+
+
+def _prewarm(pool: ModelPool, model: str) -> None:
+    try:
+        pool.get(model)
+    except Exception:
+        log.warning("could not preload the Whisper model", exc_info=True)
+
+
+def parse_ice_servers(value: str) -> tuple[IceServer, ...]:
+    urls = tuple(u.strip() for u in value.split(",") if u.strip())
+    return (IceServer(urls=urls),) if urls else ()
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.recordings_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.login_limiter = LoginRateLimiter(settings.login_max_failures, settings.login_failure_window_s)
+    model_pool = ModelPool(settings.model_cache_dir)
+    app.state.model_pool = model_pool
+    recover_interrupted_answers(app.state.sessionmaker)
+    recover_interrupted_interview_answers(app.state.sessionmaker)
+    worker = (
+        start_worker(settings, app.state.sessionmaker, model_pool)
+        if settings.analysis_worker == "inprocess"
+        else None
+    )
+    app.state.worker = worker
+    app.state.live_sessions = set()
+    app.state.practice_services = PracticeServices(
+        sessionmaker=app.state.sessionmaker,
+        recordings_dir=settings.recordings_dir,
+        model_pool=model_pool,
+        whisper_model=settings.whisper_model,
+        model_cache_dir=str(settings.model_cache_dir),
+        ice_servers=parse_ice_servers(settings.ice_servers),
+        kick_worker=worker.kick if worker is not None else lambda: None,
+    )
+    app.state.interview_rooms = RoomRegistry(app.state.practice_services)  # live interview rooms (issue 5)
+    if settings.prewarm_models:
+        # Load Whisper once in the background so the first answer does not wait for it.
+        threading.Thread(
+            target=_prewarm, args=(model_pool, settings.whisper_model), name="prewarm", daemon=True
+        ).start()
+    log.info(
+        "server started",
+        extra={"environment": settings.environment, "database": engine.url.render_as_string()},
+    )
+    try:
+        yield
+    finally:
+        await app.state.interview_rooms.close()
+        live = list(app.state.live_sessions)
+        await asyncio.gather(*(session.close("server_shutdown") for session in live), return_exceptions=True)
+        if worker is not None:
+            await run_in_threadpool(worker.close)
+        engine.dispose()
+        log.info("server stopped")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="Untact",
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(verify_csrf), Depends(enforce_route_access)],
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(
+        RequestGuardMiddleware,
+        max_body_bytes=settings.max_json_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        https=settings.https,
+        default_locale=settings.default_locale,
+    )
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.include_router(health.router)
+    app.include_router(auth_api.router)
+    app.include_router(admin_api.router)
+    app.include_router(employer_api.router)
+    app.include_router(pages_router)
+    app.include_router(practice_api.router)
+    app.include_router(practice_api.ws_router)
+    app.include_router(practice_pages.router)
+    app.include_router(careers_api.router)
+    app.include_router(careers_pages.router)
+    app.include_router(review_api.router)
+    app.include_router(review_pages.router)
+    app.include_router(interviews_api.router)
+    app.include_router(interviews_api.ws_router)
+    app.include_router(interviews_pages.router)
+
+    missing = routes_without_rules(app)
+    if missing:
+        raise RuntimeError(f"routes without an access rule in server/access.py: {missing}")
+    return app

@@ -1,0 +1,587 @@
+"""JSON API for jobs, profiles, matching and the journey steps (issue 7).
+
+Roles are checked by the table in server/access.py; which objects a user may touch is
+checked in matching_service / journey_service (another's object answers 404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.access import require_user
+from server.careers import journey_service as js
+from server.careers import matching_service as ms
+from server.deps import DbSession
+from server.errors import NotFound
+from server.models import Company, ConsultantAssignment, CoverLetter, Role, User
+
+
+def commit_before_response(db: DbSession) -> Iterator[None]:
+    """Commit when the route returns, before the response is sent.
+
+    `get_db` commits after the response has gone out (a request-scoped dependency), so a
+    browser that saves and then navigates at once could read the old data.
+    """
+    yield
+    db.commit()
+
+
+router = APIRouter(tags=["careers"], dependencies=[Depends(commit_before_response, scope="function")])
+
+
+def index_cache(request: Request) -> ms.PostingIndexCache:
+    cache: ms.PostingIndexCache | None = getattr(request.app.state, "posting_index_cache", None)
+    if cache is None:
+        cache = ms.PostingIndexCache()
+        request.app.state.posting_index_cache = cache
+    return cache
+
+
+def _locale(request: Request) -> str:
+    return str(getattr(request.state, "locale", "ko"))
+
+
+# --------------------------------------------------------------------------- companies
+
+
+@router.get("/api/careers/company", name="careers_api_company_get")
+def careers_api_company_get(request: Request, db: DbSession) -> dict[str, Any]:
+    return ms.company_public(db, ms.employer_company(db, require_user(request)))
+
+
+@router.put("/api/careers/company", name="careers_api_company_put")
+def careers_api_company_put(request: Request, db: DbSession, data: ms.CompanyProfileIn) -> dict[str, Any]:
+    user = require_user(request)
+    ms.update_company_profile(db, user, data)
+    return ms.company_public(db, ms.employer_company(db, user))
+
+
+@router.get("/api/careers/companies", name="careers_api_companies")
+def careers_api_companies(db: DbSession, promising: bool = False) -> dict[str, Any]:
+    return {"companies": ms.list_companies(db, promising_only=promising)}
+
+
+@router.get("/api/careers/companies/{company_id}", name="careers_api_company_public")
+def careers_api_company_public(company_id: int, db: DbSession) -> dict[str, Any]:
+    company = db.get(Company, company_id)
+    if company is None:
+        raise NotFound("company_not_found")
+    return ms.company_public(db, company)
+
+
+@router.put("/api/careers/admin/companies/{company_id}/promising", name="careers_api_company_promising")
+def careers_api_company_promising(company_id: int, db: DbSession, data: ms.PromisingIn) -> dict[str, Any]:
+    ms.set_promising(db, company_id, data)
+    company = db.get(Company, company_id)
+    assert company is not None
+    return ms.company_public(db, company)
+
+
+# --------------------------------------------------------------------------- postings
+
+
+@router.get("/api/careers/postings", name="careers_api_postings_search")
+def careers_api_postings_search(
+    db: DbSession,
+    q: str = "",
+    field: str = "",
+    region: str = "",
+    min_salary_krw: int | None = None,
+    career: str = "",
+    company_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    f = ms.PostingFilter(q[:200], field, region[:100], min_salary_krw, career, company_id)
+    rows, total = ms.search_postings(db, f, limit=max(1, min(limit, 100)), offset=max(0, offset))
+    return {"postings": rows, "total": total}
+
+
+@router.post("/api/careers/postings", name="careers_api_posting_create", status_code=201)
+def careers_api_posting_create(request: Request, db: DbSession, data: ms.PostingIn) -> dict[str, Any]:
+    user = require_user(request)
+    row = ms.create_posting(db, user, data)
+    return ms.posting_public(row, ms.employer_company(db, user).name)
+
+
+@router.get("/api/careers/postings/{posting_id}", name="careers_api_posting_get")
+def careers_api_posting_get(posting_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    row = ms.visible_posting(db, posting_id)
+    company = db.get(Company, row.company_id)
+    data = ms.posting_public(row, company.name if company else "")
+    if user.role is Role.SEEKER:
+        match = ms.match_for_posting(db, index_cache(request), user, row)
+        data["match"] = ms.match_public(match, _locale(request)) if match else None
+    return data
+
+
+@router.put("/api/careers/postings/{posting_id}", name="careers_api_posting_update")
+def careers_api_posting_update(
+    posting_id: int, request: Request, db: DbSession, data: ms.PostingIn
+) -> dict[str, Any]:
+    user = require_user(request)
+    row = ms.update_posting(db, user, posting_id, data)
+    return ms.posting_public(row, ms.employer_company(db, user).name)
+
+
+@router.delete("/api/careers/postings/{posting_id}", name="careers_api_posting_delete", status_code=204)
+def careers_api_posting_delete(posting_id: int, request: Request, db: DbSession) -> None:
+    ms.delete_posting(db, require_user(request), posting_id)
+
+
+@router.get("/api/careers/employer/postings", name="careers_api_employer_postings")
+def careers_api_employer_postings(request: Request, db: DbSession) -> dict[str, Any]:
+    rows = ms.employer_postings(db, require_user(request))
+    return {"postings": [{**ms.posting_public(r), "applicants": n} for r, n in rows]}
+
+
+def _application_public(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "posting_id": a.posting_id,
+        "status": a.status,
+        "match_score": a.match_score,
+        "invited": a.invited,
+        "message": a.message,
+        "created_at": a.created_at.isoformat(),
+    }
+
+
+@router.get("/api/careers/postings/{posting_id}/applicants", name="careers_api_posting_applicants")
+def careers_api_posting_applicants(posting_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    rows = ms.posting_applicants(db, require_user(request), posting_id)
+    return {
+        "applicants": [
+            {
+                **_application_public(a),
+                "seeker_id": u.id,
+                "display_name": u.display_name,
+                "profile": ms.profile_public(p) if p else None,
+            }
+            for a, p, u in rows
+        ]
+    }
+
+
+@router.get("/api/careers/postings/{posting_id}/talent", name="careers_api_posting_talent")
+def careers_api_posting_talent(
+    posting_id: int, request: Request, db: DbSession, limit: int = 10
+) -> dict[str, Any]:
+    results = ms.recommend_talent(db, require_user(request), posting_id, limit=max(1, min(limit, 50)))
+    return {
+        "talent": [
+            {"seeker": ms.profile_public(p, u), "match": ms.match_public(r, _locale(request))}
+            for r, p, u in results
+        ]
+    }
+
+
+@router.get("/api/careers/talent", name="careers_api_talent_search")
+def careers_api_talent_search(
+    db: DbSession, q: str = "", field: str = "", region: str = ""
+) -> dict[str, Any]:
+    return {
+        "talent": [ms.profile_public(p, u) for p, u in ms.search_talent(db, q[:200], field, region[:100])]
+    }
+
+
+class InviteIn(BaseModel):
+    seeker_id: int
+    message: str = Field(default="", max_length=3000)
+
+
+@router.post("/api/careers/postings/{posting_id}/invitations", name="careers_api_invite", status_code=201)
+def careers_api_invite(posting_id: int, request: Request, db: DbSession, data: InviteIn) -> dict[str, Any]:
+    invitation = ms.invite_seeker(db, require_user(request), posting_id, data.seeker_id, data.message)
+    return {
+        "id": invitation.id,
+        "posting_id": posting_id,
+        "seeker_id": data.seeker_id,
+        "status": invitation.status,
+    }
+
+
+class ApplyIn(BaseModel):
+    message: str = Field(default="", max_length=3000)
+
+
+@router.post("/api/careers/postings/{posting_id}/apply", name="careers_api_apply", status_code=201)
+def careers_api_apply(posting_id: int, request: Request, db: DbSession, data: ApplyIn) -> dict[str, Any]:
+    application = ms.apply_to_posting(
+        db, index_cache(request), require_user(request), posting_id, data.message
+    )
+    return _application_public(application)
+
+
+class ApplicationStatusIn(BaseModel):
+    status: str = Field(max_length=16)
+
+
+@router.put("/api/careers/applications/{application_id}", name="careers_api_application_status")
+def careers_api_application_status(
+    application_id: int, request: Request, db: DbSession, data: ApplicationStatusIn
+) -> dict[str, Any]:
+    return _application_public(
+        ms.set_application_status(db, require_user(request), application_id, data.status)
+    )
+
+
+@router.get("/api/careers/applications", name="careers_api_my_applications")
+def careers_api_my_applications(request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    return {
+        "applications": [
+            {**_application_public(a), "title": p.title, "company_name": name}
+            for a, p, name in ms.my_applications(db, user)
+        ],
+        "invitations": [
+            {
+                "id": i.id,
+                "posting_id": p.id,
+                "title": p.title,
+                "company_name": name,
+                "status": i.status,
+                "message": i.message,
+            }
+            for i, p, name in ms.my_invitations(db, user)
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- seeker profile and matching
+
+
+@router.get("/api/careers/profile", name="careers_api_profile_get")
+def careers_api_profile_get(request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    data = ms.profile_public(ms.get_profile(db, user), user)
+    data["practice_average"] = ms.practice_average(db, user.id)
+    return data
+
+
+@router.put("/api/careers/profile", name="careers_api_profile_put")
+def careers_api_profile_put(request: Request, db: DbSession, data: ms.SeekerProfileIn) -> dict[str, Any]:
+    user = require_user(request)
+    return ms.profile_public(ms.save_profile(db, user, data), user)
+
+
+@router.get("/api/careers/recommendations", name="careers_api_recommendations")
+def careers_api_recommendations(request: Request, db: DbSession, limit: int = 10) -> dict[str, Any]:
+    user = require_user(request)
+    results = ms.recommend_postings(db, index_cache(request), user, limit=max(1, min(limit, 50)))
+    return {
+        "recommendations": [
+            {"posting": ms.posting_public(row, name), "match": ms.match_public(r, _locale(request))}
+            for r, row, name in results
+        ]
+    }
+
+
+# --------------------------------------------------------------------------- journey: questionnaires
+
+
+def _result_public(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "result": row.result, "created_at": row.created_at.isoformat()}
+
+
+@router.post("/api/journey/diagnosis", name="journey_api_diagnosis_submit", status_code=201)
+def journey_api_diagnosis_submit(request: Request, db: DbSession, data: js.AnswersIn) -> dict[str, Any]:
+    return _result_public(js.submit_diagnosis(db, require_user(request), data))
+
+
+@router.post("/api/journey/aptitude", name="journey_api_aptitude_submit", status_code=201)
+def journey_api_aptitude_submit(request: Request, db: DbSession, data: js.AnswersIn) -> dict[str, Any]:
+    return _result_public(js.submit_aptitude(db, require_user(request), data))
+
+
+@router.post("/api/journey/stress", name="journey_api_stress_submit", status_code=201)
+def journey_api_stress_submit(request: Request, db: DbSession, data: js.AnswersIn) -> dict[str, Any]:
+    return _result_public(js.submit_stress(db, require_user(request), data))
+
+
+@router.get("/api/journey/results/{kind}", name="journey_api_latest_result")
+def journey_api_latest_result(kind: str, request: Request, db: DbSession) -> dict[str, Any]:
+    if kind not in ("diagnosis", "aptitude", "stress"):
+        raise NotFound("result_not_found")
+    row = js.latest_result(db, require_user(request).id, kind)
+    if row is None:
+        raise NotFound("result_not_found")
+    return _result_public(row)
+
+
+# --------------------------------------------------------------------------- journey: cover letters
+
+
+def _letter_public(db: Session, letter: CoverLetter) -> dict[str, Any]:
+    return {
+        "id": letter.id,
+        "title": letter.title,
+        "posting_id": letter.posting_id,
+        "limit_chars": letter.limit_chars,
+        "versions": [
+            {
+                "number": v.number,
+                "author_role": v.author_role,
+                "text": v.text,
+                "comment": v.comment,
+                "feedback": v.feedback,
+                "created_at": v.created_at.isoformat(),
+            }
+            for v in js.letter_versions(db, letter)
+        ],
+    }
+
+
+@router.post("/api/journey/cover-letters", name="journey_api_letter_create", status_code=201)
+def journey_api_letter_create(request: Request, db: DbSession, data: js.CoverLetterIn) -> dict[str, Any]:
+    return _letter_public(db, js.create_cover_letter(db, require_user(request), data))
+
+
+@router.get("/api/journey/cover-letters/{letter_id}", name="journey_api_letter_get")
+def journey_api_letter_get(letter_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    return _letter_public(db, js.visible_letter(db, require_user(request), letter_id))
+
+
+@router.post(
+    "/api/journey/cover-letters/{letter_id}/versions", name="journey_api_letter_version", status_code=201
+)
+def journey_api_letter_version(
+    letter_id: int, request: Request, db: DbSession, data: js.CoverLetterVersionIn
+) -> dict[str, Any]:
+    user = require_user(request)
+    js.add_letter_version(db, user, letter_id, data)
+    return _letter_public(db, js.visible_letter(db, user, letter_id))
+
+
+# --------------------------------------------------------------------------- journey: counselling
+
+
+def _slot_public(slot: Any, consultant: User | None = None) -> dict[str, Any]:
+    return {
+        "id": slot.id,
+        "starts_at": slot.starts_at.isoformat(),
+        "duration_min": slot.duration_min,
+        "mode": slot.mode,
+        "status": slot.status,
+        "consultant": consultant.display_name if consultant else None,
+        "room_ref": slot.room_ref,
+    }
+
+
+@router.get("/api/journey/slots", name="journey_api_slots")
+def journey_api_slots(db: DbSession) -> dict[str, Any]:
+    return {"slots": [_slot_public(s, u) for s, u in js.open_slots(db)]}
+
+
+@router.post("/api/journey/slots", name="journey_api_slot_publish", status_code=201)
+def journey_api_slot_publish(request: Request, db: DbSession, data: js.SlotIn) -> dict[str, Any]:
+    user = require_user(request)
+    return _slot_public(js.publish_slot(db, user, data), user)
+
+
+@router.post("/api/journey/slots/{slot_id}/book", name="journey_api_slot_book")
+def journey_api_slot_book(slot_id: int, request: Request, db: DbSession, data: js.BookIn) -> dict[str, Any]:
+    return _slot_public(js.book_slot(db, require_user(request), slot_id, data))
+
+
+@router.post("/api/journey/slots/{slot_id}/cancel", name="journey_api_slot_cancel")
+def journey_api_slot_cancel(slot_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    return _slot_public(js.cancel_booking(db, require_user(request), slot_id))
+
+
+@router.post("/api/journey/slots/{slot_id}/held", name="journey_api_slot_held")
+def journey_api_slot_held(slot_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    return _slot_public(js.mark_slot_held(db, require_user(request), slot_id))
+
+
+# --------------------------------------------------------------------------- journey: mentoring
+
+
+@router.put("/api/journey/mentor-profile", name="journey_api_mentor_profile")
+def journey_api_mentor_profile(request: Request, db: DbSession, data: js.MentorProfileIn) -> dict[str, Any]:
+    profile = js.save_mentor_profile(db, require_user(request), data)
+    return {"user_id": profile.user_id, "fields": profile.fields, "region": profile.region,
+            "accepting": profile.accepting, "max_mentees": profile.max_mentees}  # fmt: skip
+
+
+@router.get("/api/journey/mentors", name="journey_api_mentors")
+def journey_api_mentors(request: Request, db: DbSession) -> dict[str, Any]:
+    en = _locale(request) == "en"
+    return {
+        "mentors": [
+            {
+                "mentor_id": u.id,
+                "display_name": u.display_name,
+                "score": m.score_0_100,
+                "reason": m.reason_en if en else m.reason_ko,
+                "fields": p.fields,
+                "job_title": p.job_title,
+                "employer_name": p.employer_name,
+            }
+            for m, p, u in js.recommended_mentors(db, require_user(request))
+        ]
+    }
+
+
+@router.post("/api/journey/mentor-requests", name="journey_api_mentor_request", status_code=201)
+def journey_api_mentor_request(request: Request, db: DbSession, data: js.MentorRequestIn) -> dict[str, Any]:
+    req = js.request_mentor(db, require_user(request), data)
+    return {"id": req.id, "mentor_id": req.mentor_id, "status": req.status, "score": req.match_score}
+
+
+@router.get("/api/journey/mentor-requests/{request_id}", name="journey_api_mentor_thread")
+def journey_api_mentor_thread(request_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    req = js.visible_request(db, require_user(request), request_id)
+    return {
+        "id": req.id,
+        "status": req.status,
+        "messages": [
+            {"author": u.display_name if u else None, "body": m.body, "created_at": m.created_at.isoformat()}
+            for m, u in js.thread(db, req)
+        ],
+    }
+
+
+@router.post(
+    "/api/journey/mentor-requests/{request_id}/messages", name="journey_api_mentor_message", status_code=201
+)
+def journey_api_mentor_message(
+    request_id: int, request: Request, db: DbSession, data: js.MessageIn
+) -> dict[str, Any]:
+    message = js.post_message(db, require_user(request), request_id, data)
+    return {"id": message.id, "body": message.body}
+
+
+@router.post("/api/journey/mentor-requests/{request_id}/status", name="journey_api_mentor_status")
+def journey_api_mentor_status(
+    request_id: int, request: Request, db: DbSession, data: js.MentorStatusIn
+) -> dict[str, Any]:
+    req = js.set_request_status(db, require_user(request), request_id, data)
+    return {"id": req.id, "status": req.status}
+
+
+# --------------------------------------------------------------------------- journey: follow-up
+
+
+def _hire_public(db: Session, hire: Any) -> dict[str, Any]:
+    return {
+        "id": hire.id,
+        "company_name": hire.company_name,
+        "job_title": hire.job_title,
+        "hired_on": hire.hired_on.isoformat(),
+        "left_on": hire.left_on.isoformat() if hire.left_on else None,
+        "checkins": [
+            {
+                "id": c.id,
+                "number": c.number,
+                "months_after_hire": c.months_after_hire,
+                "due_on": c.due_on.isoformat(),
+                "state": state,
+                "risk_level": c.risk_level,
+                "flagged": c.flagged,
+            }
+            for c, state in js.checkin_states(db, hire)
+        ],
+    }
+
+
+@router.post("/api/journey/hires", name="journey_api_hire_create", status_code=201)
+def journey_api_hire_create(request: Request, db: DbSession, data: js.HireIn) -> dict[str, Any]:
+    return _hire_public(db, js.record_hire(db, require_user(request), data))
+
+
+@router.post("/api/journey/hires/{hire_id}/left", name="journey_api_hire_left")
+def journey_api_hire_left(hire_id: int, request: Request, db: DbSession, data: js.LeftIn) -> dict[str, Any]:
+    return _hire_public(db, js.record_left(db, require_user(request), hire_id, data))
+
+
+@router.post("/api/journey/checkins/{checkin_id}", name="journey_api_checkin_answer")
+def journey_api_checkin_answer(
+    checkin_id: int, request: Request, db: DbSession, data: js.AnswersIn
+) -> dict[str, Any]:
+    c = js.answer_checkin(db, require_user(request), checkin_id, data)
+    return {"id": c.id, "risk_level": c.risk_level, "flagged": c.flagged, "reasons": c.reasons}
+
+
+# --------------------------------------------------------------------------- journey view, consultants, admin
+
+
+@router.get("/api/journey", name="journey_api_mine")
+def journey_api_mine(request: Request, db: DbSession) -> dict[str, Any]:
+    return js.journey_public(js.seeker_journey(db, require_user(request).id), _locale(request))
+
+
+@router.get("/api/journey/seekers", name="journey_api_assigned_seekers")
+def journey_api_assigned_seekers(request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    seekers: list[tuple[User, ConsultantAssignment | None]]
+    if user.role is Role.ADMIN:
+        seekers = [
+            (u, None) for u in db.scalars(select(User).where(User.role == Role.SEEKER).order_by(User.id))
+        ]
+    else:
+        seekers = [(u, a) for u, a in js.assigned_seekers(db, user)]
+    return {
+        "seekers": [
+            {
+                "id": u.id,
+                "display_name": u.display_name,
+                "centre": a.centre if a else None,
+                "journey": js.journey_public(js.seeker_journey(db, u.id), _locale(request)),
+            }
+            for u, a in seekers
+        ]
+    }
+
+
+@router.get("/api/journey/seekers/{seeker_id}", name="journey_api_seeker")
+def journey_api_seeker(seeker_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    seeker = js.visible_seeker(db, require_user(request), seeker_id)
+    return {
+        "id": seeker.id,
+        "display_name": seeker.display_name,
+        "journey": js.journey_public(js.seeker_journey(db, seeker.id), _locale(request)),
+        "notes": [
+            {
+                "id": n.id,
+                "body": n.body,
+                "step_id": n.step_id,
+                "author": a.display_name if a else None,
+                "created_at": n.created_at.isoformat(),
+            }
+            for n, a in js.notes_for(db, seeker.id)
+        ],
+    }
+
+
+@router.post("/api/journey/seekers/{seeker_id}/notes", name="journey_api_note_add", status_code=201)
+def journey_api_note_add(seeker_id: int, request: Request, db: DbSession, data: js.NoteIn) -> dict[str, Any]:
+    note = js.add_note(db, require_user(request), seeker_id, data)
+    return {"id": note.id, "body": note.body}
+
+
+@router.put("/api/journey/assignments", name="journey_api_assign")
+def journey_api_assign(db: DbSession, data: js.AssignmentIn) -> dict[str, Any]:
+    assignment = js.assign(db, data)
+    return {
+        "seeker_id": data.seeker_id,
+        "consultant_id": assignment.consultant_id if assignment else None,
+        "centre": assignment.centre if assignment else None,
+    }
+
+
+@router.get("/api/journey/admin/summary", name="journey_api_admin_summary")
+def journey_api_admin_summary(db: DbSession) -> dict[str, Any]:
+    summary = js.admin_summary(db)
+    summary["retention"] = {
+        centre: [asdict(r) for r in rows] for centre, rows in js.retention_by_centre(db).items()
+    }
+    return summary

@@ -1,0 +1,165 @@
+"""The `untact` command: serve, migrate, seed demo data, create an admin, analyze a recording."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from server.config import load_settings
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.db import make_engine, make_sessionmaker, migrate
+
+    settings = load_settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    if args.seed_demo:
+        engine = make_engine(settings.resolved_database_url)
+        migrate(engine)
+        _print_demo_logins(make_sessionmaker(engine), host, port)
+        engine.dispose()
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True, ws_max_size=2 * 1024 * 1024)
+    return 0
+
+
+def _print_demo_logins(factory, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+    from server.seed import seed_demo_accounts
+
+    accounts = seed_demo_accounts(factory)
+    print(f"\nUntact: http://{host}:{port}/  (demo accounts)", file=sys.stderr)
+    for account in accounts:
+        print(f"  {account.role.value:<10} {account.email:<28} {account.password}", file=sys.stderr)
+    print(file=sys.stderr, flush=True)
+
+
+def _cmd_migrate(_args: argparse.Namespace) -> int:
+    from server.db import make_engine, migrate
+
+    settings = load_settings()
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    print(f"database is at the newest schema: {engine.url.render_as_string()}")
+    return 0
+
+
+def _cmd_seed_demo(_args: argparse.Namespace) -> int:
+    from server.db import make_engine, make_sessionmaker, migrate
+
+    settings = load_settings()
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    _print_demo_logins(make_sessionmaker(engine), settings.host, settings.port)
+    return 0
+
+
+def _cmd_create_admin(args: argparse.Namespace) -> int:
+    from server.accounts import MIN_PASSWORD_LENGTH, ensure_user
+    from server.db import make_engine, make_sessionmaker, migrate, session_scope
+    from server.models import Role
+
+    password = args.password or getpass.getpass("password: ")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(f"error: the password must be at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    with session_scope(make_sessionmaker(engine)) as db:
+        _, created = ensure_user(
+            db, email=args.email.lower(), password=password, role=Role.ADMIN, display_name=args.name
+        )
+    print("created" if created else "an account with this email exists already")
+    return 0 if created else 1
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from server.db import database_reachable, make_engine, make_sessionmaker, migrate
+    from server.job_handlers import job_handlers
+    from server.jobs import JobWorker, WakeupChannel
+    from server.logging_setup import configure_logging
+    from server.models_check import model_status
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    engine = make_engine(settings.resolved_database_url)
+    if args.check:
+        ok = database_reachable(engine) and all(model_status().values())
+        print("ok" if ok else "not ready: database unreachable or analysis models missing")
+        return 0 if ok else 1
+    migrate(engine)
+    from analysis import ModelPool
+
+    wakeup = WakeupChannel(settings.redis_url) if settings.redis_url else None
+    services = {"settings": settings, "model_pool": ModelPool(settings.model_cache_dir)}
+    worker = JobWorker(make_sessionmaker(engine), job_handlers(), services=services, wakeup=wakeup)
+    print(f"untact worker {worker.name}: waiting for jobs", file=sys.stderr, flush=True)
+    try:
+        worker.run_forever()
+    finally:
+        worker.close()
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from analysis.cli import run_analyze
+
+    return run_analyze(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="untact",
+        description="Untact: non-face-to-face hiring service (AI interview practice, interviews, matching).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the web server (applies migrations first)")
+    serve.add_argument("--host", help="address to listen on (default from UNTACT_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default from UNTACT_PORT, 8000)")
+    serve.add_argument("--seed-demo", action="store_true", help="create demo accounts and print their logins")
+    serve.set_defaults(handler=_cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(handler=_cmd_migrate)
+
+    seed = commands.add_parser("seed-demo", help="create demo accounts and print their logins")
+    seed.set_defaults(handler=_cmd_seed_demo)
+
+    admin = commands.add_parser("create-admin", help="create an administrator account")
+    admin.add_argument("email")
+    admin.add_argument("--name", default="관리자")
+    admin.add_argument("--password", help="(default: asked on the terminal)")
+    admin.set_defaults(handler=_cmd_create_admin)
+
+    worker = commands.add_parser("worker", help="run background jobs (analysis) in this process")
+    worker.add_argument("--check", action="store_true", help="exit 0 if the worker could run (healthcheck)")
+    worker.set_defaults(handler=_cmd_worker)
+
+    from analysis.cli import add_analyze_arguments
+
+    analyze = commands.add_parser("analyze", help="analyse a recorded answer and print the report")
+    add_analyze_arguments(analyze)
+    analyze.set_defaults(handler=_cmd_analyze)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one line, never a traceback, for the person at the terminal
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,582 @@
+"""Employer interviews: JSON API for invitations, question sets, one-way answers and reviews,
+and the one-way answering WebSocket (the same signalling as practice)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect, WebSocketException
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from media import MediaError
+from server.access import require_user
+from server.db import session_scope
+from server.deps import DbSession, SettingsDep
+from server.errors import Conflict, NotFound
+from server.i18n import translate
+from server.interviews import service
+from server.interviews.oneway import OneWayLive
+from server.interviews.room_signalling import parse_room_message
+from server.interviews.tokens import (
+    RoomGrants,
+    RoomTokenError,
+    issue_room_token,
+    room_name,
+    verify_room_token,
+)
+from server.live_answers import serve_answer_socket
+from server.models.accounts import Role, User
+from server.models.interviews import (
+    ExplanationRequest,
+    InterviewAnswer,
+    InterviewInvitation,
+    InterviewQuestionSet,
+    RoomRecording,
+)
+from server.security import record_audit
+from server.signalling import SignallingError, error_message
+
+router = APIRouter(prefix="/api/interviews", tags=["interviews"])
+ws_router = APIRouter()
+
+
+class ConsentIn(BaseModel):
+    version: str = Field(max_length=32)
+
+
+# ------------------------------------------------------------------ shapes
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def question_set_public(question_set: InterviewQuestionSet) -> dict[str, Any]:
+    return {
+        "id": question_set.id,
+        "title": question_set.title,
+        "language": question_set.language,
+        "intro_message": question_set.intro_message,
+        "closing_message": question_set.closing_message,
+        "questions": [
+            {
+                "id": q.id,
+                "position": q.position,
+                "text": q.text,
+                "think_time_s": q.think_time_s,
+                "answer_limit_s": q.answer_limit_s,
+                "max_retakes": q.max_retakes,
+            }
+            for q in question_set.questions
+        ],
+    }
+
+
+def answer_public(answer: InterviewAnswer, *, with_report: bool = False) -> dict[str, Any]:
+    report: dict[str, Any] = dict(answer.report or {})
+    data: dict[str, Any] = {
+        "id": answer.id,
+        "question_id": answer.question_id,
+        "attempt": answer.attempt,
+        "status": answer.status,
+        "duration_s": answer.duration_s,
+        "partial": answer.partial,
+        "overall": answer.overall_score,
+        "scores": {k: (v or {}).get("score") for k, v in report.get("scores", {}).items()},
+        "flags": report.get("flags", []),
+        "video_url": f"/api/interviews/answers/{answer.id}/video" if answer.recording_path else None,
+    }
+    if with_report:
+        data["report"] = answer.report
+        data["transcript"] = (report.get("transcript") or {}).get("text")
+    return data
+
+
+def invitation_public(db: Any, invitation: InterviewInvitation, viewer: User) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": invitation.id,
+        "kind": invitation.kind,
+        "title": invitation.title,
+        "company": invitation.company.name,
+        "posting_id": invitation.posting_id,
+        "message": invitation.message,
+        "status": invitation.status,
+        "decision": invitation.decision,
+        "scheduled_at": _iso(invitation.scheduled_at),
+        "duration_min": invitation.duration_min,
+        "deadline_at": _iso(invitation.deadline_at),
+        "time_zone": invitation.time_zone,
+        "seeker_note": invitation.seeker_note,
+        "companion_requested": invitation.companion_requested,
+        "calendar_url": f"/api/interviews/invitations/{invitation.id}/calendar.ics",
+        "history": [
+            {
+                "at": _iso(e.at),
+                "actor": e.actor_name,
+                "from": e.from_status,
+                "to": e.to_status,
+                "note": e.note,
+            }
+            for e in invitation.events
+        ],
+    }
+    if invitation.question_set is not None:
+        data["question_set"] = question_set_public(invitation.question_set)
+    if viewer.role is Role.EMPLOYER:
+        data["seeker"] = {"id": invitation.seeker.id, "name": invitation.seeker.display_name, "email": invitation.seeker.email}
+    else:
+        # The seeker sees their own answers (latest attempt per question) but never notes or scorecards.
+        latest = service.latest_answers(invitation)
+        data["answers"] = [answer_public(a, with_report=True) for a in latest.values()]
+        requests = service.explanation_requests(db, [a.id for a in latest.values()])
+        data["explanation_requests"] = [_explanation_public(r) for r in requests]
+    return data
+
+
+def _explanation_public(request: ExplanationRequest) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "answer_id": request.answer_id,
+        "kind": request.kind,
+        "message": request.message,
+        "status": request.status,
+        "response": request.response,
+        "created_at": _iso(request.created_at),
+        "responded_at": _iso(request.responded_at),
+    }
+
+
+def review_public(db: Any, invitation: InterviewInvitation, reviewer: User) -> dict[str, Any]:
+    """Everything an employer reviews: each latest answer with video, transcript, report (AI
+    scores as aids), every reviewer's independent rating and its aggregate, and comments."""
+    latest = service.latest_answers(invitation)
+    answers: list[dict[str, Any]] = []
+    questions = invitation.question_set.questions if invitation.question_set else []
+    for question in questions:
+        answer = latest.get(question.id)
+        if answer is None:
+            answers.append({"question": question.text, "question_id": question.id, "answer": None})
+            continue
+        ratings = service.answer_ratings(db, answer.id)
+        mine = next((r for r in ratings if r.reviewer_id == reviewer.id), None)
+        answers.append(
+            {
+                "question": question.text,
+                "question_id": question.id,
+                "answer": answer_public(answer, with_report=True),
+                "my_rating": {"score": mine.score, "comment": mine.comment} if mine else None,
+                "ratings": service.aggregate([r.score for r in ratings]),
+                "comments": [
+                    {"id": c.id, "at_s": c.at_s, "text": c.text, "author": c.author_name}
+                    for c in service.answer_comments(db, answer.id)
+                ],
+            }
+        )
+    requests = service.explanation_requests(db, [a.id for a in latest.values()])
+    rated = [
+        item["ratings"]["mean"] for item in answers if item.get("ratings") and item["ratings"]["mean"] is not None
+    ]
+    return {
+        "invitation": invitation_public(db, invitation, reviewer),
+        "answers": answers,
+        "overall_rating": round(sum(rated) / len(rated), 2) if rated else None,
+        "scorecard_summary": service.scorecard_summary(db, invitation),
+        "explanation_requests": [_explanation_public(r) for r in requests],
+        "ai_scores_note": "aid_only",
+    }
+
+
+# ------------------------------------------------------------------ consent
+
+
+@router.get("/consent", name="interviews_consent_status")
+def interviews_consent_status(request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    return {
+        "version": service.CONSENT_VERSION,
+        "granted": service.has_interview_consent(db, user),
+        "retention_days": service.RETENTION_DAYS,
+    }
+
+
+@router.post("/consent", name="interviews_consent_grant", status_code=201)
+def interviews_consent_grant(data: ConsentIn, request: Request, db: DbSession) -> dict[str, Any]:
+    consent = service.grant_interview_consent(db, require_user(request), data.version, request.state.locale)
+    return {"version": consent.version, "granted_at": consent.granted_at.isoformat()}
+
+
+# ------------------------------------------------------------------ question sets
+
+
+@router.get("/sets", name="interviews_sets_list")
+def interviews_sets_list(request: Request, db: DbSession) -> list[dict[str, Any]]:
+    company_id = service.employer_company_id(require_user(request))
+    sets = db.scalars(
+        select(InterviewQuestionSet)
+        .where(InterviewQuestionSet.company_id == company_id)
+        .order_by(InterviewQuestionSet.id.desc())
+    ).all()
+    return [question_set_public(s) for s in sets]
+
+
+@router.post("/sets", name="interviews_set_create", status_code=201)
+def interviews_set_create(data: service.QuestionSetCreate, request: Request, db: DbSession) -> dict[str, Any]:
+    return question_set_public(service.create_question_set(db, require_user(request), data))
+
+
+@router.get("/sets/{set_id}", name="interviews_set_get")
+def interviews_set_get(set_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    return question_set_public(service.company_question_set(db, require_user(request), set_id))
+
+
+# ------------------------------------------------------------------ invitations
+
+
+@router.post("/invitations", name="interviews_invitation_create", status_code=201)
+def interviews_invitation_create(
+    data: service.InvitationCreate, request: Request, db: DbSession
+) -> dict[str, Any]:
+    user = require_user(request)
+    invitation = service.create_invitation(db, user, data)
+    return invitation_public(db, invitation, user)
+
+
+@router.get("/invitations", name="interviews_invitation_list")
+def interviews_invitation_list(request: Request, db: DbSession) -> list[dict[str, Any]]:
+    user = require_user(request)
+    rows = (
+        service.company_invitations(db, user) if user.role is Role.EMPLOYER else service.seeker_invitations(db, user)
+    )
+    return [invitation_public(db, i, user) for i in rows]
+
+
+@router.get("/invitations/{invitation_id}", name="interviews_invitation_get")
+def interviews_invitation_get(invitation_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    return invitation_public(db, service.visible_invitation(db, user, invitation_id), user)
+
+
+@router.post("/invitations/{invitation_id}/respond", name="interviews_invitation_respond")
+def interviews_invitation_respond(
+    invitation_id: int, data: service.SeekerResponse, request: Request, db: DbSession
+) -> dict[str, Any]:
+    user = require_user(request)
+    invitation = service.seeker_invitation(db, user, invitation_id)
+    service.respond_as_seeker(db, user, invitation, data)
+    return invitation_public(db, invitation, user)
+
+
+@router.post("/invitations/{invitation_id}/status", name="interviews_invitation_status")
+def interviews_invitation_status(
+    invitation_id: int, data: service.EmployerStatusChange, request: Request, db: DbSession
+) -> dict[str, Any]:
+    user = require_user(request)
+    invitation = service.company_invitation(db, user, invitation_id)
+    service.change_as_employer(db, user, invitation, data)
+    record_audit(
+        db, "interview_status", actor=user, path=request.url.path, invitation_id=invitation.id,
+        status=invitation.status, decision=invitation.decision,
+    )
+    return invitation_public(db, invitation, user)
+
+
+@router.post("/invitations/{invitation_id}/submit", name="interviews_invitation_submit")
+def interviews_invitation_submit(invitation_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    invitation = service.seeker_invitation(db, user, invitation_id)
+    service.submit_answers(db, user, invitation)
+    return invitation_public(db, invitation, user)
+
+
+@router.get("/invitations/{invitation_id}/calendar.ics", name="interviews_invitation_ics")
+def interviews_invitation_ics(
+    invitation_id: int, request: Request, db: DbSession, settings: SettingsDep
+) -> Response:
+    user = require_user(request)
+    invitation = service.visible_invitation(db, user, invitation_id)
+    base = settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
+    host = base.split("://", 1)[-1].split("/", 1)[0]
+    body = service.invitation_ics(invitation, invitation.company.name, f"{base}/interviews/{invitation.id}", host)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="interview-{invitation.id}.ics"'},
+    )
+
+
+@router.get("/invitations/{invitation_id}/review", name="interviews_invitation_review")
+def interviews_invitation_review(invitation_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    return review_public(db, service.company_invitation(db, user, invitation_id), user)
+
+
+@router.get("/invitations/{invitation_id}/scorecard", name="interviews_scorecard_get")
+def interviews_scorecard_get(invitation_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    invitation = service.company_invitation(db, user, invitation_id)
+    mine = next((c for c in service.scorecards(db, invitation.id) if c.reviewer_id == user.id), None)
+    return {
+        "criteria": service.company_rubric(db, invitation.company_id),
+        "scores": mine.scores if mine else {},
+        "notes": mine.notes if mine else "",
+        "summary": service.scorecard_summary(db, invitation),
+    }
+
+
+@router.put("/invitations/{invitation_id}/scorecard", name="interviews_scorecard_put")
+def interviews_scorecard_put(
+    invitation_id: int, data: service.ScorecardIn, request: Request, db: DbSession
+) -> dict[str, Any]:
+    user = require_user(request)
+    invitation = service.company_invitation(db, user, invitation_id)
+    card = service.save_scorecard(db, user, invitation, data)
+    return {"scores": card.scores, "notes": card.notes, "summary": service.scorecard_summary(db, invitation)}
+
+
+# ------------------------------------------------------------------ answers
+
+
+@router.get("/answers/{answer_id}/video", name="interviews_answer_video")
+def interviews_answer_video(
+    answer_id: int, request: Request, db: DbSession, settings: SettingsDep
+) -> FileResponse:
+    answer = service.visible_answer(db, require_user(request), answer_id)
+    path = settings.recordings_dir / (answer.recording_path or "")
+    if not answer.recording_path or not path.is_file():
+        raise NotFound("recording_not_found")
+    return FileResponse(path, media_type="video/webm", headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/answers/{answer_id}/report", name="interviews_answer_report")
+def interviews_answer_report(answer_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    answer = service.visible_answer(db, require_user(request), answer_id)
+    if answer.report is None:
+        raise NotFound("report_not_ready")
+    return {"answer": answer_public(answer, with_report=True), "question": answer.question.text}
+
+
+@router.put("/answers/{answer_id}/rating", name="interviews_answer_rate")
+def interviews_answer_rate(
+    answer_id: int, data: service.RatingIn, request: Request, db: DbSession
+) -> dict[str, Any]:
+    user = require_user(request)
+    answer = service.company_answer(db, user, answer_id)
+    rating = service.rate_answer(db, user, answer, data)
+    return {
+        "score": rating.score,
+        "comment": rating.comment,
+        "ratings": service.aggregate([r.score for r in service.answer_ratings(db, answer.id)]),
+    }
+
+
+@router.post("/answers/{answer_id}/comments", name="interviews_answer_comment", status_code=201)
+def interviews_answer_comment(
+    answer_id: int, data: service.CommentIn, request: Request, db: DbSession
+) -> dict[str, Any]:
+    user = require_user(request)
+    comment = service.add_comment(db, user, service.company_answer(db, user, answer_id), data)
+    return {"id": comment.id, "at_s": comment.at_s, "text": comment.text, "author": comment.author_name}
+
+
+@router.post("/answers/{answer_id}/explanation", name="interviews_answer_explanation", status_code=201)
+def interviews_answer_explanation(
+    answer_id: int, data: service.ExplanationIn, request: Request, db: DbSession
+) -> dict[str, Any]:
+    user = require_user(request)
+    return _explanation_public(service.request_explanation(db, user, service.seeker_answer(db, user, answer_id), data))
+
+
+@router.post("/explanations/{request_id}/answer", name="interviews_explanation_answer")
+def interviews_explanation_answer(
+    request_id: int, data: service.ExplanationAnswerIn, request: Request, db: DbSession
+) -> dict[str, Any]:
+    user = require_user(request)
+    explanation = db.get(ExplanationRequest, request_id)
+    if explanation is None:
+        raise NotFound("interview_not_found")
+    service.company_answer(db, user, explanation.answer_id)  # 404 unless it is this company's
+    service.answer_explanation(db, user, explanation, data)
+    return _explanation_public(explanation)
+
+
+# ------------------------------------------------------------------ one-way answering socket
+
+
+def _load_answerable(app: Any, user: User, invitation_id: int) -> bool:
+    with session_scope(app.state.sessionmaker) as db:
+        invitation = db.get(InterviewInvitation, invitation_id)
+        if invitation is None or invitation.seeker_id != user.id or invitation.kind != "recorded":
+            record_audit(
+                db, "signalling_refused", actor=user, path=f"/ws/interviews/{invitation_id}/answers",
+                reason="not_owner",
+            )
+            return False
+        return True
+
+
+@ws_router.websocket("/ws/interviews/{invitation_id}/answers", name="ws_interview_answers")
+async def ws_interview_answers(websocket: WebSocket, invitation_id: int) -> None:
+    user = require_user(websocket)
+    if not await run_in_threadpool(_load_answerable, websocket.app, user, invitation_id):
+        raise WebSocketException(code=4404)
+    await websocket.accept()
+    await serve_answer_socket(
+        websocket,
+        lambda send: OneWayLive(
+            websocket.app.state.practice_services, invitation_id=invitation_id, seeker_id=user.id,
+            locale=websocket.state.locale, send=send,
+        ),
+        {"type": "hello", "invitation_id": invitation_id},
+    )
+
+
+# ------------------------------------------------------------------ live rooms
+
+ROOM_TOKEN_REFUSED = 4498  # missing, malformed, tampered, expired, alg other than HS256, other room or person
+
+
+@router.post("/invitations/{invitation_id}/room-token", name="interviews_room_token")
+def interviews_room_token(
+    invitation_id: int, request: Request, db: DbSession, settings: SettingsDep
+) -> dict[str, Any]:
+    user = require_user(request)
+    invitation = service.visible_invitation(db, user, invitation_id)
+    if invitation.kind != "live":
+        raise Conflict("not_a_live_interview")
+    if user.role is Role.EMPLOYER:
+        role, grants = "interviewer", RoomGrants(publish=True, subscribe=True, admit=True, record=True)
+    elif user.role is Role.CONSULTANT:  # 동행면접: visible companion, no admit/record, no notes
+        if invitation.status not in ("accepted", "in_progress"):
+            raise Conflict("interview_not_open")
+        role, grants = "companion", RoomGrants(publish=True, subscribe=True)
+    else:
+        if invitation.status not in ("accepted", "in_progress"):
+            raise Conflict("interview_not_open")
+        role, grants = "candidate", RoomGrants(publish=True, subscribe=True)
+    token, expires_at = issue_room_token(
+        settings.secret_key, room=room_name(invitation.id), user_id=user.id, name=user.display_name,
+        role=role, grants=grants,
+    )
+    return {
+        "token": token,
+        "room": room_name(invitation.id),
+        "expires_at": expires_at,
+        "ws_url": f"/ws/interviews/{invitation.id}/room",
+        "role": role,
+        "grants": grants.to_dict(),
+    }
+
+
+def _audit_refusal(app: Any, user: User, invitation_id: int, reason: str) -> None:
+    with session_scope(app.state.sessionmaker) as db:
+        record_audit(db, "signalling_refused", actor=user, path=f"/ws/interviews/{invitation_id}/room", reason=reason)
+
+
+@ws_router.websocket("/ws/interviews/{invitation_id}/room", name="ws_interview_room")
+async def ws_interview_room(websocket: WebSocket, invitation_id: int) -> None:
+    user = require_user(websocket)
+    settings = websocket.app.state.settings
+    try:
+        claims = verify_room_token(
+            settings.secret_key, websocket.query_params.get("token", ""), room=room_name(invitation_id)
+        )
+        if claims.user_id != user.id:
+            raise RoomTokenError("token_other_person")
+    except RoomTokenError as exc:
+        # Refused in the handshake: no message, and so no SDP, is ever read from this client.
+        await run_in_threadpool(_audit_refusal, websocket.app, user, invitation_id, exc.code)
+        raise WebSocketException(code=ROOM_TOKEN_REFUSED, reason=exc.code) from None
+    locale = websocket.state.locale
+    await websocket.accept()
+    send_lock = asyncio.Lock()
+    closed = asyncio.Event()
+
+    async def send(message: dict[str, Any]) -> None:
+        if closed.is_set():
+            return
+        async with send_lock:
+            await websocket.send_json(message)
+
+    async def close_socket(code: int) -> None:
+        if not closed.is_set():
+            closed.set()
+            try:
+                await websocket.close(code)
+            except Exception:
+                pass
+
+    registry = websocket.app.state.interview_rooms
+    room = registry.get_or_create(invitation_id)
+    try:
+        member = await room.connect(claims, send, close_socket, locale)
+    except MediaError as exc:
+        await send(error_message(exc.code, translate(locale, f"signalling.{exc.code}")))
+        await close_socket(4409)
+        return
+    try:
+        while not closed.is_set():
+            event = await websocket.receive()
+            if event["type"] == "websocket.disconnect":
+                break
+            raw: str | bytes = event.get("text") or event.get("bytes") or b""
+            try:
+                message = parse_room_message(raw)
+            except SignallingError as exc:
+                await send(error_message(exc.code, translate(locale, f"signalling.{exc.code}")))
+                continue
+            await room.handle(member, message)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        closed.set()
+        await room.disconnect(member, reason="socket_gone")
+
+
+def room_recordings_public(db: Any, invitation: InterviewInvitation) -> list[dict[str, Any]]:
+    rows = db.scalars(
+        select(RoomRecording).where(RoomRecording.invitation_id == invitation.id).order_by(RoomRecording.id)
+    ).all()
+    out = []
+    for row in rows:
+        person = db.get(User, row.participant_id) if row.participant_id else None
+        report: dict[str, Any] = dict(row.report or {})
+        out.append(
+            {
+                "id": row.id,
+                "role": row.role,
+                "name": person.display_name if person else None,
+                "status": row.status,
+                "duration_s": row.duration_s,
+                "partial": row.partial,
+                "started_at": _iso(row.started_at),
+                "video_url": f"/api/interviews/recordings/{row.id}/video",
+                "scores": {k: (v or {}).get("score") for k, v in report.get("scores", {}).items()},
+                "report": row.report,
+            }
+        )
+    return out
+
+
+@router.get("/invitations/{invitation_id}/recordings", name="interviews_room_recordings")
+def interviews_room_recordings(invitation_id: int, request: Request, db: DbSession) -> list[dict[str, Any]]:
+    user = require_user(request)
+    return room_recordings_public(db, service.company_invitation(db, user, invitation_id))
+
+
+@router.get("/recordings/{recording_id}/video", name="interviews_room_recording_video")
+def interviews_room_recording_video(
+    recording_id: int, request: Request, db: DbSession, settings: SettingsDep
+) -> FileResponse:
+    user = require_user(request)
+    row = db.get(RoomRecording, recording_id)
+    if row is None:
+        raise NotFound("recording_not_found")
+    service.company_invitation(db, user, row.invitation_id)  # 404 unless it is this company's
+    path = settings.recordings_dir / row.recording_path
+    if not row.recording_path or not path.is_file():
+        raise NotFound("recording_not_found")
+    return FileResponse(path, media_type="video/webm", headers={"Cache-Control": "private, no-store"})

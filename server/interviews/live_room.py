@@ -1,0 +1,509 @@
+"""Live interview rooms: a lobby, admission, SFU forwarding through `media.Room`, chat, mute,
+connection quality, and recording only with the candidate's consent.
+
+One `LiveRoom` per invitation, kept in the app's `RoomRegistry` (no module globals) and closed
+when its last member leaves or the server stops. Every member is one socket; their peer is
+created only after they are admitted (candidates) or on connect (interviewers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from media import AnswerRecorder, MediaError, PeerSession, RecordingRef, Room, RoomOptions, SlotAssignment
+from server.db import session_scope, utcnow
+from server.i18n import translate
+from server.interviews.room_signalling import (
+    Admit,
+    Chat,
+    Deny,
+    Leave,
+    Mute,
+    RecordingConsent,
+    StartRecording,
+    StopRecording,
+)
+from server.interviews.service import mark_started
+from server.interviews.tokens import RoomClaims, room_name
+from server.jobs import enqueue
+from server.live_answers import LiveAnswerServices
+from server.models.accounts import User
+from server.models.interviews import InterviewInvitation, RoomChatMessage, RoomRecording
+from server.signalling import Ice, Offer, Ping, answer_message, error_message
+
+log = logging.getLogger("untact.interviews.room")
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+CloseSocket = Callable[[int], Awaitable[None]]
+QUALITY_INTERVAL_S = 3.0
+MIN_ANALYSED_S = 2.0
+MAX_MEMBERS = 6  # one candidate, a panel of up to four interviewers, and a companion
+
+
+@dataclass
+class Member:
+    claims: RoomClaims
+    send_raw: Send
+    close_socket: CloseSocket
+    locale: str
+    admitted: bool
+    peer: PeerSession | None = None
+    consent: bool = False
+    muted: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def identity(self) -> str:
+        return self.claims.identity
+
+    async def send(self, message: dict[str, Any]) -> None:
+        try:
+            await self.send_raw(message)
+        except Exception:  # the socket is gone; its own handler cleans up
+            log.debug("could not send %s to %s", message.get("type"), self.identity)
+
+    async def error(self, code: str, *, retryable: bool = False) -> None:
+        await self.send(error_message(code, translate(self.locale, f"signalling.{code}"), retryable=retryable))
+
+
+@dataclass
+class _Recording:
+    row_id: int
+    recorder: AnswerRecorder
+
+
+class LiveRoom:
+    def __init__(self, invitation_id: int, services: LiveAnswerServices, *, on_empty: Callable[[LiveRoom], None]) -> None:
+        self.invitation_id = invitation_id
+        self.name = room_name(invitation_id)
+        self._services = services
+        self._on_empty = on_empty
+        self.room = Room(
+            self.name,
+            options=RoomOptions(max_participants=MAX_MEMBERS),
+            on_assignment=self._on_assignment,
+            on_participant_left=self._on_participant_left,
+        )
+        self.members: dict[str, Member] = {}
+        self._recordings: dict[str, _Recording] = {}
+        self.recording_active = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+        self._quality_task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.room.start()
+        self._quality_task = self._spawn(self._quality_loop())
+
+    # ---------------------------------------------------------------- membership
+
+    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _roster(self) -> list[dict[str, Any]]:
+        return [
+            {"identity": m.identity, "name": m.claims.name, "role": m.claims.role, "in_lobby": not m.admitted}
+            for m in self.members.values()
+        ]
+
+    async def _broadcast(self, message: dict[str, Any], *, admitted_only: bool = True) -> None:
+        for member in list(self.members.values()):
+            if member.admitted or not admitted_only:
+                await member.send(message)
+
+    async def _send_lobby(self) -> None:
+        waiting = [
+            {"identity": m.identity, "name": m.claims.name, "consent": m.consent}
+            for m in self.members.values()
+            if not m.admitted
+        ]
+        for member in self.members.values():
+            if member.admitted and member.claims.grants.admit:
+                await member.send({"type": "lobby", "waiting": waiting})
+
+    async def connect(self, claims: RoomClaims, send: Send, close_socket: CloseSocket, locale: str) -> Member:
+        previous = self.members.get(claims.identity)
+        if previous is not None:  # the same person reconnecting (a reload): the new socket wins
+            await self.disconnect(previous, reason="replaced")
+            await previous.close_socket(4409)
+        if len(self.members) >= MAX_MEMBERS:
+            raise MediaError("room_full", "the room is full")
+        consent = await asyncio.to_thread(self._consent_given)
+        # The candidate and their companion wait in the lobby; interviewers go straight in.
+        member = Member(claims, send, close_socket, locale, admitted=claims.role == "interviewer")
+        member.consent = consent if claims.role == "candidate" else False
+        self.members[claims.identity] = member
+        await member.send(
+            {
+                "type": "hello",
+                "room": self.name,
+                "identity": claims.identity,
+                "role": claims.role,
+                "grants": claims.grants.to_dict(),
+                "state": "admitted" if member.admitted else "lobby",
+                "recording": self.recording_active,
+                "consent": consent,
+                "participants": self._roster(),
+            }
+        )
+        await self._broadcast({"type": "participants", "participants": self._roster()})
+        await self._send_lobby()
+        return member
+
+    async def disconnect(self, member: Member, *, reason: str = "left") -> None:
+        if self.members.get(member.identity) is not member:
+            return
+        del self.members[member.identity]
+        await self._stop_recorder(member.identity)
+        await self.room.leave(member.identity)  # closes the peer
+        await self._broadcast({"type": "participant_left", "identity": member.identity, "reason": reason})
+        await self._broadcast({"type": "participants", "participants": self._roster()})
+        await self._send_lobby()
+        if not self.members:
+            self._on_empty(self)
+
+    # ---------------------------------------------------------------- messages
+
+    async def handle(self, member: Member, message: Any) -> None:
+        if self._closed or self.members.get(member.identity) is not member:
+            return
+        match message:
+            case Ping():
+                await member.send({"type": "pong"})
+            case Offer():
+                await self._join(member, message.sdp)
+            case Ice():
+                await self._add_candidate(member, message)
+            case Admit() | Deny():
+                await self._admit(member, message.identity, isinstance(message, Admit))
+            case RecordingConsent():
+                await self._set_consent(member, message.recording)
+            case Chat():
+                await self._chat(member, message.text)
+            case Mute():
+                await self._mute(member, message.source, message.muted)
+            case StartRecording():
+                await self._start_recording(member)
+            case StopRecording():
+                await self._stop_recording(member)
+            case Leave():
+                await self.disconnect(member)
+                await member.close_socket(1000)
+
+    async def _join(self, member: Member, sdp: str) -> None:
+        if not member.admitted:
+            await member.error("not_admitted")
+            return
+        if not member.claims.grants.publish and not member.claims.grants.subscribe:
+            await member.error("not_allowed")
+            return
+        if member.peer is not None:
+            await member.error("already_joined")
+            return
+        peer = PeerSession(
+            peer_id=f"{self.name}-{member.identity}-{uuid.uuid4().hex[:6]}",
+            ice_servers=self._services.ice_servers,
+            decode_video=False,
+        )
+        member.peer = peer
+        try:
+            answer = await self.room.join(member.identity, peer, sdp)
+        except MediaError as exc:
+            member.peer = None
+            await member.send(error_message(exc.code, translate(member.locale, "signalling.bad_sdp")))
+            return
+        await member.send(answer_message(answer))
+        if member.claims.role == "companion":  # a companion starts muted and unmutes themselves
+            self.room.set_muted(member.identity, "microphone", True)
+            member.muted["microphone"] = True
+            await self._broadcast(
+                {"type": "muted", "identity": member.identity, "source": "microphone", "muted": True}
+            )
+        for assignment in self.room.assignments(member.identity):
+            await member.send(self._slot_message(assignment))
+        if self.recording_active:
+            await self._start_recorder(member)
+
+    async def _add_candidate(self, member: Member, message: Ice) -> None:
+        if member.peer is None:
+            await member.error("no_peer")
+            return
+        try:
+            await member.peer.add_remote_candidate(message.candidate.model_dump() if message.candidate else None)
+        except MediaError:
+            await member.error("bad_candidate")
+
+    async def _admit(self, member: Member, identity: str, admit: bool) -> None:
+        if not member.claims.grants.admit:
+            await member.error("not_allowed")
+            return
+        candidate = self.members.get(identity)
+        if candidate is None or candidate.admitted:
+            await member.error("not_in_lobby")
+            return
+        if admit:
+            candidate.admitted = True
+            await asyncio.to_thread(self._mark_started, member.claims.user_id)
+            await candidate.send({"type": "admitted", "by": member.claims.name})
+            await self._broadcast({"type": "participants", "participants": self._roster()})
+        else:
+            del self.members[identity]
+            await candidate.send({"type": "denied", "by": member.claims.name})
+            await candidate.close_socket(4000)
+        await self._send_lobby()
+
+    async def _set_consent(self, member: Member, granted: bool) -> None:
+        if member.claims.role != "candidate":
+            await member.error("not_allowed")
+            return
+        member.consent = granted
+        await asyncio.to_thread(self._save_consent, granted)
+        if not granted and self.recording_active:
+            await self._stop_all_recorders()
+        await self._broadcast({"type": "consent", "recording": granted})
+        await member.send({"type": "consent", "recording": granted})  # also in the lobby
+        await self._send_lobby()
+
+    async def _chat(self, member: Member, text: str) -> None:
+        if not member.admitted:
+            await member.error("not_admitted")
+            return
+        at = await asyncio.to_thread(self._save_chat, member, text)
+        await self._broadcast(
+            {"type": "chat", "from": member.identity, "name": member.claims.name, "text": text, "at": at}
+        )
+
+    async def _mute(self, member: Member, source: str, muted: bool) -> None:
+        if member.peer is None:
+            await member.error("no_peer")
+            return
+        try:
+            self.room.set_muted(member.identity, source, muted)
+        except MediaError as exc:
+            await member.error(exc.code)
+            return
+        member.muted[source] = muted
+        await self._broadcast({"type": "muted", "identity": member.identity, "source": source, "muted": muted})
+
+    # ---------------------------------------------------------------- recording
+
+    async def _start_recording(self, member: Member) -> None:
+        if not member.claims.grants.record:
+            await member.error("not_allowed")
+            return
+        if not await asyncio.to_thread(self._consent_given):
+            await member.error("consent_required")
+            return
+        if self.recording_active:
+            return
+        self.recording_active = True
+        for other in list(self.members.values()):
+            if other.peer is not None:
+                await self._start_recorder(other)
+        await self._broadcast({"type": "recording", "active": True, "by": member.claims.name})
+
+    async def _stop_recording(self, member: Member) -> None:
+        if not member.claims.grants.record:
+            await member.error("not_allowed")
+            return
+        await self._stop_all_recorders()
+
+    async def _stop_all_recorders(self) -> None:
+        if not self.recording_active:
+            return
+        self.recording_active = False
+        for identity in list(self._recordings):
+            await self._stop_recorder(identity)
+        await self._broadcast({"type": "recording", "active": False})
+
+    async def _start_recorder(self, member: Member) -> None:
+        if member.peer is None or member.identity in self._recordings or not member.peer.tracks:
+            return
+        row_id, path = await asyncio.to_thread(self._create_recording_row, member)
+        recorder = AnswerRecorder(
+            member.peer,
+            path,
+            recording_id=f"{self.name}-{member.identity}-{row_id}",
+            on_recording_finished=lambda ref: self._finish_recording(row_id, ref),
+        )
+        try:
+            recorder.start()
+        except MediaError:
+            log.warning("could not record %s in %s", member.identity, self.name)
+            return
+        self._recordings[member.identity] = _Recording(row_id, recorder)
+
+    async def _stop_recorder(self, identity: str) -> None:
+        recording = self._recordings.pop(identity, None)
+        if recording is not None:
+            await recording.recorder.stop()
+
+    async def _finish_recording(self, row_id: int, ref: RecordingRef) -> None:
+        await asyncio.to_thread(self._save_recording, row_id, ref)
+
+    # ---------------------------------------------------------------- media callbacks
+
+    def _slot_message(self, assignment: SlotAssignment) -> dict[str, Any]:
+        publisher = self.members.get(assignment.publisher_id or "")
+        return {
+            "type": "slot",
+            "mid": assignment.mid,
+            "kind": assignment.kind,
+            "publisher": assignment.publisher_id,
+            "name": publisher.claims.name if publisher else None,
+            "role": publisher.claims.role if publisher else None,
+            "source": assignment.source,
+        }
+
+    def _on_assignment(self, assignment: SlotAssignment) -> None:
+        member = self.members.get(assignment.subscriber_id)
+        if member is not None:
+            self._spawn(member.send(self._slot_message(assignment)))
+
+    def _on_participant_left(self, identity: str, reason: str) -> None:
+        member = self.members.get(identity)
+        if member is not None and reason.startswith("peer_"):
+            member.peer = None
+            self._spawn(self._broadcast({"type": "peer_closed", "identity": identity, "reason": reason}))
+
+    async def _quality_loop(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(QUALITY_INTERVAL_S)
+            for identity in list(self.room.participant_ids):
+                try:
+                    quality = await self.room.connection_quality(identity)
+                except MediaError:
+                    continue
+                await self._broadcast(
+                    {
+                        "type": "quality",
+                        "identity": identity,
+                        "level": quality.level,
+                        "loss_ratio": round(quality.inbound_loss_ratio, 4),
+                        "rtt_ms": quality.rtt_ms,
+                    }
+                )
+
+    # ---------------------------------------------------------------- persistence (worker threads)
+
+    def _consent_given(self) -> bool:
+        with session_scope(self._services.sessionmaker) as db:
+            invitation = db.get(InterviewInvitation, self.invitation_id)
+            return invitation is not None and invitation.recording_consent_at is not None
+
+    def _save_consent(self, granted: bool) -> None:
+        with session_scope(self._services.sessionmaker) as db:
+            invitation = db.get(InterviewInvitation, self.invitation_id)
+            if invitation is not None:
+                invitation.recording_consent_at = utcnow() if granted else None
+
+    def _mark_started(self, actor_id: int) -> None:
+        with session_scope(self._services.sessionmaker) as db:
+            invitation = db.get(InterviewInvitation, self.invitation_id)
+            actor = db.get(User, actor_id)
+            if invitation is not None and actor is not None:
+                mark_started(db, actor, invitation)
+
+    def _save_chat(self, member: Member, text: str) -> str:
+        with session_scope(self._services.sessionmaker) as db:
+            row = RoomChatMessage(
+                invitation_id=self.invitation_id, sender_id=member.claims.user_id,
+                sender_name=member.claims.name, text=text,
+            )
+            db.add(row)
+            db.flush()
+            return row.at.isoformat()
+
+    def _create_recording_row(self, member: Member) -> tuple[int, Path]:
+        with session_scope(self._services.sessionmaker) as db:
+            invitation = db.get(InterviewInvitation, self.invitation_id)
+            assert invitation is not None
+            row = RoomRecording(
+                invitation_id=self.invitation_id, participant_id=member.claims.user_id,
+                role=member.claims.role, recording_path="",
+            )
+            db.add(row)
+            db.flush()
+            path = (
+                self._services.recordings_dir / "interviews" / str(invitation.company_id) / str(invitation.id)
+                / f"room-{row.id}-{member.identity}.webm"
+            )
+            row.recording_path = str(path.relative_to(self._services.recordings_dir))
+            return row.id, path
+
+    def _save_recording(self, row_id: int, ref: RecordingRef) -> None:
+        analyse = False
+        with session_scope(self._services.sessionmaker) as db:
+            row = db.get(RoomRecording, row_id)
+            if row is None:
+                return
+            row.duration_s = ref.duration_s
+            row.partial = ref.partial
+            row.ended_at = utcnow()
+            row.status = "recorded"
+            if row.role == "candidate" and (ref.duration_s or 0) >= MIN_ANALYSED_S:
+                # After the call the candidate's track gets the same report as practice.
+                row.status = "analyzing"
+                enqueue(db, "analyze_room_recording", {"recording_id": row.id})
+                analyse = True
+        if analyse:
+            self._services.kick_worker()
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._quality_task is not None:
+            self._quality_task.cancel()
+        for identity in list(self._recordings):
+            await self._stop_recorder(identity)
+        members = list(self.members.values())
+        self.members.clear()
+        for member in members:
+            await member.send({"type": "room_closed"})
+            await member.close_socket(1001)
+        await self.room.close()
+        while pending := [t for t in self._tasks if not t.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+class RoomRegistry:
+    """The server's live rooms by invitation; on `app.state`, drained at shutdown."""
+
+    def __init__(self, services: LiveAnswerServices) -> None:
+        self._services = services
+        self._rooms: dict[int, LiveRoom] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def get_or_create(self, invitation_id: int) -> LiveRoom:
+        room = self._rooms.get(invitation_id)
+        if room is None:
+            room = LiveRoom(invitation_id, self._services, on_empty=self._discard)
+            room.start()
+            self._rooms[invitation_id] = room
+        return room
+
+    def get(self, invitation_id: int) -> LiveRoom | None:
+        return self._rooms.get(invitation_id)
+
+    def _discard(self, room: LiveRoom) -> None:
+        if self._rooms.get(room.invitation_id) is room:
+            del self._rooms[room.invitation_id]
+            task = asyncio.ensure_future(room.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def close(self) -> None:
+        rooms = list(self._rooms.values())
+        self._rooms.clear()
+        await asyncio.gather(*(room.close() for room in rooms), *self._closing, return_exceptions=True)

@@ -1,0 +1,189 @@
+"""Interview pages: the list (employer: the company's; seeker: their own), one invitation
+(employer: review; seeker: respond, answer, see own answers), and the one-way recorder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from server.access import require_user
+from server.deps import DbSession
+from server.errors import Conflict
+from server.i18n import translate
+from server.interviews import service
+from server.interviews.api import review_public, room_recordings_public
+from server.models.accounts import Role
+from server.models.careers import JobPostingRow
+from server.models.interviews import InterviewQuestionSet
+from server.practice.charts import score_bars, transcript_html
+from server.templating import js_messages, render
+
+router = APIRouter()
+
+
+def _translator(request: Request) -> Any:
+    locale = request.state.locale
+    return lambda key: translate(locale, key)
+
+
+@router.get("/interviews", name="interviews_home_page")
+def interviews_home_page(request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    messages = js_messages(request.state.locale, "interviews.")
+    if user.role is Role.EMPLOYER:
+        company_id = service.employer_company_id(user)
+        postings = db.scalars(
+            select(JobPostingRow).where(JobPostingRow.company_id == company_id).order_by(JobPostingRow.id.desc())
+        ).all()
+        sets = db.scalars(
+            select(InterviewQuestionSet)
+            .where(InterviewQuestionSet.company_id == company_id)
+            .order_by(InterviewQuestionSet.id.desc())
+        ).all()
+        return render(
+            request,
+            "interview_employer_home.html",
+            {
+                "invitations": service.company_invitations(db, user),
+                "postings": postings,
+                "sets": sets,
+                "messages_json": messages,
+            },
+        )
+    return render(
+        request,
+        "interview_seeker_home.html",
+        {"invitations": service.seeker_invitations(db, user), "messages_json": messages},
+    )
+
+
+@router.get("/interviews/{invitation_id}", name="interviews_detail_page")
+def interviews_detail_page(invitation_id: int, request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    invitation = service.visible_invitation(db, user, invitation_id)
+    t = _translator(request)
+    messages = js_messages(request.state.locale, "interviews.")
+    if user.role is Role.EMPLOYER:
+        review = review_public(db, invitation, user)
+        for item in review["answers"]:
+            reviewed = (item.get("answer") or {}).get("report")
+            item["scores_svg"] = score_bars(reviewed["scores"], t) if reviewed else None
+            item["transcript_html"] = transcript_html(reviewed, t) if reviewed else None
+        mine = next((c for c in service.scorecards(db, invitation.id) if c.reviewer_id == user.id), None)
+        recordings = room_recordings_public(db, invitation)
+        for rec in recordings:
+            rec["scores_svg"] = score_bars(rec["report"]["scores"], t) if rec["report"] else None
+        return render(
+            request,
+            "interview_review.html",
+            {
+                "recordings": recordings,
+                "invitation": invitation,
+                "review": review,
+                "criteria": service.company_rubric(db, invitation.company_id),
+                "my_scorecard": mine,
+                "moves": sorted(service.EMPLOYER_MOVES.get(invitation.status, set())),
+                "messages_json": messages,
+            },
+        )
+    latest = service.latest_answers(invitation)
+    questions = invitation.question_set.questions if invitation.question_set else []
+    answers = []
+    for question in questions:
+        answer = latest.get(question.id)
+        report: dict[str, Any] | None = dict(answer.report) if answer and answer.report else None
+        answers.append(
+            {
+                "question": question,
+                "answer": answer,
+                "scores_svg": score_bars(report["scores"], t) if report else None,
+            }
+        )
+    requests = service.explanation_requests(db, [a.id for a in latest.values()])
+    return render(
+        request,
+        "interview_seeker_detail.html",
+        {
+            "invitation": invitation,
+            "answers": answers,
+            "requests": requests,
+            "moves": sorted(service.SEEKER_MOVES.get(invitation.status, set())),
+            "can_answer": service.can_answer(invitation) is None,
+            "all_answered": bool(questions) and all(q.id in latest for q in questions),
+            "messages_json": messages,
+        },
+    )
+
+
+@router.get("/interviews/{invitation_id}/answer", name="interviews_answer_page")
+def interviews_answer_page(invitation_id: int, request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    invitation = service.seeker_invitation(db, user, invitation_id)
+    problem = service.can_answer(invitation)
+    if problem:
+        raise Conflict(problem)
+    question_set = invitation.question_set
+    assert question_set is not None
+    locale = request.state.locale
+    attempts: dict[int, int] = {}
+    for answer in invitation.answers:
+        if answer.status != "failed":
+            attempts[answer.question_id] = attempts.get(answer.question_id, 0) + 1
+    questions = question_set.questions
+    config = {
+        "session_id": invitation.id,
+        "ws_url": f"/ws/interviews/{invitation.id}/answers",
+        "consent_url": "/api/interviews/consent",
+        "language": question_set.language,
+        "max_retakes": 0,
+        "retakes": [q.max_retakes for q in questions],
+        "answered_stay_answered": True,
+        "all_answered_text": translate(locale, "interviews.all_answered"),
+        "consent_granted": service.has_interview_consent(db, user),
+        "consent_version": service.CONSENT_VERSION,
+        "questions": [q.id for q in questions],
+        "attempts": attempts,
+    }
+    return render(
+        request,
+        "interview_answer.html",
+        {
+            "invitation": invitation,
+            "question_set": question_set,
+            "config": config,
+            "question_texts": [q.text for q in questions],
+            "timing": {"think": [q.think_time_s for q in questions], "limit": [q.answer_limit_s for q in questions]},
+            "retention_days": service.RETENTION_DAYS,
+            "messages_json": js_messages(locale, "practice.", "consent.", "signalling.", "devices.", "interviews."),
+        },
+    )
+
+
+@router.get("/interviews/{invitation_id}/room", name="interviews_room_page")
+def interviews_room_page(invitation_id: int, request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    invitation = service.visible_invitation(db, user, invitation_id)
+    if invitation.kind != "live":
+        raise Conflict("not_a_live_interview")
+    is_interviewer = user.role is Role.EMPLOYER
+    mine = (
+        next((c for c in service.scorecards(db, invitation.id) if c.reviewer_id == user.id), None)
+        if is_interviewer
+        else None
+    )
+    return render(
+        request,
+        "interview_room.html",
+        {
+            "invitation": invitation,
+            "is_interviewer": is_interviewer,
+            "is_candidate": user.role is Role.SEEKER,
+            "criteria": service.company_rubric(db, invitation.company_id) if is_interviewer else [],
+            "my_scorecard": mine,
+            "config": {"invitation_id": invitation.id, "interviewer": is_interviewer, "slots": 4},
+            "messages_json": js_messages(request.state.locale, "room.", "devices.", "signalling."),
+        },
+    )

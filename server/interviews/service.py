@@ -1,0 +1,664 @@
+"""Employer interview rules on the database: invitations and their status pipeline, question
+sets, one-way answers, reviews (ratings, time-pinned comments), explanation requests,
+scorecards and the calendar file.
+
+Object checks live here: an employer reaches only their company's invitations, a seeker
+only their own; anything else looks like it does not exist (404), so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.db import utcnow
+from server.errors import Conflict, InvalidInput, NotFound
+from server.models.accounts import Role, User
+from server.models.careers import ConsultantAssignment, JobPostingRow
+from server.models.interviews import (
+    AnswerRating,
+    ExplanationRequest,
+    InterviewAnswer,
+    InterviewComment,
+    InterviewInvitation,
+    InterviewQuestionSet,
+    InterviewRubric,
+    InterviewScorecard,
+    InterviewSetQuestion,
+    InvitationEvent,
+)
+from server.models.practice import Consent
+
+# Recording an interview answer shares it with the employer: its own consent, separate from practice.
+CONSENT_PURPOSE = "interview_recording"
+CONSENT_VERSION = "2026-11-v1"
+RETENTION_DAYS = 365
+
+DEFAULT_RUBRIC = ("communication", "job_fit", "problem_solving", "collaboration", "motivation")
+DEFAULT_TIME_ZONE = "Asia/Seoul"
+
+# Who may move an invitation from which status to which. "system" moves happen as a side
+# effect (the first recorded answer, joining a live room); decisions are always a person's.
+SEEKER_MOVES: dict[str, set[str]] = {
+    "invited": {"accepted", "declined", "reschedule_requested"},
+    "reschedule_requested": {"accepted", "declined"},
+    "accepted": {"declined", "reschedule_requested"},
+}
+EMPLOYER_MOVES: dict[str, set[str]] = {
+    "reschedule_requested": {"invited"},
+    "in_progress": {"held"},
+    "accepted": {"held"},
+    "submitted": {"under_review"},
+    "held": {"under_review"},
+    "under_review": {"decided"},
+}
+STATUSES = (
+    "invited",
+    "accepted",
+    "declined",
+    "reschedule_requested",
+    "in_progress",
+    "submitted",
+    "held",
+    "under_review",
+    "decided",
+)
+
+
+# ------------------------------------------------------------------ payloads
+
+
+class QuestionIn(BaseModel):
+    text: str = Field(min_length=1, max_length=500)
+    think_time_s: int = Field(default=30, ge=0, le=300)
+    answer_limit_s: int = Field(default=90, ge=15, le=600)
+    max_retakes: int = Field(default=1, ge=0, le=5)
+
+
+class QuestionSetCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    language: Literal["ko", "en"] = "ko"
+    intro_message: str = Field(default="", max_length=2000)
+    closing_message: str = Field(default="", max_length=2000)
+    questions: list[QuestionIn] = Field(min_length=1, max_length=20)
+
+
+class InvitationCreate(BaseModel):
+    seeker_email: str = Field(min_length=3, max_length=320)
+    kind: Literal["live", "recorded"]
+    posting_id: int | None = None
+    title: str = Field(default="", max_length=200)
+    message: str = Field(default="", max_length=2000)
+    # Naive local times are read in `time_zone` (Asia/Seoul by default).
+    scheduled_at: datetime | None = None
+    duration_min: int = Field(default=30, ge=10, le=240)
+    deadline_at: datetime | None = None
+    time_zone: str = Field(default=DEFAULT_TIME_ZONE, max_length=64)
+    question_set_id: int | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
+        return value
+
+
+class SeekerResponse(BaseModel):
+    action: Literal["accept", "decline", "reschedule"]
+    note: str = Field(default="", max_length=1000)
+    companion: bool = False
+
+
+class EmployerStatusChange(BaseModel):
+    status: Literal["invited", "held", "under_review", "decided"]
+    decision: Literal["pass", "hold", "reject"] | None = None
+    note: str = Field(default="", max_length=1000)
+    scheduled_at: datetime | None = None  # a new time when answering a reschedule request
+    deadline_at: datetime | None = None
+
+
+class RatingIn(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2000)
+
+
+class CommentIn(BaseModel):
+    at_s: float = Field(ge=0, le=36_000)
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ExplanationIn(BaseModel):
+    kind: Literal["explanation", "human_review"]
+    message: str = Field(default="", max_length=2000)
+
+
+class ExplanationAnswerIn(BaseModel):
+    response: str = Field(min_length=1, max_length=4000)
+
+
+class ScorecardIn(BaseModel):
+    scores: dict[str, int] = Field(default_factory=dict)
+    notes: str = Field(default="", max_length=20_000)
+
+    @field_validator("scores")
+    @classmethod
+    def _range(cls, value: dict[str, int]) -> dict[str, int]:
+        if any(not 1 <= v <= 5 for v in value.values()):
+            raise ValueError("scores are 1 to 5")
+        return value
+
+
+# ------------------------------------------------------------------ ownership
+
+
+def employer_company_id(user: User) -> int:
+    if user.role is not Role.EMPLOYER or user.company_id is None:
+        raise NotFound("interview_not_found")
+    return user.company_id
+
+
+def company_invitation(db: Session, user: User, invitation_id: int) -> InterviewInvitation:
+    invitation = db.get(InterviewInvitation, invitation_id)
+    if invitation is None or invitation.company_id != employer_company_id(user):
+        raise NotFound("interview_not_found")
+    return invitation
+
+
+def seeker_invitation(db: Session, user: User, invitation_id: int) -> InterviewInvitation:
+    invitation = db.get(InterviewInvitation, invitation_id)
+    if invitation is None or invitation.seeker_id != user.id:
+        raise NotFound("interview_not_found")
+    return invitation
+
+
+def companion_invitation(db: Session, user: User, invitation_id: int) -> InterviewInvitation:
+    """A live invitation whose seeker asked for a companion and is followed by this consultant."""
+    invitation = db.get(InterviewInvitation, invitation_id)
+    assignment = db.get(ConsultantAssignment, invitation.seeker_id) if invitation else None
+    if (
+        invitation is None
+        or user.role is not Role.CONSULTANT
+        or assignment is None
+        or assignment.consultant_id != user.id
+        or not invitation.companion_requested
+    ):
+        raise NotFound("interview_not_found")
+    return invitation
+
+
+def visible_invitation(db: Session, user: User, invitation_id: int) -> InterviewInvitation:
+    if user.role is Role.CONSULTANT:
+        return companion_invitation(db, user, invitation_id)
+    if user.role is Role.EMPLOYER:
+        return company_invitation(db, user, invitation_id)
+    if user.role is Role.SEEKER:
+        return seeker_invitation(db, user, invitation_id)
+    raise NotFound("interview_not_found")
+
+
+def company_question_set(db: Session, user: User, set_id: int) -> InterviewQuestionSet:
+    question_set = db.get(InterviewQuestionSet, set_id)
+    if question_set is None or question_set.company_id != employer_company_id(user):
+        raise NotFound("question_set_not_found")
+    return question_set
+
+
+def company_answer(db: Session, user: User, answer_id: int) -> InterviewAnswer:
+    answer = db.get(InterviewAnswer, answer_id)
+    if answer is None or answer.invitation.company_id != employer_company_id(user):
+        raise NotFound("answer_not_found")
+    return answer
+
+
+def seeker_answer(db: Session, user: User, answer_id: int) -> InterviewAnswer:
+    answer = db.get(InterviewAnswer, answer_id)
+    if answer is None or answer.invitation.seeker_id != user.id:
+        raise NotFound("answer_not_found")
+    return answer
+
+
+def visible_answer(db: Session, user: User, answer_id: int) -> InterviewAnswer:
+    if user.role is Role.EMPLOYER:
+        return company_answer(db, user, answer_id)
+    if user.role is Role.SEEKER:
+        return seeker_answer(db, user, answer_id)
+    raise NotFound("answer_not_found")
+
+
+def has_interview_consent(db: Session, user: User) -> bool:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Consent)
+            .where(
+                Consent.user_id == user.id,
+                Consent.purpose == CONSENT_PURPOSE,
+                Consent.version == CONSENT_VERSION,
+                Consent.withdrawn_at.is_(None),
+            )
+        )
+        != 0
+    )
+
+
+def grant_interview_consent(db: Session, user: User, version: str, locale: str) -> Consent:
+    if version != CONSENT_VERSION:
+        raise Conflict("consent_outdated")
+    consent = Consent(user_id=user.id, purpose=CONSENT_PURPOSE, version=version, locale=locale)
+    db.add(consent)
+    db.flush()
+    return consent
+
+
+# ------------------------------------------------------------------ question sets
+
+
+def create_question_set(db: Session, user: User, data: QuestionSetCreate) -> InterviewQuestionSet:
+    question_set = InterviewQuestionSet(
+        company_id=employer_company_id(user),
+        created_by=user.id,
+        title=data.title.strip(),
+        language=data.language,
+        intro_message=data.intro_message.strip(),
+        closing_message=data.closing_message.strip(),
+        questions=[
+            InterviewSetQuestion(
+                position=i,
+                text=q.text.strip(),
+                think_time_s=q.think_time_s,
+                answer_limit_s=q.answer_limit_s,
+                max_retakes=q.max_retakes,
+            )
+            for i, q in enumerate(data.questions)
+        ],
+    )
+    db.add(question_set)
+    db.flush()
+    return question_set
+
+
+# ------------------------------------------------------------------ invitations
+
+
+def as_utc(value: datetime, zone: str) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value.astimezone(ZoneInfo("UTC"))
+
+
+def record_event(
+    db: Session, invitation: InterviewInvitation, actor: User | None, to_status: str, note: str = ""
+) -> None:
+    event = InvitationEvent(
+        actor_id=actor.id if actor else None,
+        actor_name=actor.display_name if actor else "system",
+        from_status=invitation.status if invitation.id else None,
+        to_status=to_status,
+        note=note,
+    )
+    invitation.events.append(event)
+    invitation.status = to_status
+    invitation.updated_at = utcnow()
+
+
+def create_invitation(db: Session, employer: User, data: InvitationCreate) -> InterviewInvitation:
+    company_id = employer_company_id(employer)
+    seeker = db.scalar(select(User).where(func.lower(User.email) == data.seeker_email.strip().lower()))
+    if seeker is None or seeker.role is not Role.SEEKER:
+        raise InvalidInput("seeker_not_found")
+    if data.posting_id is not None:
+        posting = db.get(JobPostingRow, data.posting_id)
+        if posting is None or posting.company_id != company_id:
+            raise InvalidInput("posting_not_found")
+    now = utcnow()
+    invitation = InterviewInvitation(
+        company_id=company_id,
+        posting_id=data.posting_id,
+        seeker_id=seeker.id,
+        created_by=employer.id,
+        kind=data.kind,
+        title=data.title.strip(),
+        message=data.message.strip(),
+        duration_min=data.duration_min,
+        time_zone=data.time_zone,
+        status="invited",
+    )
+    if data.kind == "live":
+        if data.scheduled_at is None:
+            raise InvalidInput("schedule_required")
+        invitation.scheduled_at = as_utc(data.scheduled_at, data.time_zone)
+    else:
+        if data.deadline_at is None or data.question_set_id is None:
+            raise InvalidInput("deadline_and_set_required")
+        invitation.deadline_at = as_utc(data.deadline_at, data.time_zone)
+        if invitation.deadline_at <= now:
+            raise InvalidInput("deadline_in_past")
+        invitation.question_set_id = company_question_set(db, employer, data.question_set_id).id
+    if not invitation.title:
+        posting = db.get(JobPostingRow, data.posting_id) if data.posting_id else None
+        invitation.title = posting.title if posting else (employer.company.name if employer.company else "")
+    db.add(invitation)
+    record_event(db, invitation, employer, "invited", data.message.strip()[:200])
+    db.flush()
+    return invitation
+
+
+def respond_as_seeker(db: Session, seeker: User, invitation: InterviewInvitation, data: SeekerResponse) -> None:
+    target = {"accept": "accepted", "decline": "declined", "reschedule": "reschedule_requested"}[data.action]
+    if target not in SEEKER_MOVES.get(invitation.status, set()):
+        raise Conflict("invalid_transition")
+    if data.action == "reschedule" and not data.note.strip():
+        raise InvalidInput("reschedule_note_required")
+    if data.action == "reschedule":
+        invitation.seeker_note = data.note.strip()
+    if data.action == "accept":
+        invitation.companion_requested = data.companion and invitation.kind == "live"
+    record_event(db, invitation, seeker, target, data.note.strip())
+
+
+def change_as_employer(
+    db: Session, employer: User, invitation: InterviewInvitation, data: EmployerStatusChange
+) -> None:
+    if data.status not in EMPLOYER_MOVES.get(invitation.status, set()):
+        raise Conflict("invalid_transition")
+    if data.status == "decided":
+        if data.decision is None:
+            raise InvalidInput("decision_required")
+        invitation.decision = data.decision
+    if data.status == "invited":  # answering a request for another time
+        if invitation.kind == "live":
+            if data.scheduled_at is None:
+                raise InvalidInput("schedule_required")
+            invitation.scheduled_at = as_utc(data.scheduled_at, invitation.time_zone)
+        else:
+            if data.deadline_at is None:
+                raise InvalidInput("deadline_and_set_required")
+            invitation.deadline_at = as_utc(data.deadline_at, invitation.time_zone)
+    note = data.note.strip() or (data.decision or "")
+    record_event(db, invitation, employer, data.status, note)
+
+
+def mark_started(db: Session, actor: User, invitation: InterviewInvitation) -> None:
+    if invitation.status == "accepted":
+        record_event(db, invitation, actor, "in_progress")
+
+
+def company_invitations(db: Session, employer: User) -> list[InterviewInvitation]:
+    return list(
+        db.scalars(
+            select(InterviewInvitation)
+            .where(InterviewInvitation.company_id == employer_company_id(employer))
+            .order_by(InterviewInvitation.id.desc())
+        )
+    )
+
+
+def seeker_invitations(db: Session, seeker: User) -> list[InterviewInvitation]:
+    return list(
+        db.scalars(
+            select(InterviewInvitation)
+            .where(InterviewInvitation.seeker_id == seeker.id)
+            .order_by(InterviewInvitation.id.desc())
+        )
+    )
+
+
+# ------------------------------------------------------------------ calendar
+
+
+def _ics_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_time(value: datetime) -> str:
+    return value.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _fold(line: str) -> str:
+    """RFC 5545: lines longer than 75 octets continue on the next line after a space."""
+    out: list[str] = []
+    current = b""
+    for char in line:
+        encoded = char.encode("utf-8")
+        if len(current) + len(encoded) > 75:
+            out.append(current.decode("utf-8"))
+            current = b" "
+        current += encoded
+    out.append(current.decode("utf-8"))
+    return "\r\n".join(out)
+
+
+def invitation_ics(invitation: InterviewInvitation, company_name: str, url: str, host: str) -> str:
+    if invitation.kind == "live":
+        assert invitation.scheduled_at is not None
+        start = invitation.scheduled_at
+        end = start + timedelta(minutes=invitation.duration_min)
+        summary = f"{company_name} 화상 면접 · {invitation.title}"
+    else:
+        assert invitation.deadline_at is not None
+        end = invitation.deadline_at
+        start = end - timedelta(minutes=30)
+        summary = f"{company_name} 녹화 면접 마감 · {invitation.title}"
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Untact//Interviews//KO",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:interview-{invitation.id}@{host}",
+        f"DTSTAMP:{_ics_time(utcnow())}",
+        f"DTSTART:{_ics_time(start)}",
+        f"DTEND:{_ics_time(end)}",
+        f"SUMMARY:{_ics_escape(summary)}",
+        f"DESCRIPTION:{_ics_escape((invitation.message + chr(10) + url).strip())}",
+        f"URL:{url}",
+        f"LAST-MODIFIED:{_ics_time(invitation.updated_at)}",
+        "STATUS:CANCELLED" if invitation.status == "declined" else "STATUS:CONFIRMED",
+        "BEGIN:VALARM",
+        "TRIGGER:-PT30M",
+        "ACTION:DISPLAY",
+        f"DESCRIPTION:{_ics_escape(summary)}",
+        "END:VALARM",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+# ------------------------------------------------------------------ one-way answers
+
+
+def answer_file(recordings_dir: Path, answer: InterviewAnswer) -> Path:
+    invitation = answer.invitation
+    return recordings_dir / "interviews" / str(invitation.company_id) / str(invitation.id) / f"answer-{answer.id}.webm"
+
+
+def attempts_used(db: Session, invitation_id: int, question_id: int) -> int:
+    return int(
+        db.scalar(
+            select(func.count())
+            .select_from(InterviewAnswer)
+            .where(InterviewAnswer.invitation_id == invitation_id, InterviewAnswer.question_id == question_id)
+        )
+        or 0
+    )
+
+
+def can_answer(invitation: InterviewInvitation) -> str | None:
+    """Why the seeker may not record now, as an error code; None when they may."""
+    if invitation.kind != "recorded" or invitation.question_set is None:
+        return "not_a_recorded_interview"
+    if invitation.status not in ("accepted", "in_progress"):
+        return "interview_not_open"
+    if invitation.deadline_at is not None and invitation.deadline_at <= utcnow():
+        return "deadline_passed"
+    return None
+
+
+def latest_answers(invitation: InterviewInvitation) -> dict[int, InterviewAnswer]:
+    """The answer that counts per question: the latest attempt that was not a failure."""
+    latest: dict[int, InterviewAnswer] = {}
+    for answer in invitation.answers:
+        if answer.status == "failed":
+            continue
+        current = latest.get(answer.question_id)
+        if current is None or answer.attempt > current.attempt:
+            latest[answer.question_id] = answer
+    return latest
+
+
+def submit_answers(db: Session, seeker: User, invitation: InterviewInvitation) -> None:
+    problem = can_answer(invitation)
+    if problem:
+        raise Conflict(problem)
+    assert invitation.question_set is not None
+    answered = latest_answers(invitation)
+    if any(q.id not in answered for q in invitation.question_set.questions):
+        raise Conflict("answers_missing")
+    if invitation.status == "accepted":
+        record_event(db, invitation, seeker, "in_progress")
+    record_event(db, invitation, seeker, "submitted")
+
+
+# ------------------------------------------------------------------ reviews
+
+
+def rate_answer(db: Session, reviewer: User, answer: InterviewAnswer, data: RatingIn) -> AnswerRating:
+    rating = db.scalar(
+        select(AnswerRating).where(AnswerRating.answer_id == answer.id, AnswerRating.reviewer_id == reviewer.id)
+    )
+    if rating is None:
+        rating = AnswerRating(answer_id=answer.id, reviewer_id=reviewer.id, score=data.score)
+        db.add(rating)
+    rating.score = data.score
+    rating.comment = data.comment.strip()
+    rating.updated_at = utcnow()
+    db.flush()
+    return rating
+
+
+def answer_ratings(db: Session, answer_id: int) -> list[AnswerRating]:
+    return list(db.scalars(select(AnswerRating).where(AnswerRating.answer_id == answer_id).order_by(AnswerRating.id)))
+
+
+def aggregate(scores: list[int]) -> dict[str, float | int | None]:
+    if not scores:
+        return {"count": 0, "mean": None, "min": None, "max": None, "spread": None}
+    return {
+        "count": len(scores),
+        "mean": round(statistics.fmean(scores), 2),
+        "min": min(scores),
+        "max": max(scores),
+        "spread": round(statistics.pstdev(scores), 2),
+    }
+
+
+def add_comment(db: Session, author: User, answer: InterviewAnswer, data: CommentIn) -> InterviewComment:
+    if answer.duration_s is not None and data.at_s > answer.duration_s + 1:
+        raise InvalidInput("comment_time_out_of_range")
+    comment = InterviewComment(
+        answer_id=answer.id, author_id=author.id, author_name=author.display_name, at_s=data.at_s,
+        text=data.text.strip(),
+    )
+    db.add(comment)
+    db.flush()
+    return comment
+
+
+def answer_comments(db: Session, answer_id: int) -> list[InterviewComment]:
+    return list(
+        db.scalars(
+            select(InterviewComment).where(InterviewComment.answer_id == answer_id).order_by(InterviewComment.at_s)
+        )
+    )
+
+
+def request_explanation(db: Session, seeker: User, answer: InterviewAnswer, data: ExplanationIn) -> ExplanationRequest:
+    if answer.report is None:
+        raise Conflict("report_not_ready")
+    request = ExplanationRequest(
+        answer_id=answer.id, seeker_id=seeker.id, kind=data.kind, message=data.message.strip()
+    )
+    db.add(request)
+    db.flush()
+    return request
+
+
+def answer_explanation(
+    db: Session, employer: User, request: ExplanationRequest, data: ExplanationAnswerIn
+) -> None:
+    request.response = data.response.strip()
+    request.status = "answered"
+    request.responded_by = employer.id
+    request.responded_at = utcnow()
+
+
+def explanation_requests(db: Session, answer_ids: list[int]) -> list[ExplanationRequest]:
+    if not answer_ids:
+        return []
+    return list(
+        db.scalars(
+            select(ExplanationRequest)
+            .where(ExplanationRequest.answer_id.in_(answer_ids))
+            .order_by(ExplanationRequest.id)
+        )
+    )
+
+
+# ------------------------------------------------------------------ scorecards and notes
+
+
+def company_rubric(db: Session, company_id: int) -> list[str]:
+    rubric = db.get(InterviewRubric, company_id)
+    return list(rubric.criteria) if rubric and rubric.criteria else list(DEFAULT_RUBRIC)
+
+
+def save_scorecard(
+    db: Session, reviewer: User, invitation: InterviewInvitation, data: ScorecardIn
+) -> InterviewScorecard:
+    criteria = set(company_rubric(db, invitation.company_id))
+    unknown = set(data.scores) - criteria
+    if unknown:
+        raise InvalidInput("unknown_criterion")
+    card = db.scalar(
+        select(InterviewScorecard).where(
+            InterviewScorecard.invitation_id == invitation.id, InterviewScorecard.reviewer_id == reviewer.id
+        )
+    )
+    if card is None:
+        card = InterviewScorecard(invitation_id=invitation.id, reviewer_id=reviewer.id)
+        db.add(card)
+    card.scores = dict(data.scores)
+    card.notes = data.notes
+    card.updated_at = utcnow()
+    db.flush()
+    return card
+
+
+def scorecards(db: Session, invitation_id: int) -> list[InterviewScorecard]:
+    return list(
+        db.scalars(
+            select(InterviewScorecard)
+            .where(InterviewScorecard.invitation_id == invitation_id)
+            .order_by(InterviewScorecard.id)
+        )
+    )
+
+
+def scorecard_summary(db: Session, invitation: InterviewInvitation) -> dict[str, dict[str, float | int | None]]:
+    cards = scorecards(db, invitation.id)
+    return {
+        criterion: aggregate([c.scores[criterion] for c in cards if criterion in c.scores])
+        for criterion in company_rubric(db, invitation.company_id)
+    }

@@ -1,0 +1,1 @@
+"""AI interview practice: sets, consent, live recording over WebRTC, reports."""

@@ -1,0 +1,370 @@
+"""Consultant review JSON API: requests, queue, workspace actions, share links, notifications."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from server.access import require_user
+from server.deps import DbSession, SettingsDep
+from server.errors import NotFound
+from server.models import PracticeAnswer, ReviewComment, ReviewRequest, ReviewShareLink, ScoreVerdict
+from server.practice.api import answer_summary
+from server.review import service
+from server.review.service import (
+    AssignIn,
+    CommentCreate,
+    ReplyIn,
+    ReviewRequestCreate,
+    ShareCreate,
+    SubmitIn,
+    VerdictIn,
+)
+from server.security import record_audit
+
+router = APIRouter(tags=["review"])
+
+
+def comment_public(comment: ReviewComment) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "answer_id": comment.answer_id,
+        "start_s": comment.start_s,
+        "end_s": comment.end_s,
+        "category": comment.category,
+        "body": comment.body,
+        "created_at": comment.created_at.isoformat(),
+        "reply": comment.reply_body,
+        "reply_at": comment.reply_at.isoformat() if comment.reply_at else None,
+    }
+
+
+def verdict_public(verdict: ScoreVerdict) -> dict[str, Any]:
+    return {
+        "answer_id": verdict.answer_id,
+        "score_key": verdict.score_key,
+        "automated_score": verdict.automated_score,
+        "agree": verdict.agree,
+        "reason": verdict.reason,
+    }
+
+
+def request_public(request: ReviewRequest, *, full: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": request.id,
+        "session_id": request.session_id,
+        "session_title": request.session.title,
+        "seeker_id": request.seeker_id,
+        "seeker_name": request.seeker.display_name,
+        "consultant_id": request.consultant_id,
+        "consultant_name": request.consultant.display_name if request.consultant else None,
+        "message": request.message,
+        "target_job": request.target_job,
+        "status": request.status,
+        "created_at": request.created_at.isoformat(),
+        "due_at": request.due_at.isoformat(),
+        "overdue": service.is_overdue(request),
+        "submitted_at": request.submitted_at.isoformat() if request.submitted_at else None,
+    }
+    if full or request.status == "submitted":
+        data["rubric"] = request.rubric
+        data["summary"] = request.summary
+        data["next_steps"] = request.next_steps
+        data["next_steps_note"] = request.next_steps_note
+        data["comments"] = [comment_public(c) for c in request.comments]
+    if full:
+        data["answers"] = [answer_summary(a) for a in request.session.answers]
+        data["verdicts"] = [verdict_public(v) for v in request.verdicts]
+    return data
+
+
+def _recording(settings: Any, answer: PracticeAnswer) -> FileResponse:
+    path = Path(settings.recordings_dir) / (answer.recording_path or "")
+    if not answer.recording_path or not path.is_file():
+        raise NotFound("recording_not_found")
+    return FileResponse(path, media_type="video/webm", headers={"Cache-Control": "private, no-store"})
+
+
+def _client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+# ----------------------------------------------------------------- seeker
+
+
+@router.post("/api/review/requests", name="review_request_create", status_code=201)
+def review_request_create(data: ReviewRequestCreate, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    created = service.request_review(db, user, data)
+    record_audit(db, "review_requested", actor=user, path=request.url.path, request_id=created.id)
+    result = request_public(created)
+    db.commit()  # committed before the response: the page reloads right after
+    return result
+
+
+@router.get("/api/review/requests/mine", name="review_my_requests")
+def review_my_requests(request: Request, db: DbSession) -> list[dict[str, Any]]:
+    user = require_user(request)
+    rows = db.scalars(
+        select(ReviewRequest).where(ReviewRequest.seeker_id == user.id).order_by(ReviewRequest.id.desc())
+    ).all()
+    return [request_public(r) for r in rows]
+
+
+@router.post("/api/review/requests/{request_id}/withdraw", name="review_withdraw")
+def review_withdraw(request_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    withdrawn = service.withdraw_request(db, user, request_id)
+    record_audit(db, "review_withdrawn", actor=user, path=request.url.path, request_id=request_id)
+    result = request_public(withdrawn)
+    db.commit()  # committed before the response: the page reloads right after
+    return result
+
+
+@router.post("/api/review/comments/{comment_id}/reply", name="review_reply")
+def review_reply(comment_id: int, data: ReplyIn, request: Request, db: DbSession) -> dict[str, Any]:
+    result = comment_public(service.reply_to_comment(db, require_user(request), comment_id, data.body))
+    db.commit()  # committed before the response: the page reloads right after
+    return result
+
+
+# ----------------------------------------------------------------- staff: queue, reading
+
+
+@router.get("/api/review/queue", name="review_queue")
+def review_queue(request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    return {
+        "requests": [request_public(r) for r in service.queue_for(db, user)],
+        "loads": [load.__dict__ for load in service.consultant_loads(db)],
+    }
+
+
+@router.get("/api/review/requests/{request_id}", name="review_detail")
+def review_detail(request_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    review = service.staff_request(db, require_user(request), request_id, path=request.url.path)
+    return request_public(review, full=True)
+
+
+@router.get("/api/review/sessions/{session_id}", name="review_session")
+def review_session(session_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    review = service.staff_session_request(db, require_user(request), session_id, path=request.url.path)
+    return request_public(review, full=True)
+
+
+@router.get("/api/review/answers/{answer_id}/report", name="review_answer_report")
+def review_answer_report(answer_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    _, answer = service.staff_answer(db, require_user(request), answer_id, path=request.url.path)
+    if answer.report is None:
+        raise NotFound("report_not_ready")
+    return {"answer": answer_summary(answer), "question": answer.question.text, "report": answer.report}
+
+
+@router.get("/api/review/answers/{answer_id}/video", name="review_answer_video")
+def review_answer_video(answer_id: int, request: Request, db: DbSession, settings: SettingsDep) -> FileResponse:
+    _, answer = service.staff_answer(db, require_user(request), answer_id, path=request.url.path)
+    return _recording(settings, answer)
+
+
+@router.get("/api/review/seekers/{seeker_id}/history", name="review_seeker_history")
+def review_seeker_history(seeker_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    seeker, requests = service.seeker_history(db, require_user(request), seeker_id, path=request.url.path)
+    return {
+        "seeker": {"id": seeker.id, "name": seeker.display_name},
+        "history": [
+            {
+                **request_public(r),
+                "overall": _session_overall(r),
+                "rubric_average": service.rubric_average(r),
+            }
+            for r in requests
+        ],
+    }
+
+
+def _session_overall(review: ReviewRequest) -> float | None:
+    from server.practice.progress import session_totals
+
+    value = session_totals(review.session).scores.get("overall")
+    return float(value) if value is not None else None
+
+
+# ----------------------------------------------------------------- staff: acting
+
+
+@router.post("/api/review/requests/{request_id}/assign", name="review_assign")
+def review_assign(request_id: int, data: AssignIn, request: Request, db: DbSession) -> dict[str, Any]:
+    admin = require_user(request)
+    review = service.assign_request(db, admin, request_id, data.consultant_id)
+    record_audit(db, "review_assigned", actor=admin, path=request.url.path, request_id=request_id,
+                 consultant_id=data.consultant_id)
+    result = request_public(review)
+    db.commit()  # committed before the response: the page reloads right after
+    return result
+
+
+@router.post("/api/review/requests/{request_id}/claim", name="review_claim")
+def review_claim(request_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    review = service.claim_request(db, user, request_id)
+    record_audit(db, "review_claimed", actor=user, path=request.url.path, request_id=request_id)
+    result = request_public(review)
+    db.commit()  # committed before the response: the page reloads right after
+    return result
+
+
+@router.post("/api/review/requests/{request_id}/comments", name="review_comment_create", status_code=201)
+def review_comment_create(request_id: int, data: CommentCreate, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    review = service.staff_request(db, user, request_id, path=request.url.path)
+    result = comment_public(service.add_comment(db, user, review, data))
+    db.commit()  # committed before the response: the page reloads right after
+    return result
+
+
+@router.delete("/api/review/comments/{comment_id}", name="review_comment_delete", status_code=204)
+def review_comment_delete(comment_id: int, request: Request, db: DbSession) -> Response:
+    service.delete_comment(db, require_user(request), comment_id)
+    db.commit()  # committed before the response: the page reloads right after
+    return Response(status_code=204)
+
+
+@router.put("/api/review/requests/{request_id}/verdicts", name="review_verdict_set")
+def review_verdict_set(request_id: int, data: VerdictIn, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    review = service.staff_request(db, user, request_id, path=request.url.path)
+    result = verdict_public(service.set_verdict(db, user, review, data))
+    db.commit()  # committed before the response: the page reloads right after
+    return result
+
+
+@router.post("/api/review/requests/{request_id}/submit", name="review_submit")
+def review_submit(request_id: int, data: SubmitIn, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    review = service.staff_request(db, user, request_id, path=request.url.path)
+    submitted = service.submit_review(db, user, review, data)
+    record_audit(db, "review_submitted", actor=user, path=request.url.path, request_id=request_id)
+    result = request_public(submitted)
+    db.commit()  # committed before the response: the page reloads right after
+    return result
+
+
+@router.get("/api/review/verdicts", name="review_verdicts_export")
+def review_verdicts_export(request: Request, db: DbSession) -> list[dict[str, Any]]:
+    """Every agree/disagree with an automated score, for calibrating the scorer."""
+    record_audit(db, "review_admin_view", actor=require_user(request), path=request.url.path)
+    return [verdict_public(v) | {"request_id": v.request_id} for v in db.scalars(select(ScoreVerdict).order_by(ScoreVerdict.id))]
+
+
+# ----------------------------------------------------------------- share links
+
+
+class ShareOut(BaseModel):
+    id: int
+    url: str | None
+    label: str
+    expires_at: str
+    revoked: bool
+    views: int
+
+
+def _share_out(db: DbSession, link: ReviewShareLink, token: str | None = None) -> dict[str, Any]:
+    return ShareOut(
+        id=link.id,
+        url=f"/shared/review/{token}" if token else None,
+        label=link.label,
+        expires_at=link.expires_at.isoformat(),
+        revoked=link.revoked_at is not None,
+        views=service.share_views(db, link.id),
+    ).model_dump()
+
+
+@router.post("/api/review/requests/{request_id}/shares", name="review_share_create", status_code=201)
+def review_share_create(request_id: int, data: ShareCreate, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    review = service.staff_request(db, user, request_id, path=request.url.path)
+    link, token = service.create_share_link(db, user, review, data)
+    record_audit(db, "review_share_created", actor=user, path=request.url.path, request_id=request_id, link_id=link.id)
+    result = _share_out(db, link, token)
+    db.commit()  # committed before the response: the page reloads right after
+    return result
+
+
+@router.get("/api/review/requests/{request_id}/shares", name="review_share_list")
+def review_share_list(request_id: int, request: Request, db: DbSession) -> list[dict[str, Any]]:
+    review = service.staff_request(db, require_user(request), request_id, path=request.url.path)
+    links = db.scalars(select(ReviewShareLink).where(ReviewShareLink.request_id == review.id)).all()
+    return [_share_out(db, link) for link in links]
+
+
+@router.post("/api/review/shares/{link_id}/revoke", name="review_share_revoke")
+def review_share_revoke(link_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    link = service.revoke_share_link(db, user, link_id, path=request.url.path)
+    record_audit(db, "review_share_revoked", actor=user, path=request.url.path, link_id=link_id)
+    result = _share_out(db, link)
+    db.commit()  # committed before the response: the page reloads right after
+    return result
+
+
+@router.get("/api/shared/review/{token}", name="review_shared_detail")
+def review_shared_detail(token: str, request: Request, db: DbSession) -> dict[str, Any]:
+    review = service.shared_request(
+        db, token, path=request.url.path, ip=_client_ip(request), user_agent=request.headers.get("user-agent")
+    )
+    data = request_public(review, full=True)
+    data.pop("seeker_id", None)
+    return data
+
+
+@router.get("/api/shared/review/{token}/answers/{answer_id}/video", name="review_shared_video")
+def review_shared_video(
+    token: str, answer_id: int, request: Request, db: DbSession, settings: SettingsDep
+) -> FileResponse:
+    review = service.shared_request(
+        db, token, path=request.url.path, ip=_client_ip(request), user_agent=request.headers.get("user-agent")
+    )
+    return _recording(settings, service.answer_of_request(db, review, answer_id))
+
+
+# ----------------------------------------------------------------- notifications
+
+
+class ReadIn(BaseModel):
+    id: int | None = None
+
+
+@router.get("/api/notifications", name="notifications_list")
+def notifications_list(request: Request, db: DbSession) -> dict[str, Any]:
+    from server.i18n import translate
+
+    user = require_user(request)
+    locale = request.state.locale
+    return {
+        "unread": service.unread_count(db, user),
+        "items": [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "text": translate(locale, f"review.notification_{n.kind}", **n.params),
+                "link": n.link,
+                "created_at": n.created_at.isoformat(),
+                "read": n.read_at is not None,
+            }
+            for n in service.notifications_for(db, user)
+        ],
+    }
+
+
+@router.post("/api/notifications/read", name="notifications_read")
+def notifications_read(data: ReadIn, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    marked = service.mark_read(db, user, data.id)
+    result = {"marked": marked, "unread": service.unread_count(db, user)}
+    db.commit()  # committed before the response: the page reloads right after
+    return result

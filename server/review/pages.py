@@ -1,0 +1,214 @@
+"""Consultant review pages: the queue and dashboard, the workspace, a seeker's history, the
+seeker's feedback view, notifications and the read-only shared view."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from server.access import current_user, require_user
+from server.deps import DbSession
+from server.i18n import translate
+from server.models import ReviewRequest, ReviewShareLink, Role
+from server.practice.charts import ProgressPoint, progress_chart
+from server.practice.pages import display_title
+from server.practice.progress import session_totals
+from server.practice.service import owned_session
+from server.review import service
+from server.review.views import answer_views, clock
+from server.templating import js_messages, render, templates
+
+log = logging.getLogger("untact.review")
+
+router = APIRouter()
+
+
+def review_unread_count(request: Request) -> int:
+    """Unread notifications for the nav badge (0 when there is no login or no database)."""
+    user = current_user(request)
+    factory = getattr(request.app.state, "sessionmaker", None)
+    if user is None or factory is None:
+        return 0
+    try:
+        with factory() as db:
+            return service.unread_count(db, user)
+    except Exception:
+        log.warning("could not count notifications", exc_info=True)
+        return 0
+
+
+templates.env.globals["review_unread_count"] = review_unread_count
+
+
+def _t(request: Request) -> Any:
+    locale = request.state.locale
+    return lambda key: translate(locale, key)
+
+
+def _common(request: Request) -> dict[str, Any]:
+    return {
+        "clock": clock,
+        "categories": service.CATEGORIES,
+        "criteria": service.RUBRIC_CRITERIA,
+        "next_steps": service.NEXT_STEPS,
+        "messages_json": js_messages(request.state.locale, "review."),
+    }
+
+
+@router.get("/review", name="review_queue_page")
+def review_queue_page(request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    requests = service.queue_for(db, user)
+    if user.role is Role.ADMIN:
+        from server.security import record_audit
+
+        record_audit(db, "review_admin_view", actor=user, path=request.url.path)
+    # A consultant's dashboard counts their own requests; an admin's counts everyone's.
+    mine = requests if user.role is Role.ADMIN else [r for r in requests if r.consultant_id == user.id]
+    locale = request.state.locale
+    context = {
+        **_common(request),
+        "requests": requests,
+        "loads": service.consultant_loads(db),
+        "is_admin": user.role is Role.ADMIN,
+        "my_open": sum(r.status == "assigned" for r in mine),
+        "my_overdue": sum(service.is_overdue(r) for r in mine),
+        "my_done": sum(r.status == "submitted" for r in mine),
+        "unassigned": sum(r.status == "open" for r in requests),
+        "overdue": service.is_overdue,
+        "title_of": lambda r: display_title(r.session, locale),
+    }
+    return render(request, "review_queue.html", context)
+
+
+@router.get("/review/seekers/{seeker_id}", name="review_seeker_page")
+def review_seeker_page(seeker_id: int, request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    seeker, requests = service.seeker_history(db, user, seeker_id, path=request.url.path)
+    locale = request.state.locale
+    rows = [(r, session_totals(r.session), service.rubric_average(r)) for r in requests]
+    points = [
+        ProgressPoint(r.created_at.strftime("%m/%d"), dict(totals.scores)) for r, totals, _ in rows
+    ]
+    return render(
+        request,
+        "review_seeker.html",
+        {
+            **_common(request),
+            "seeker": seeker,
+            "rows": rows,
+            "progress_svg": progress_chart(points, _t(request)) if len(points) >= 2 else None,
+            "title_of": lambda r: display_title(r.session, locale),
+        },
+    )
+
+
+@router.get("/review/{request_id}", name="review_workspace_page")
+def review_workspace_page(request_id: int, request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    review = service.staff_request(db, user, request_id, path=request.url.path)
+    shares = db.scalars(select(ReviewShareLink).where(ReviewShareLink.request_id == review.id)).all()
+    return render(
+        request,
+        "review_workspace.html",
+        {
+            **_common(request),
+            "review": review,
+            "session_title": display_title(review.session, request.state.locale),
+            "answers": answer_views(review, _t(request), video_url=lambda a: f"/api/review/answers/{a.id}/video"),
+            "editable": review.status == "assigned" and review.consultant_id == user.id,
+            "overdue": service.is_overdue(review),
+            "shares": [(link, service.share_views(db, link.id)) for link in shares],
+            "score_keys": service.SCORE_KEYS,
+        },
+    )
+
+
+@router.get("/practice/{session_id}/feedback", name="review_feedback_page")
+def review_feedback_page(session_id: int, request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    session = owned_session(db, user, session_id)
+    review = service.active_request_for_session(db, session.id)
+    history = db.scalars(
+        select(ReviewRequest)
+        .where(ReviewRequest.session_id == session.id, ReviewRequest.status == "withdrawn")
+        .order_by(ReviewRequest.id.desc())
+    ).all()
+    answers = (
+        answer_views(review, _t(request), video_url=lambda a: f"/api/practice/answers/{a.id}/video")
+        if review is not None and review.status == "submitted"
+        else []
+    )
+    if review is not None and review.status == "submitted":
+        # Opening the feedback reads its notification.
+        for note in service.notifications_for(db, user):
+            if note.request_id == review.id and note.read_at is None:
+                service.mark_read(db, user, note.id)
+        db.commit()  # before rendering, so the nav badge (its own session) is already down
+    return render(
+        request,
+        "review_feedback.html",
+        {
+            **_common(request),
+            "session": session,
+            "session_title": display_title(session, request.state.locale),
+            "review": review,
+            "withdrawn_count": len(history),
+            "answers": answers,
+            "reviewable": any(a.report is not None for a in session.answers),
+            "default_job": session.title if session.source == "posting" else "",
+        },
+    )
+
+
+@router.get("/notifications", name="notifications_page")
+def notifications_page(request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    items = service.notifications_for(db, user)
+    locale = request.state.locale
+    rows = [(n, translate(locale, f"review.notification_{n.kind}", **n.params)) for n in items]
+    my_requests: list[ReviewRequest] = []
+    if user.role is Role.SEEKER:
+        my_requests = list(
+            db.scalars(
+                select(ReviewRequest).where(ReviewRequest.seeker_id == user.id).order_by(ReviewRequest.id.desc())
+            ).all()
+        )
+    return render(
+        request,
+        "review_notifications.html",
+        {
+            **_common(request),
+            "rows": rows,
+            "my_requests": my_requests,
+            "title_of": lambda r: display_title(r.session, locale),
+            "rubric_average": service.rubric_average,
+        },
+    )
+
+
+@router.get("/shared/review/{token}", name="review_shared_page")
+def review_shared_page(token: str, request: Request, db: DbSession) -> Response:
+    review = service.shared_request(
+        db,
+        token,
+        path=request.url.path,
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+    return render(
+        request,
+        "review_shared.html",
+        {
+            **_common(request),
+            "review": review,
+            "session_title": display_title(review.session, request.state.locale),
+            "answers": answer_views(
+                review, _t(request), video_url=lambda a: f"/api/shared/review/{token}/answers/{a.id}/video"
+            ),
+        },
+    )

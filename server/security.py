@@ -1,0 +1,148 @@
+"""Passwords (argon2), login sessions, CSRF tokens and the login rate limiter."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db import utcnow
+from server.models import AuditEvent, User, UserSession
+
+SESSION_COOKIE = "untact_session"
+CSRF_COOKIE = "untact_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FORM_FIELD = "csrf_token"
+
+_hasher = PasswordHasher()
+# Verifying against a throwaway hash when the email is unknown keeps timing similar.
+_DUMMY_HASH = _hasher.hash("untact-timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(db: Session, user: User, max_age_s: int) -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            expires_at=utcnow() + timedelta(seconds=max_age_s),
+        )
+    )
+    return token
+
+
+def user_for_session(db: Session, token: str | None) -> User | None:
+    if not token:
+        return None
+    row = db.scalar(select(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    if row is None or row.revoked or row.expires_at <= utcnow():
+        return None
+    user = db.get(User, row.user_id)
+    return user if user is not None and user.is_active else None
+
+
+def revoke_session(db: Session, token: str | None) -> None:
+    if not token:
+        return
+    row = db.scalar(select(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    if row is not None:
+        row.revoked = True
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def csrf_tokens_match(cookie_value: str | None, submitted: str | None) -> bool:
+    return bool(cookie_value and submitted and hmac.compare_digest(cookie_value, submitted))
+
+
+def record_audit(
+    db: Session,
+    event: str,
+    *,
+    actor: User | None = None,
+    actor_email: str | None = None,
+    ip: str | None = None,
+    path: str | None = None,
+    **detail: object,
+) -> None:
+    db.add(
+        AuditEvent(
+            event=event,
+            actor_id=actor.id if actor else None,
+            actor_email=actor.email if actor else actor_email,
+            ip=ip,
+            path=path,
+            detail=detail,
+        )
+    )
+
+
+@dataclass
+class LoginRateLimiter:
+    """Sliding-window count of failed logins per client address and per account.
+
+    In-process: a single server keeps it in memory. The scaled deployment runs one app
+    server behind the proxy, so this stays correct there too.
+    """
+
+    max_failures: int
+    window_s: float
+
+    def __post_init__(self) -> None:
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _keys(self, ip: str, email: str) -> tuple[str, str]:
+        return (f"ip:{ip}", f"acct:{email.strip().lower()}")
+
+    def retry_after_s(self, ip: str, email: str) -> int:
+        """Seconds until another attempt is allowed (0 when allowed now)."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for key in self._keys(ip, email):
+                times = self._failures.get(key)
+                if not times:
+                    continue
+                while times and now - times[0] > self.window_s:
+                    times.popleft()
+                if len(times) >= self.max_failures:
+                    wait = max(wait, self.window_s - (now - times[0]))
+        return int(wait) + (1 if wait else 0)
+
+    def record_failure(self, ip: str, email: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in self._keys(ip, email):
+                self._failures.setdefault(key, deque()).append(now)
+
+    def record_success(self, ip: str, email: str) -> None:
+        with self._lock:
+            self._failures.pop(self._keys(ip, email)[1], None)

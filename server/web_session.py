@@ -1,0 +1,34 @@
+"""Login-cookie handling shared by the JSON API and the HTML forms."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from sqlalchemy.orm import Session
+
+from server.accounts import ClientInfo
+from server.config import Settings
+from server.models import User
+from server.security import SESSION_COOKIE, open_session, record_audit, revoke_session
+
+
+def client_info(request: Request) -> ClientInfo:
+    return ClientInfo(ip=request.client.host if request.client else "unknown", path=request.url.path)
+
+
+def start_login_session(db: Session, response: Response, user: User, settings: Settings) -> None:
+    token = open_session(db, user, settings.session_max_age_s)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_max_age_s,
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        path="/",
+    )
+
+
+def end_login_session(db: Session, request: Request, response: Response, user: User | None) -> None:
+    revoke_session(db, request.cookies.get(SESSION_COOKIE))
+    record_audit(db, "logout", actor=user, ip=client_info(request).ip, path=request.url.path)
+    response.delete_cookie(SESSION_COOKIE, path="/")

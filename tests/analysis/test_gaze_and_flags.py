@@ -1,0 +1,88 @@
+"""Gaze from mediapipe on generated face videos, and the flags for missing face or speech."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis import AnalysisOptions, analyze_file
+from analysis.gaze import FaceMeshTracker, summarize_gaze
+from analysis.models import ModelPool
+from tests import mediakit
+
+pytestmark = [pytest.mark.model, pytest.mark.media]
+
+
+def test_face_mesh_reads_the_turned_face_as_large_yaw_and_the_facing_one_as_small() -> None:
+    with FaceMeshTracker() as tracker:
+        facing = [tracker.process(f, t) for f, t in mediakit.face_frames("facing", seconds=2, fps=5)]
+    with FaceMeshTracker() as tracker:
+        away = [tracker.process(f, t) for f, t in mediakit.face_frames("away", seconds=2, fps=5)]
+    assert all(f.face_count == 1 for f in facing + away)
+    assert max(abs(f.yaw_deg or 0) for f in facing) < 10
+    assert min(abs(f.yaw_deg or 0) for f in away) > 25
+    assert all(f.iris_horizontal is not None and 0.3 < f.iris_horizontal < 0.7 for f in facing)
+    assert summarize_gaze(facing).eye_contact_ratio == 1.0
+    assert summarize_gaze(away).eye_contact_ratio == 0.0
+
+
+def test_a_sideways_glance_with_the_head_still_counts_as_looking_away() -> None:
+    with FaceMeshTracker() as tracker:
+        glance = [tracker.process(f, t) for f, t in mediakit.face_frames("glance", seconds=3, fps=5)]
+    assert all(f.face_count == 1 for f in glance)
+    assert max(abs(f.yaw_deg or 99) for f in glance) < 10  # the head did not turn
+    assert all(f.iris_horizontal is not None and f.iris_horizontal > 0.65 for f in glance)
+    summary = summarize_gaze(glance)
+    assert summary.eye_contact_ratio is not None and summary.eye_contact_ratio <= 0.3
+    assert summary.away_episodes == ((0.0, 3.0),)
+
+
+def test_face_turned_away_gives_low_eye_contact_and_an_away_episode(model_pool: ModelPool) -> None:
+    clip = mediakit.speech_wav("I organised the team and we finished the work early.", words_per_minute=150)
+    path = mediakit.answer_recording("away", clip, fmt="mp4")
+    report = analyze_file(
+        path, AnalysisOptions(question_text="Tell me about teamwork.", language="en"), pool=model_pool
+    )
+    gaze = report.gaze
+    assert gaze.eye_contact_ratio is not None and gaze.eye_contact_ratio <= 0.3
+    assert gaze.face_present_ratio is not None and gaze.face_present_ratio >= 0.9
+    assert len(gaze.away_episodes) == 1
+    episode = gaze.away_episodes[0]
+    assert episode.start_s <= 0.3 and episode.end_s >= report.duration_s - 0.5
+    assert report.scores.gaze.score is not None and report.scores.gaze.score <= 40
+    assert "camera lens" in report.scores.gaze.explanation_en
+    assert "no_face" not in report.flags
+
+
+def test_no_face_and_silence_give_flags_and_no_crash(model_pool: ModelPool) -> None:
+    silence = mediakit.silence_wav(6.0)
+    path = mediakit.answer_recording("none", silence, fmt="webm")
+    report = analyze_file(path, AnalysisOptions(question_text="Introduce yourself."), pool=model_pool)
+    assert report.gaze.face_present_ratio is not None and report.gaze.face_present_ratio <= 0.05
+    assert report.gaze.eye_contact_ratio == 0.0
+    assert {"no_face", "no_speech", "low_audio"} <= set(report.flags)
+    assert report.transcript.text == "" and report.transcript.words == ()
+    assert report.pace.words_per_minute is None
+    assert report.pauses.count == 0 and report.fillers.count == 0
+    assert report.scores.delivery.score == 0
+    assert "No speech" in report.scores.delivery.explanation_en
+    assert report.duration_s == pytest.approx(6.0, abs=0.2)
+
+
+def test_faint_noise_only_is_no_speech_too(model_pool: ModelPool) -> None:
+    path = mediakit.silence_wav(5.0, noise_dbfs=-55)
+    report = analyze_file(
+        path, AnalysisOptions(question_text="Introduce yourself.", language="en"), pool=model_pool
+    )
+    assert "no_speech" in report.flags
+    assert "audio_only" in report.flags
+    assert report.gaze.available is False and report.scores.gaze.score is None
+
+
+def test_two_faces_give_the_multiple_faces_flag(model_pool: ModelPool) -> None:
+    clip = mediakit.speech_wav("My colleague helped me prepare.", words_per_minute=150)
+    path = mediakit.answer_recording("two", clip, fmt="webm")
+    report = analyze_file(path, AnalysisOptions(question_text="q", language="en"), pool=model_pool)
+    assert report.gaze.multiple_faces_ratio is not None and report.gaze.multiple_faces_ratio >= 0.9
+    assert "multiple_faces" in report.flags
+    assert "Another face" in report.scores.gaze.explanation_en
+    assert report.scores.gaze.measured["multiple_faces_ratio"] >= 0.9

@@ -1,0 +1,121 @@
+"""The durable job queue: runs jobs, retries retryable failures, survives a dead worker."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from server.db import make_engine, make_sessionmaker, migrate, session_scope, utcnow
+from server.jobs import JobFailed, JobWorker, WakeupChannel, enqueue
+from server.models import Job
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def factory(database_url: str):
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def _job(factory, job_id: int) -> Job:
+    with factory() as db:
+        job = db.get(Job, job_id)
+        assert job is not None
+        return job
+
+
+def test_a_queued_job_runs_once_and_is_marked_done(factory) -> None:
+    seen: list[dict] = []
+    with session_scope(factory) as db:
+        job_id = enqueue(db, "greet", {"name": "지수"}).id
+    worker = JobWorker(factory, {"greet": lambda ctx, payload: seen.append(payload)})
+    assert worker.run_once() is True
+    assert worker.run_once() is False
+    assert seen == [{"name": "지수"}]
+    job = _job(factory, job_id)
+    assert job.status == "done" and job.attempts == 1 and job.finished_at is not None
+
+
+def test_retryable_failures_are_retried_then_give_up(factory) -> None:
+    calls = 0
+
+    def flaky(ctx, payload) -> None:
+        nonlocal calls
+        calls += 1
+        raise JobFailed("model_busy", "try later", retryable=True)
+
+    with session_scope(factory) as db:
+        job_id = enqueue(db, "flaky", {}, max_attempts=2).id
+    worker = JobWorker(factory, {"flaky": flaky}, retry_backoff_s=0)
+    assert worker.run_once()
+    first = _job(factory, job_id)
+    assert first.status == "queued" and first.last_error_code == "model_busy"
+    assert worker.run_once()
+    final = _job(factory, job_id)
+    assert final.status == "failed" and final.attempts == 2 and calls == 2
+
+
+def test_non_retryable_failures_fail_at_once(factory) -> None:
+    def broken(ctx, payload) -> None:
+        raise JobFailed("corrupt_media", "the file cannot be decoded", retryable=False)
+
+    with session_scope(factory) as db:
+        job_id = enqueue(db, "broken", {}).id
+    JobWorker(factory, {"broken": broken}).run_once()
+    job = _job(factory, job_id)
+    assert job.status == "failed" and job.attempts == 1 and job.last_error_code == "corrupt_media"
+
+
+def test_a_job_left_running_by_a_dead_worker_is_claimed_again(factory) -> None:
+    with session_scope(factory) as db:
+        job_id = enqueue(db, "work", {}).id
+    dead = JobWorker(factory, {"work": lambda c, p: None}, lease_s=60)
+    assert dead.claim() is not None  # claimed, then the process "dies"
+    survivor = JobWorker(factory, {"work": lambda c, p: None}, lease_s=60)
+    assert survivor.claim() is None  # lease still valid
+    with session_scope(factory) as db:
+        db.execute(update(Job).where(Job.id == job_id).values(locked_at=utcnow() - timedelta(seconds=120)))
+    assert survivor.run_once() is True
+    job = _job(factory, job_id)
+    assert job.status == "done" and job.attempts == 2
+
+
+def test_jobs_of_unknown_kinds_are_left_for_other_workers(factory) -> None:
+    with session_scope(factory) as db:
+        enqueue(db, "analysis", {})
+    assert JobWorker(factory, {"greet": lambda c, p: None}).run_once() is False
+    with factory() as db:
+        assert db.scalar(select(Job.status)) == "queued"
+
+
+def test_background_worker_is_woken_through_redis(factory) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis unreachable: {exc}")
+    done: list[int] = []
+    worker = JobWorker(
+        factory, {"ping": lambda c, p: done.append(p["n"])},
+        poll_interval_s=30, wakeup=WakeupChannel("redis://127.0.0.1:6379/15"),
+    )
+    worker.start()
+    try:
+        time.sleep(0.5)  # the worker is now blocked waiting for a wake-up, not polling
+        with session_scope(factory) as db:
+            enqueue(db, "ping", {"n": 7})
+        WakeupChannel("redis://127.0.0.1:6379/15").notify()
+        deadline = time.monotonic() + 5  # well under the 30 s poll: only the wake-up explains it
+        while not done and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert done == [7]
+    finally:
+        worker.close()
+        worker.close()  # closing twice is safe

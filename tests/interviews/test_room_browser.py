@@ -1,0 +1,160 @@
+"""A live interview room with two Chromium browsers (employer and seeker, each with its own fake
+camera): lobby and admission, each side decodes the other's video, chat, recording only after
+the seeker's consent giving playable files; a third browser without a valid token is refused."""
+
+from __future__ import annotations
+
+import time
+
+import av
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests import mediakit
+from tests.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.media]
+
+
+def _login(page, base_url: str, email: str, password: str) -> None:
+    page.goto(base_url + "/login")
+    page.get_by_label("이메일").fill(email)
+    page.get_by_label("비밀번호").fill(password)
+    page.get_by_role("button", name="로그인").click()
+    page.wait_for_url("**/dashboard")
+
+
+def _client(base_url: str, email: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=base_url, timeout=30)
+    client.get("/login")
+    assert client.post("/api/auth/login", json={"email": email, "password": password},
+                       headers={"X-CSRF-Token": client.cookies["untact_csrf"]}).status_code == 200
+    return client
+
+
+def _post(client: httpx.Client, url: str, body: dict | None = None) -> dict:
+    response = client.post(url, json=body, headers={"X-CSRF-Token": client.cookies["untact_csrf"]})
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+@pytest.mark.timeout(600)
+def test_two_browsers_meet_in_a_room_with_lobby_chat_and_consented_recording(live_server, launch_chromium) -> None:
+    base = live_server.base_url
+    seeker_email = f"room-{time.time_ns()}@example.kr"
+    with httpx.Client(base_url=base) as anon:
+        anon.get("/login")
+        assert anon.post("/api/auth/signup", json={"email": seeker_email, "password": "room-pass-12",
+                         "display_name": "박지원", "role": "seeker"},
+                         headers={"X-CSRF-Token": anon.cookies["untact_csrf"]}).status_code == 201
+    employer = _client(base, "employer@demo.untact.kr", "demo-employer-1234")
+    invitation = _post(employer, "/api/interviews/invitations", {
+        "seeker_email": seeker_email, "kind": "live", "scheduled_at": "2030-05-01T10:00:00", "title": "데이터 분석가"})
+    seeker = _client(base, seeker_email, "room-pass-12")
+    _post(seeker, f"/api/interviews/invitations/{invitation['id']}/respond", {"action": "accept"})
+    room_url = f"{base}/interviews/{invitation['id']}/room"
+
+    employer_page = launch_chromium(video=mediakit.face_video("facing", seconds=4, fmt="y4m")).new_page(
+        viewport={"width": 1280, "height": 900})
+    seeker_page = launch_chromium(video=mediakit.face_video("away", seconds=4, fmt="y4m")).new_page(
+        viewport={"width": 1280, "height": 900})
+    _login(employer_page, base, "employer@demo.untact.kr", "demo-employer-1234")
+    _login(seeker_page, base, seeker_email, "room-pass-12")
+
+    employer_page.goto(room_url)
+    employer_page.wait_for_selector("body[data-room-ready]")
+    employer_page.get_by_role("button", name="카메라·마이크 켜고 입장").click()
+    expect(employer_page.locator("#room-state")).to_have_attribute("data-state", "in_room")
+
+    # The seeker waits in the lobby (no consent yet); the interviewer sees them and lets them in.
+    seeker_page.goto(room_url)
+    seeker_page.wait_for_selector("body[data-room-ready]")
+    seeker_page.get_by_role("button", name="카메라·마이크 켜고 입장").click()
+    expect(seeker_page.locator("#room-state")).to_have_attribute("data-state", "lobby")
+    expect(seeker_page.locator("#lobby-status")).to_contain_text("대기실에서 기다리는 중")
+    waiting = employer_page.locator("#lobby-list li", has_text="박지원")
+    expect(waiting).to_contain_text("녹화 동의 안 함")
+    waiting.get_by_role("button", name="입장 허가").click()
+    expect(seeker_page.locator("#room-state")).to_have_attribute("data-state", "in_room")
+    expect(employer_page.locator("#lobby-list")).to_contain_text("기다리는 사람이 없습니다")
+
+    # Each side decodes the other's camera, forwarded by the server.
+    employer_page.wait_for_function(
+        """async () => { const s = Object.values(window.roomState.slots).find((x) => x.kind === "video" && x.role === "candidate");
+           return s && ((await window.roomFramesDecoded())[s.mid] || 0) > 20; }""", timeout=30000)
+    seeker_page.wait_for_function(
+        """async () => { const s = Object.values(window.roomState.slots).find((x) => x.kind === "video" && x.role === "interviewer");
+           return s && ((await window.roomFramesDecoded())[s.mid] || 0) > 20; }""", timeout=30000)
+    expect(employer_page.locator(".tile.remote:not([hidden]) .name")).to_have_text("박지원")
+
+    # Chat both ways.
+    seeker_page.get_by_label("메시지").fill("안녕하세요, 잘 들립니다.")
+    seeker_page.get_by_role("button", name="보내기").click()
+    expect(employer_page.locator("#chat-log")).to_contain_text("박지원: 안녕하세요, 잘 들립니다.")
+    employer_page.get_by_label("메시지").fill("반갑습니다. 시작하겠습니다.")
+    employer_page.get_by_role("button", name="보내기").click()
+    expect(seeker_page.locator("#chat-log")).to_contain_text("반갑습니다. 시작하겠습니다.")
+
+    # Recording is refused until the seeker consents; then both see the indicator.
+    employer_page.get_by_role("button", name="녹화 시작").click()
+    expect(employer_page.locator("#room-error")).to_contain_text("동의")
+    assert employer_page.locator("#rec-indicator").is_hidden()
+    seeker_page.get_by_label("면접 녹화에 동의합니다(선택)").check()
+    seeker_page.wait_for_function("window.roomState.consent === true")
+    employer_page.get_by_role("button", name="녹화 시작").click()
+    expect(employer_page.locator("#rec-indicator")).to_be_visible()
+    expect(seeker_page.locator("#rec-indicator")).to_be_visible()
+
+    # The interviewer's private notes save while the call runs.
+    employer_page.get_by_role("textbox", name="비공개 메모").fill("데이터 파이프라인 경험이 구체적임")
+    expect(employer_page.locator("#scorecard-saved")).to_contain_text("저장됨")
+    time.sleep(4)  # a few seconds of recording, and a quality report
+    expect(employer_page.locator(".tile.remote:not([hidden]) .quality")).not_to_have_attribute("data-level", "unknown")
+    screenshot(employer_page, "interview-room-employer-ko")
+    screenshot(seeker_page, "interview-room-seeker-ko")
+    employer_page.get_by_role("button", name="녹화 중지").click()
+    expect(seeker_page.locator("#rec-indicator")).to_be_hidden()
+
+    # A third browser: no valid token for this room means no entry (the socket is refused).
+    stranger_email = f"stranger-{time.time_ns()}@example.kr"
+    with httpx.Client(base_url=base) as anon:
+        anon.get("/login")
+        anon.post("/api/auth/signup", json={"email": stranger_email, "password": "room-pass-12",
+                  "display_name": "낯선사람", "role": "seeker"}, headers={"X-CSRF-Token": anon.cookies["untact_csrf"]})
+    other = _post(employer, "/api/interviews/invitations", {
+        "seeker_email": stranger_email, "kind": "live", "scheduled_at": "2030-05-02T10:00:00"})
+    stranger = _client(base, stranger_email, "room-pass-12")
+    _post(stranger, f"/api/interviews/invitations/{other['id']}/respond", {"action": "accept"})
+    third = launch_chromium().new_page()
+    _login(third, base, stranger_email, "room-pass-12")
+    third.goto(f"{base}/interviews/{other['id']}/room")  # their own room's page, to get a same-origin context
+    own_token = third.evaluate(
+        f"""async () => (await (await fetch("/api/interviews/invitations/{other['id']}/room-token", {{method: "POST",
+             headers: {{"X-CSRF-Token": document.querySelector('meta[name=csrf-token]').content}}}})).json()).token""")
+    outcomes = third.evaluate(
+        """async ([roomId, token]) => {
+          const attempt = (query) => new Promise((resolve) => {
+            const ws = new WebSocket(`ws://${location.host}/ws/interviews/${roomId}/room${query}`);
+            ws.onmessage = () => resolve("got a message");
+            ws.onclose = (e) => resolve(`closed ${e.code}`);
+          });
+          return [await attempt(""), await attempt(`?token=${encodeURIComponent(token)}`)];
+        }""",
+        [invitation["id"], own_token],
+    )
+    assert outcomes == ["closed 1006", "closed 1006"]  # refused during the handshake: never opened
+    assert third.request.get(room_url).status == 404
+    expect(employer_page.locator("#lobby-list")).to_contain_text("기다리는 사람이 없습니다")
+
+    # The recordings: one file per participant, reopened with PyAV.
+    files = sorted((live_server.data_dir / "recordings" / "interviews").rglob("room-*.webm"))
+    mine = [f for f in files if f.parent.name == str(invitation["id"])]
+    assert len(mine) == 2, files
+    for path in mine:
+        with av.open(str(path)) as container:
+            frames = sum(1 for _ in container.decode(video=0))
+        assert frames > 30, path
+
+    seeker_page.get_by_role("button", name="나가기").click()
+    expect(employer_page.locator(".tile.remote:not([hidden])")).to_have_count(0)

@@ -1,0 +1,133 @@
+// Interview pages: invitations and question sets (employer), responding and submitting
+// (seeker), and reviewing (ratings, comments pinned to the video's current time, scorecard).
+import { api } from "./app.js";
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+function showError(form, error) {
+  const box = $(".form-error", form);
+  if (box) { box.textContent = error.message; box.hidden = false; }
+}
+
+function bind(form, build, after = () => location.reload()) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const [method, url, body] = build(form, event.submitter);
+      await api(method, url, body);
+      after(form);
+    } catch (error) {
+      showError(form, error);
+    }
+  });
+}
+
+const value = (form, name) => form.elements[name] ? form.elements[name].value : "";
+
+const invite = $("#invite-form");
+if (invite) {
+  bind(invite, (form) => {
+    const kind = value(form, "kind");
+    const body = {
+      seeker_email: value(form, "seeker_email"),
+      kind,
+      posting_id: value(form, "posting_id") ? Number(value(form, "posting_id")) : null,
+      message: value(form, "message"),
+      duration_min: Number(value(form, "duration_min") || 30),
+    };
+    if (kind === "live") body.scheduled_at = value(form, "when");
+    else {
+      body.deadline_at = value(form, "when");
+      body.question_set_id = value(form, "question_set_id") ? Number(value(form, "question_set_id")) : null;
+    }
+    return ["POST", "/api/interviews/invitations", body];
+  });
+}
+
+const setForm = $("#set-form");
+if (setForm) {
+  bind(setForm, (form) => {
+    const shared = {
+      think_time_s: Number(value(form, "think_time_s")),
+      answer_limit_s: Number(value(form, "answer_limit_s")),
+      max_retakes: Number(value(form, "max_retakes")),
+    };
+    const questions = value(form, "questions").split("\n").map((q) => q.trim()).filter(Boolean)
+      .map((text) => ({ text, ...shared }));
+    return ["POST", "/api/interviews/sets", {
+      title: value(form, "title"), language: value(form, "language"), questions,
+      intro_message: value(form, "intro_message"), closing_message: value(form, "closing_message"),
+    }];
+  });
+}
+
+const respond = $("#respond-form");
+if (respond) {
+  bind(respond, (form, submitter) => ["POST", `/api/interviews/invitations/${form.dataset.invitation}/respond`, {
+    action: submitter.value, note: value(form, "note"),
+    companion: Boolean(form.elements.companion && form.elements.companion.checked),
+  }]);
+}
+
+const submitButton = $("#submit-answers");
+if (submitButton) {
+  submitButton.addEventListener("click", async () => {
+    await api("POST", `/api/interviews/invitations/${submitButton.dataset.invitation}/submit`);
+    location.reload();
+  });
+}
+
+for (const button of document.querySelectorAll("[data-explain]")) {
+  button.addEventListener("click", async () => {
+    await api("POST", `/api/interviews/answers/${button.dataset.explain}/explanation`, { kind: button.dataset.kind });
+    location.reload();
+  });
+}
+
+const statusForm = $("#status-form");
+if (statusForm) {
+  bind(statusForm, (form) => {
+    const body = { status: value(form, "status"), note: value(form, "note") };
+    if (body.status === "decided") body.decision = value(form, "decision");
+    if (body.status === "invited") {
+      if (form.dataset.kind === "live") body.scheduled_at = value(form, "when");
+      else body.deadline_at = value(form, "when");
+    }
+    return ["POST", `/api/interviews/invitations/${form.dataset.invitation}/status`, body];
+  });
+}
+
+for (const form of document.querySelectorAll(".rating-form")) {
+  bind(form, (f) => ["PUT", `/api/interviews/answers/${f.dataset.answer}/rating`, { score: Number(value(f, "score")) }]);
+}
+
+for (const form of document.querySelectorAll(".pin-comment-form")) {
+  bind(form, (f) => {
+    const video = document.getElementById(f.dataset.video);
+    return ["POST", `/api/interviews/answers/${f.dataset.answer}/comments`, {
+      at_s: video ? Math.round(video.currentTime * 10) / 10 : 0, text: value(f, "text"),
+    }];
+  });
+}
+
+for (const form of document.querySelectorAll(".explain-form")) {
+  bind(form, (f) => ["POST", `/api/interviews/explanations/${f.dataset.request}/answer`, { response: value(f, "response") }]);
+}
+
+for (const button of document.querySelectorAll("[data-seek]")) {
+  button.addEventListener("click", () => {
+    const video = document.getElementById(button.dataset.video);
+    video.currentTime = Number(button.dataset.seek);
+    video.play().catch(() => {});
+  });
+}
+
+const scorecard = $("#scorecard-form");
+if (scorecard) {
+  bind(scorecard, (form) => {
+    const scores = {};
+    for (const select of form.querySelectorAll("select")) if (select.value) scores[select.name] = Number(select.value);
+    return ["PUT", `/api/interviews/invitations/${form.dataset.invitation}/scorecard`, { scores, notes: value(form, "notes") }];
+  }, (form) => { $(".form-status", form).textContent = "✓"; });
+}
+document.body.dataset.interviewsReady = "1"; // for tests: handlers are bound

@@ -1,0 +1,317 @@
+// Live interview room: device check, a signed short-lived room token, the lobby (the candidate
+// waits; interviewers admit or deny), SFU media through the server (send once, receive-only
+// slots for the others), chat, mute, recording indicator, connection quality, and the
+// interviewer's private scorecard saved while the call runs.
+import { api, format, pageMessages } from "./app.js";
+import { describeMediaError, openCamera } from "./media_check.js";
+
+const messages = pageMessages();
+const t = (key, params) => format(messages[key] || key, params);
+const config = JSON.parse(document.getElementById("room-config").textContent);
+const $ = (id) => document.getElementById(id);
+
+const state = { camera: null, ws: null, pc: null, identity: null, admitted: false, slots: {}, names: {}, chat: [] };
+window.roomState = state; // for tests and debugging
+
+function setRoomState(key, stateName) {
+  const node = $("room-state");
+  node.textContent = t(`room.state_${key}`);
+  node.dataset.state = stateName || key;
+}
+
+function send(message) {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(message));
+}
+
+// ------------------------------------------------------------------ entering
+
+$("enter-room").addEventListener("click", async () => {
+  $("enter-room").disabled = true;
+  try {
+    state.camera = await openCamera($("local-video"), $("mic-level"), { width: 640, height: 480 });
+  } catch (error) {
+    $("device-status").textContent = describeMediaError(error, t);
+    $("enter-room").disabled = false;
+    return;
+  }
+  $("device-status").textContent = t("room.devices_ok");
+  let grant;
+  try {
+    grant = await api("POST", `/api/interviews/invitations/${config.invitation_id}/room-token`);
+  } catch (error) {
+    $("device-status").textContent = error.message;
+    $("enter-room").disabled = false;
+    return;
+  }
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${scheme}://${location.host}${grant.ws_url}?token=${encodeURIComponent(grant.token)}`);
+  state.ws = ws;
+  ws.onmessage = (event) => onMessage(JSON.parse(event.data));
+  ws.onclose = (event) => {
+    state.closeCode = event.code;
+    if (state.denied) return;
+    setRoomState(state.left ? "left" : "disconnected", "closed");
+  };
+  ws.onerror = () => setRoomState("refused", "refused");
+});
+
+const consentBox = $("recording-consent");
+if (consentBox) consentBox.addEventListener("change", () => send({ type: "consent", recording: consentBox.checked }));
+
+// ------------------------------------------------------------------ messages
+
+async function onMessage(message) {
+  switch (message.type) {
+    case "hello":
+      state.identity = message.identity;
+      for (const p of message.participants) state.names[p.identity] = p.name;
+      showRecording(message.recording);
+      if (consentBox && consentBox.checked && !message.consent) send({ type: "consent", recording: true });
+      if (message.state === "lobby") {
+        setRoomState("lobby");
+        $("lobby-status").textContent = t("room.waiting");
+        $("lobby-status").hidden = false;
+      } else {
+        await joinMedia();
+      }
+      break;
+    case "admitted":
+      $("lobby-status").textContent = t("room.admitted", { by: message.by });
+      await joinMedia();
+      break;
+    case "denied":
+      state.denied = true;
+      $("lobby-status").textContent = t("room.denied");
+      setRoomState("denied");
+      stopAll();
+      break;
+    case "lobby":
+      renderLobby(message.waiting);
+      break;
+    case "participants":
+      for (const p of message.participants) state.names[p.identity] = p.name;
+      break;
+    case "answer":
+      await state.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      break;
+    case "slot":
+      assignSlot(message);
+      break;
+    case "chat":
+      addChat(message);
+      break;
+    case "muted":
+      markMuted(message);
+      break;
+    case "recording":
+      showRecording(message.active);
+      break;
+    case "consent":
+      state.consent = message.recording;
+      break;
+    case "quality":
+      showQuality(message);
+      break;
+    case "participant_left":
+      for (const [mid, slot] of Object.entries(state.slots)) if (slot.publisher === message.identity) assignSlot({ mid, kind: slot.kind, publisher: null });
+      break;
+    case "error":
+      $("room-error").textContent = message.message;
+      break;
+    default:
+      break;
+  }
+}
+
+async function joinMedia() {
+  if (state.pc) return;
+  state.admitted = true;
+  setRoomState("in_room");
+  $("device-panel").hidden = true;
+  $("controls").hidden = false;
+  $("chat-text").disabled = false;
+  $("chat-form").querySelector("button").disabled = false;
+  const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: "max-bundle" });
+  state.pc = pc;
+  state.camera.stream.getTracks().forEach((track) => pc.addTrack(track, state.camera.stream));
+  for (let i = 0; i < config.slots; i++) {
+    pc.addTransceiver("video", { direction: "recvonly" });
+    pc.addTransceiver("audio", { direction: "recvonly" });
+  }
+  pc.ontrack = (event) => attachTrack(event.transceiver.mid, event.track);
+  pc.onicecandidate = (event) => send({ type: "ice", candidate: event.candidate ? event.candidate.toJSON() : null });
+  await pc.setLocalDescription(await pc.createOffer());
+  send({ type: "offer", sdp: pc.localDescription.sdp });
+}
+
+// ------------------------------------------------------------------ media tiles
+
+function tileFor(mid, kind) {
+  let tile = document.querySelector(`[data-mid="${mid}"]`);
+  if (tile) return tile;
+  tile = document.createElement("figure");
+  tile.className = "tile remote";
+  tile.dataset.mid = mid;
+  tile.dataset.kind = kind;
+  tile.hidden = true;
+  const media = document.createElement(kind === "video" ? "video" : "audio");
+  media.autoplay = true;
+  media.playsInline = true;
+  tile.appendChild(media);
+  if (kind === "video") {
+    const caption = document.createElement("figcaption");
+    caption.innerHTML = '<span class="name"></span> <span class="quality" data-level="unknown"></span> <span class="muted-flag" hidden></span>';
+    tile.appendChild(caption);
+    $("stage").appendChild(tile);
+  } else {
+    tile.className = "audio-slot";
+    document.body.appendChild(tile);
+  }
+  return tile;
+}
+
+function attachTrack(mid, track) {
+  const tile = tileFor(mid, track.kind);
+  tile.querySelector(track.kind === "video" ? "video" : "audio").srcObject = new MediaStream([track]);
+}
+
+function assignSlot(message) {
+  state.slots[message.mid] = message;
+  const tile = tileFor(message.mid, message.kind);
+  tile.dataset.publisher = message.publisher || "";
+  if (message.kind !== "video") return;
+  tile.hidden = !message.publisher;
+  tile.querySelector(".name").textContent = message.role === "companion"
+    ? `${message.name} · ${t("room.companion")}` : (message.name || "");
+}
+
+function markMuted(message) {
+  if (message.identity === state.identity && message.source === "microphone") {
+    // The server muted us (a companion starts muted): show it and stop sending sound.
+    $("toggle-mic").setAttribute("aria-pressed", String(message.muted));
+    $("toggle-mic").textContent = t(message.muted ? "room.mic_on" : "room.mic_off");
+    state.camera.stream.getAudioTracks().forEach((track) => { track.enabled = !message.muted; });
+  }
+  for (const tile of document.querySelectorAll(`.tile[data-publisher="${message.identity}"]`)) {
+    const flag = tile.querySelector(".muted-flag");
+    if (message.source === "camera") tile.classList.toggle("camera-off", message.muted);
+    if (message.source === "microphone") { flag.hidden = !message.muted; flag.textContent = t("room.mic_muted"); }
+  }
+}
+
+function showQuality(message) {
+  const label = t(`room.quality_${message.level}`);
+  const targets = message.identity === state.identity
+    ? [$("quality-self")]
+    : [...document.querySelectorAll(`.tile[data-publisher="${message.identity}"] .quality`)];
+  for (const node of targets) { node.dataset.level = message.level; node.textContent = label; }
+}
+
+function showRecording(active) {
+  $("rec-indicator").hidden = !active;
+  if (active) $("room-error").textContent = "";
+  const start = $("start-recording");
+  if (start) { start.hidden = active; $("stop-recording").hidden = !active; }
+}
+
+// ------------------------------------------------------------------ lobby, chat, controls
+
+function renderLobby(waiting) {
+  const list = $("lobby-list");
+  if (!list) return;
+  list.replaceChildren();
+  if (!waiting.length) {
+    const li = document.createElement("li");
+    li.className = "muted";
+    li.textContent = t("room.lobby_empty");
+    list.appendChild(li);
+    return;
+  }
+  for (const person of waiting) {
+    const li = document.createElement("li");
+    li.dataset.identity = person.identity;
+    const name = document.createElement("span");
+    name.textContent = `${person.name} · ${person.consent ? t("room.consent_yes") : t("room.consent_no")}`;
+    const admit = document.createElement("button");
+    admit.type = "button"; admit.className = "btn btn-primary"; admit.textContent = t("room.admit");
+    admit.addEventListener("click", () => send({ type: "admit", identity: person.identity }));
+    const deny = document.createElement("button");
+    deny.type = "button"; deny.className = "btn"; deny.textContent = t("room.deny");
+    deny.addEventListener("click", () => send({ type: "deny", identity: person.identity }));
+    li.append(name, " ", admit, " ", deny);
+    list.appendChild(li);
+  }
+}
+
+function addChat(message) {
+  state.chat.push(message);
+  const li = document.createElement("li");
+  const who = document.createElement("strong");
+  who.textContent = message.name;
+  li.append(who, `: ${message.text}`);
+  $("chat-log").appendChild(li);
+  li.scrollIntoView({ block: "nearest" });
+}
+
+$("chat-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("chat-text").value.trim();
+  if (!text) return;
+  send({ type: "chat", text });
+  $("chat-text").value = "";
+});
+
+function toggle(button, source, kind) {
+  const muted = button.getAttribute("aria-pressed") !== "true";
+  button.setAttribute("aria-pressed", String(muted));
+  button.textContent = t(muted ? `room.${kind}_on` : `room.${kind}_off`);
+  state.camera.stream.getTracks().filter((track) => track.kind === (kind === "camera" ? "video" : "audio"))
+    .forEach((track) => { track.enabled = !muted; });
+  send({ type: "mute", source, muted });
+  if (kind === "camera") $("tile-local").classList.toggle("camera-off", muted);
+}
+$("toggle-camera").addEventListener("click", () => toggle($("toggle-camera"), "camera", "camera"));
+$("toggle-mic").addEventListener("click", () => toggle($("toggle-mic"), "microphone", "mic"));
+if ($("start-recording")) {
+  $("start-recording").addEventListener("click", () => send({ type: "start_recording" }));
+  $("stop-recording").addEventListener("click", () => send({ type: "stop_recording" }));
+}
+
+function stopAll() {
+  if (state.pc) state.pc.close();
+  if (state.camera) state.camera.stop();
+}
+
+$("leave-room").addEventListener("click", () => {
+  state.left = true;
+  send({ type: "leave" });
+  stopAll();
+  $("controls").hidden = true;
+});
+window.addEventListener("beforeunload", stopAll);
+
+// Frames decoded per receive slot, from the browser's own stats (used by tests and the quality view).
+window.roomFramesDecoded = async () => {
+  const out = {};
+  if (!state.pc) return out;
+  (await state.pc.getStats()).forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "video") out[s.mid] = s.framesDecoded || 0; });
+  return out;
+};
+
+// ------------------------------------------------------------------ private scorecard, saved as you type
+
+const scorecard = $("room-scorecard");
+if (scorecard) {
+  let timer = 0;
+  const save = async () => {
+    const scores = {};
+    for (const select of scorecard.querySelectorAll("select")) if (select.value) scores[select.name] = Number(select.value);
+    await api("PUT", `/api/interviews/invitations/${scorecard.dataset.invitation}/scorecard`,
+      { scores, notes: scorecard.elements.notes.value });
+    const locale = document.documentElement.lang === "en" ? "en-US" : "ko-KR";
+    $("scorecard-saved").textContent = t("room.saved_at", { time: new Date().toLocaleTimeString(locale) });
+  };
+  scorecard.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(save, 800); });
+  scorecard.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(save, 300); });
+}
+document.body.dataset.roomReady = "1";
