@@ -14,8 +14,17 @@ import numpy as np
 from .errors import AnalysisError
 from .models import Transcriber
 from .report import Word
+from .speech import FRAME_S, audio_level, frame_levels_db, normalize_token
 
-__all__ = ["FILLER_PROMPTS", "TranscriptionResult", "choose_language", "transcribe_samples"]
+__all__ = [
+    "FILLER_PROMPTS",
+    "TranscriptionResult",
+    "choose_language",
+    "collapse_repeats",
+    "find_loops",
+    "transcribe_samples",
+    "untranscribed_speech",
+]
 
 SAMPLE_RATE = 16000
 FILLER_PROMPTS = {
@@ -74,11 +83,72 @@ def transcribe_samples(
 ) -> tuple[Word, ...]:
     """Transcribe 16 kHz mono float32 ``samples`` (``language`` already chosen) into words with
     times shifted by ``offset_s``. The generator of faster-whisper is consumed here, so call
-    this from a worker thread, never from an event loop."""
+    this from a worker thread, never from an event loop.
+
+    Decoding is greedy at temperature 0, with no random temperature fallback, so the same audio
+    always gives the same transcript (a report analysed again must not change its scores). Two
+    known Whisper failures are then repaired, see :func:`find_loops` and
+    :func:`untranscribed_speech`:
+
+    - a decoder caught in a loop repeats a short phrase ("I'm, uh, I'm, uh, ..."; the disfluent
+      filler prompt makes this likelier): the stretch is decoded again without the prompt, and
+      any loop left is cut back to one occurrence;
+    - a decoder that ends its 30 s window early leaves audible speech without words: each such
+      stretch is decoded again on its own, without the prompt if the prompt gave nothing.
+    """
     if samples.size < SAMPLE_RATE // 10:
         return ()
+    samples = samples.astype(np.float32, copy=False)
+
+    def decode(lo: int, hi: int, prompt: bool) -> list[Word]:
+        shift = lo / SAMPLE_RATE
+        return [
+            Word(w.word, round(w.start_s + shift, 3), round(w.end_s + shift, 3), w.probability)
+            for w in _decode(transcriber, samples[lo:hi], language, beam_size, prompt, vad)
+        ]
+
+    words = decode(0, samples.size, keep_fillers)
+    if keep_fillers:
+        for i, j in reversed(find_loops(words)):
+            lo = max(0, int((words[i].start_s - _EDGE_PAD_S) * SAMPLE_RATE))
+            hi = min(samples.size, int((words[j - 1].end_s + _EDGE_PAD_S) * SAMPLE_RATE))
+            if hi - lo >= SAMPLE_RATE // 10:
+                words[i:j] = [w for w in decode(lo, hi, False) if lo / SAMPLE_RATE - 0.05 <= w.start_s]
+    tried: set[tuple[int, int]] = set()
+    for _ in range(_MAX_RECOVERY_PASSES):
+        gap = next((g for g in untranscribed_speech(samples, words) if g not in tried), None)
+        if gap is None:
+            break
+        tried.add(gap)
+        more = decode(*gap, keep_fillers)
+        if keep_fillers and (not more or find_loops(more)):
+            more = decode(*gap, False)
+        words = sorted([*words, *more], key=lambda w: w.start_s)
+    words = collapse_repeats(words)
+    if offset_s:
+        words = [
+            Word(w.word, round(w.start_s + offset_s, 3), round(w.end_s + offset_s, 3), w.probability)
+            for w in words
+        ]
+    return tuple(words)
+
+
+_MAX_RECOVERY_PASSES = 6
+_MIN_GAP_S = 1.5  # a stretch without words this long is checked for speech
+_MIN_VOICED_S = 0.8  # ... and transcribed again if it holds this much voiced audio
+_EDGE_PAD_S = 0.2
+
+
+def _decode(
+    transcriber: Transcriber,
+    samples: np.ndarray,
+    language: str,
+    beam_size: int,
+    keep_fillers: bool,
+    vad: bool,
+) -> list[Word]:
     segments, _info = transcriber.whisper.transcribe(
-        samples.astype(np.float32, copy=False),
+        samples,
         language=language,
         beam_size=beam_size,
         best_of=1 if beam_size == 1 else 5,
@@ -87,24 +157,93 @@ def transcribe_samples(
         vad_parameters={"min_silence_duration_ms": 500, "speech_pad_ms": 200} if vad else None,
         initial_prompt=FILLER_PROMPTS.get(language) if keep_fillers else None,
         condition_on_previous_text=False,
-        temperature=[0.0, 0.2, 0.4],
+        temperature=0.0,
         hallucination_silence_threshold=2.0,
     )
     words: list[Word] = []
     for seg in segments:
         for w in seg.words or []:
             text = w.word.strip()
-            if not text:
-                continue
-            words.append(
-                Word(
-                    word=text,
-                    start_s=round(float(w.start) + offset_s, 3),
-                    end_s=round(float(w.end) + offset_s, 3),
-                    probability=round(float(w.probability), 3),
+            if text:
+                words.append(
+                    Word(
+                        word=text,
+                        start_s=round(float(w.start), 3),
+                        end_s=round(float(w.end), 3),
+                        probability=round(float(w.probability), 3),
+                    )
                 )
-            )
-    return tuple(words)
+    return words
+
+
+def untranscribed_speech(samples: np.ndarray, words: list[Word]) -> list[tuple[int, int]]:
+    """Sample ranges of at least ``_MIN_GAP_S`` between (or around) ``words`` that hold at least
+    ``_MIN_VOICED_S`` of audio above the clip's speech threshold, trimmed to the voiced part."""
+    levels = frame_levels_db(samples, SAMPLE_RATE)
+    if levels.size == 0:
+        return []
+    voiced = levels >= audio_level(samples, SAMPLE_RATE).threshold_dbfs
+    total_s = samples.size / SAMPLE_RATE
+    edges = [0.0, *(x for w in words for x in (w.start_s, w.end_s)), total_s]
+    out: list[tuple[int, int]] = []
+    for a, b in zip(edges[0::2], edges[1::2], strict=False):
+        if b - a < _MIN_GAP_S:
+            continue
+        fa, fb = int(a / FRAME_S), min(int(b / FRAME_S), voiced.size)
+        hits = np.flatnonzero(voiced[fa:fb])
+        if hits.size * FRAME_S < _MIN_VOICED_S:
+            continue
+        start_s = max(a, (fa + hits[0]) * FRAME_S - _EDGE_PAD_S)
+        end_s = min(b, (fa + hits[-1] + 1) * FRAME_S + _EDGE_PAD_S)
+        out.append((int(start_s * SAMPLE_RATE), int(end_s * SAMPLE_RATE)))
+    return out
+
+
+_MAX_REPEATS = 3  # "no, no, no" is speech; the same phrase a fourth time in a row is a decoder loop
+
+
+def _loop_at(keys: list[str], i: int) -> tuple[int, int] | None:
+    """``(n, reps)`` if a phrase of ``n`` (1-4) words starting at ``i`` repeats ``reps`` >
+    ``_MAX_REPEATS`` times in a row."""
+    for n in range(1, 5):
+        phrase = keys[i : i + n]
+        if len(phrase) < n or not all(phrase):
+            return None
+        reps = 1
+        while keys[i + reps * n : i + (reps + 1) * n] == phrase:
+            reps += 1
+        if reps > _MAX_REPEATS:
+            return n, reps
+    return None
+
+
+def find_loops(words: list[Word]) -> list[tuple[int, int]]:
+    """Index ranges ``[i, j)`` of ``words`` where a phrase of one to four words repeats more than
+    ``_MAX_REPEATS`` times in a row: Whisper's looping failure, not speech."""
+    keys = [normalize_token(w.word) for w in words]
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        found = _loop_at(keys, i)
+        if found is None:
+            i += 1
+        else:
+            out.append((i, i + found[0] * found[1]))
+            i += found[0] * found[1]
+    return out
+
+
+def collapse_repeats(words: list[Word]) -> list[Word]:
+    """Cut each loop found by :func:`find_loops` back to one occurrence of its phrase."""
+    keys = [normalize_token(w.word) for w in words]
+    out: list[Word] = []
+    last = 0
+    for i, j in find_loops(words):
+        n, _reps = _loop_at(keys, i) or (j - i, 1)
+        out.extend(words[last : i + n])
+        last = j
+    out.extend(words[last:])
+    return out
 
 
 def join_words(words: tuple[Word, ...] | list[Word]) -> str:

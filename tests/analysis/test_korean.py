@@ -31,7 +31,11 @@ def test_korean_answer_gives_hangul_text_and_syllable_pace(korean_report) -> Non
     clip, report = korean_report
     print("Korean transcript:", report.transcript.text)
     assert report.language == "ko"
+    # Whatever Whisper makes of espeak's Korean, every voiced second is transcribed: the words run
+    # from the start of the speech to its end (no decoder pass that ends its window early).
     assert _hangul(report.transcript.text) >= 0.5 * _hangul(KOREAN_TEXT)
+    assert report.transcript.words[0].start_s <= clip.speech_start_s + 1.0
+    assert report.transcript.words[-1].end_s >= clip.speech_end_s - 1.5
     pace = report.pace
     assert pace.unit == "syllables_per_minute"
     assert pace.target_provisional is True

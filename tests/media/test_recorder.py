@@ -14,7 +14,7 @@ from media_testkit import LoopVideoTrack, ToneAudioTrack, complete, offer_from, 
 
 from media import AnswerRecorder, PeerSession, RecordingRef
 
-pytestmark = [pytest.mark.media, pytest.mark.asyncio, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.media, pytest.mark.timeout(60)]
 
 
 class CollectingConsumer:

@@ -130,10 +130,10 @@ def test_malformed_messages_get_errors_while_a_parallel_session_completes(live_s
     assert real["stopped"]["partial"] is False and 6.5 < real["stopped"]["duration_s"] < 10
     report = client.get(f"/api/practice/answers/{real['started']['answer_id']}/report").json()["report"]
     words = set(report["transcript"]["text"].lower().replace(",", " ").replace(".", " ").split())
-    # The speech reached analysis through the parallel session. (Word accuracy is checked in the
-    # Chromium test; aiortc's test client delivers this audio less cleanly than a browser.)
+    # The speech reached analysis through the parallel session, and no decoder loop ("I'm sorry,
+    # I'm sorry, ...") on the start of the test client's audio took the place of the words.
     expected = {"volunteer", "schedule", "community", "reduced", "half", "shifts"}
-    assert expected & words, report["transcript"]["text"]
+    assert len(expected & words) >= 4, report["transcript"]["text"]
     assert report["gaze"]["eye_contact_ratio"] >= 0.8
     client.close()
 
