@@ -300,6 +300,10 @@ class IncrementalAnalysis:
     reaches ``chunk_s``. Lifecycle:
     ``start()`` (optional, loads the model; the first feed calls it) → feed … → ``finish()`` →
     ``close()`` (idempotent; also stops the threads when an answer is abandoned).
+
+    :meth:`transcript_words` reads the words transcribed so far while feeding goes on (live
+    captions). With ``keep_audio=False`` transcribed audio is dropped, so memory stays flat over
+    an hour-long call; such an analysis has no report, and :meth:`finish` refuses.
     """
 
     def __init__(
@@ -311,8 +315,11 @@ class IncrementalAnalysis:
         chunk_s: float = 10.0,
         min_chunk_s: float = 3.0,
         expect_video: bool = True,
+        keep_audio: bool = True,
     ) -> None:
         self.options = options
+        self._keep_audio = keep_audio
+        self._base = 0  # sample index of self._audio's first sample (> 0 only without keep_audio)
         self._pool = pool
         self._transcriber = transcriber
         self._chunk = int(chunk_s * SAMPLE_RATE)
@@ -452,14 +459,39 @@ class IncrementalAnalysis:
 
     # -- workers
     def _audio_slice(self, start: int, end: int) -> np.ndarray:
-        # Called with the lock held.
+        # Called with the lock held. ``start``/``end`` count samples from the first one fed.
         joined = (
             np.concatenate(self._audio)
             if len(self._audio) > 1
             else (self._audio[0] if self._audio else np.zeros(0, np.float32))
         )
         self._audio = [joined]
-        return joined[start:end]
+        return joined[max(0, start - self._base) : max(0, end - self._base)]
+
+    def _drop_committed_audio(self) -> None:
+        # Lock held. Without keep_audio, audio before the last cut is never read again.
+        if self._keep_audio or self._committed <= self._base:
+            return
+        joined = self._audio_slice(self._committed, self._audio_len).copy()
+        self._audio = [joined] if joined.size else []
+        self._base = self._committed
+
+    def transcript_words(self, start: int = 0) -> tuple[Word, ...]:
+        """Words transcribed so far, from index ``start`` on, in time order (new words only ever
+        come after the ones already returned: chunks are transcribed in order)."""
+        with self._lock:
+            return tuple(self._words[start:])
+
+    @property
+    def buffered_s(self) -> float:
+        """Seconds of audio held in memory (everything fed, unless ``keep_audio=False``)."""
+        with self._lock:
+            return (self._audio_len - self._base) / SAMPLE_RATE
+
+    @property
+    def language(self) -> str | None:
+        """The language the transcript is in, once known."""
+        return self._language
 
     def _cut_point(self, start: int, end: int) -> int:
         """A quiet place near ``end`` to cut the chunk, so no word is split (lock held)."""
@@ -554,6 +586,7 @@ class IncrementalAnalysis:
                          round(time.perf_counter() - t_chunk, 2), round(self._audio_len / SAMPLE_RATE, 2))
                     )  # fmt: skip
                     self._committed = end
+                    self._drop_committed_audio()
                     self._cond.notify_all()
                     if finishing_last:
                         return
@@ -634,6 +667,8 @@ class IncrementalAnalysis:
             return self._report
         if self._closed:
             raise AnalysisError("invalid_state", "the analysis was closed")
+        if not self._keep_audio:
+            raise AnalysisError("invalid_state", "an analysis without keep_audio has no report")
         if not self._started:
             self.start()
         t_finish = time.perf_counter()

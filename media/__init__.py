@@ -3,6 +3,7 @@
 Nothing outside this package needs to import ``av`` or ``aiortc``.
 """
 
+from .audio_feed import AudioFeed
 from .errors import MediaError
 from .frames import AudioChunk, VideoSample
 from .peer import IceServer, PeerSession
@@ -13,6 +14,7 @@ __all__ = [
     "AnalysisConsumer",
     "AnswerRecorder",
     "AudioChunk",
+    "AudioFeed",
     "ConnectionQuality",
     "IceServer",
     "MediaError",

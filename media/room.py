@@ -252,7 +252,11 @@ class Room:
             videos = iter(video_sources)
             for track in peer.tracks:
                 source = "microphone" if track.kind == "audio" else next(videos, "video")
-                publication = _Publication(participant_id, source, track.kind, track.tap)
+                # A screen-share m-line is reserved at join and sends nothing until the person
+                # shares: it starts muted and takes nobody's slot until then.
+                publication = _Publication(
+                    participant_id, source, track.kind, track.tap, muted=source == "screen"
+                )
                 track.tap.add_sink(publication.forward)
                 participant.publications.append(publication)
             self._participants[participant_id] = participant
@@ -289,18 +293,42 @@ class Room:
             self._on_left(participant_id, reason)
 
     def set_muted(self, participant_id: str, source: str, muted: bool) -> None:
-        """Stop (or resume) forwarding one of a participant's sources."""
+        """Stop (or resume) forwarding one of a participant's sources.
+
+        The screen is special: unmuting it starts a screen share, which takes a free video slot
+        at every other participant (one share at a time: ``screen_busy`` otherwise), and muting
+        it gives those slots back."""
         if source not in SOURCES:
             raise MediaError("bad_source", f"source must be one of {SOURCES}")
         participant = self._participants.get(participant_id)
         if participant is None:
             raise MediaError("not_in_room", f"{participant_id} is not in the room")
-        for publication in participant.publications:
-            if publication.source == source and publication.muted != muted:
-                publication.muted = muted
-                if not muted:
-                    for slot in publication.slots:
-                        slot.track.resync()
+        matching = [p for p in participant.publications if p.source == source]
+        if source == "screen" and not muted:
+            if not matching:
+                raise MediaError("no_screen_track", f"{participant_id} joined without a screen-share track")
+            if self.screen_sharer not in (None, participant_id):
+                raise MediaError("screen_busy", f"{self.screen_sharer} is already sharing a screen")
+        for publication in matching:
+            if publication.muted == muted:
+                continue
+            publication.muted = muted
+            if source == "screen":
+                if muted:
+                    for slot in list(publication.slots):
+                        self._assign(slot, None)
+                self._rebalance()
+            if not muted:
+                for slot in publication.slots:
+                    slot.track.resync()
+
+    @property
+    def screen_sharer(self) -> str | None:
+        """Who is sharing a screen now, if anyone."""
+        for participant in self._participants.values():
+            if any(p.source == "screen" and not p.muted for p in participant.publications):
+                return participant.participant_id
+        return None
 
     def is_muted(self, participant_id: str, source: str) -> bool:
         participant = self._participants.get(participant_id)
@@ -342,6 +370,8 @@ class Room:
         """Give every publication a free slot of its kind at every other participant."""
         for publisher in self._participants.values():
             for publication in publisher.publications:
+                if publication.source == "screen" and publication.muted:
+                    continue
                 for subscriber in self._participants.values():
                     if subscriber is publisher:
                         continue

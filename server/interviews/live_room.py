@@ -19,8 +19,10 @@ from typing import Any
 from media import AnswerRecorder, MediaError, PeerSession, RecordingRef, Room, RoomOptions, SlotAssignment
 from server.db import session_scope, utcnow
 from server.i18n import translate
+from server.interviews.captions import LiveCaptions
 from server.interviews.room_signalling import (
     Admit,
+    Captions,
     Chat,
     Deny,
     Leave,
@@ -68,7 +70,9 @@ class Member:
             log.debug("could not send %s to %s", message.get("type"), self.identity)
 
     async def error(self, code: str, *, retryable: bool = False) -> None:
-        await self.send(error_message(code, translate(self.locale, f"signalling.{code}"), retryable=retryable))
+        await self.send(
+            error_message(code, translate(self.locale, f"signalling.{code}"), retryable=retryable)
+        )
 
 
 @dataclass
@@ -78,7 +82,9 @@ class _Recording:
 
 
 class LiveRoom:
-    def __init__(self, invitation_id: int, services: LiveAnswerServices, *, on_empty: Callable[[LiveRoom], None]) -> None:
+    def __init__(
+        self, invitation_id: int, services: LiveAnswerServices, *, on_empty: Callable[[LiveRoom], None]
+    ) -> None:
         self.invitation_id = invitation_id
         self.name = room_name(invitation_id)
         self._services = services
@@ -95,6 +101,8 @@ class LiveRoom:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
         self._quality_task: asyncio.Task[None] | None = None
+        self._captions: LiveCaptions | None = None
+        self.captions_on = False  # an interviewer asked for captions (they run while the candidate is in)
 
     def start(self) -> None:
         self.room.start()
@@ -150,6 +158,8 @@ class LiveRoom:
                 "grants": claims.grants.to_dict(),
                 "state": "admitted" if member.admitted else "lobby",
                 "recording": self.recording_active,
+                "captions": self.captions_on,
+                "screen_sharer": self.room.screen_sharer,
                 "consent": consent,
                 "participants": self._roster(),
             }
@@ -163,6 +173,7 @@ class LiveRoom:
             return
         del self.members[member.identity]
         await self._stop_recorder(member.identity)
+        await self._sync_captions()
         await self.room.leave(member.identity)  # closes the peer
         await self._broadcast({"type": "participant_left", "identity": member.identity, "reason": reason})
         await self._broadcast({"type": "participants", "participants": self._roster()})
@@ -194,6 +205,8 @@ class LiveRoom:
                 await self._start_recording(member)
             case StopRecording():
                 await self._stop_recording(member)
+            case Captions():
+                await self._set_captions(member, message.on)
             case Leave():
                 await self.disconnect(member)
                 await member.close_socket(1000)
@@ -218,6 +231,7 @@ class LiveRoom:
             answer = await self.room.join(member.identity, peer, sdp)
         except MediaError as exc:
             member.peer = None
+            log.warning("room %s: %s could not join: %s (%s)", self.name, member.identity, exc.code, exc)
             await member.send(error_message(exc.code, translate(member.locale, "signalling.bad_sdp")))
             return
         await member.send(answer_message(answer))
@@ -231,13 +245,16 @@ class LiveRoom:
             await member.send(self._slot_message(assignment))
         if self.recording_active:
             await self._start_recorder(member)
+        await self._sync_captions()
 
     async def _add_candidate(self, member: Member, message: Ice) -> None:
         if member.peer is None:
             await member.error("no_peer")
             return
         try:
-            await member.peer.add_remote_candidate(message.candidate.model_dump() if message.candidate else None)
+            await member.peer.add_remote_candidate(
+                message.candidate.model_dump() if message.candidate else None
+            )
         except MediaError:
             await member.error("bad_candidate")
 
@@ -268,6 +285,10 @@ class LiveRoom:
         await asyncio.to_thread(self._save_consent, granted)
         if not granted and self.recording_active:
             await self._stop_all_recorders()
+        if not granted and self.captions_on:
+            self.captions_on = False
+            await self._broadcast({"type": "captions", "on": False})
+        await self._sync_captions()
         await self._broadcast({"type": "consent", "recording": granted})
         await member.send({"type": "consent", "recording": granted})  # also in the lobby
         await self._send_lobby()
@@ -291,7 +312,73 @@ class LiveRoom:
             await member.error(exc.code)
             return
         member.muted[source] = muted
-        await self._broadcast({"type": "muted", "identity": member.identity, "source": source, "muted": muted})
+        await self._broadcast(
+            {"type": "muted", "identity": member.identity, "source": source, "muted": muted}
+        )
+        if source == "screen":
+            await self._broadcast({"type": "screen", "identity": member.identity, "sharing": not muted})
+
+    # ---------------------------------------------------------------- live captions
+
+    async def _set_captions(self, member: Member, on: bool) -> None:
+        if member.claims.role != "interviewer" or not member.admitted:
+            await member.error("not_allowed")
+            return
+        if on and not await asyncio.to_thread(self._consent_given):
+            # Captions transcribe the candidate's speech: only with the same consent as recording.
+            await member.error("consent_required")
+            return
+        if self.captions_on != on:
+            self.captions_on = on
+            await self._broadcast({"type": "captions", "on": on, "by": member.claims.name})
+        await self._sync_captions()
+
+    def _candidate(self) -> Member | None:
+        return next((m for m in self.members.values() if m.claims.role == "candidate"), None)
+
+    async def _sync_captions(self) -> None:
+        """Run captions exactly when they are on and the candidate's media is in the room."""
+        candidate = self._candidate()
+        wanted = self.captions_on and candidate is not None and candidate.peer is not None
+        running = self._captions
+        if running is not None and (not wanted or candidate is None or running.peer is not candidate.peer):
+            self._captions = None
+            await running.close()
+            running = None
+        if wanted and running is None and candidate is not None and candidate.peer is not None:
+            captions = LiveCaptions(
+                candidate.peer,
+                candidate.locale,
+                self._services,
+                lambda words: self._send_caption(candidate, words),
+            )
+            self._captions = captions
+            try:
+                await captions.start()
+            except Exception:
+                log.exception("captions could not start in %s", self.name)
+                self._captions = None
+                for member in list(self.members.values()):
+                    if member.claims.role == "interviewer":
+                        await member.error("captions_failed", retryable=True)
+
+    async def _send_caption(self, candidate: Member, words: list[Any]) -> None:
+        text = " ".join(w.word for w in words)
+        await self._broadcast_to_interviewers(
+            {
+                "type": "caption",
+                "identity": candidate.identity,
+                "name": candidate.claims.name,
+                "text": text,
+                "start_s": words[0].start_s,
+                "end_s": words[-1].end_s,
+            }
+        )
+
+    async def _broadcast_to_interviewers(self, message: dict[str, Any]) -> None:
+        for member in list(self.members.values()):
+            if member.admitted and member.claims.role == "interviewer":
+                await member.send(message)
 
     # ---------------------------------------------------------------- recording
 
@@ -373,6 +460,7 @@ class LiveRoom:
         if member is not None and reason.startswith("peer_"):
             member.peer = None
             self._spawn(self._broadcast({"type": "peer_closed", "identity": identity, "reason": reason}))
+            self._spawn(self._sync_captions())
 
     async def _quality_loop(self) -> None:
         while not self._closed:
@@ -415,8 +503,10 @@ class LiveRoom:
     def _save_chat(self, member: Member, text: str) -> str:
         with session_scope(self._services.sessionmaker) as db:
             row = RoomChatMessage(
-                invitation_id=self.invitation_id, sender_id=member.claims.user_id,
-                sender_name=member.claims.name, text=text,
+                invitation_id=self.invitation_id,
+                sender_id=member.claims.user_id,
+                sender_name=member.claims.name,
+                text=text,
             )
             db.add(row)
             db.flush()
@@ -427,13 +517,18 @@ class LiveRoom:
             invitation = db.get(InterviewInvitation, self.invitation_id)
             assert invitation is not None
             row = RoomRecording(
-                invitation_id=self.invitation_id, participant_id=member.claims.user_id,
-                role=member.claims.role, recording_path="",
+                invitation_id=self.invitation_id,
+                participant_id=member.claims.user_id,
+                role=member.claims.role,
+                recording_path="",
             )
             db.add(row)
             db.flush()
             path = (
-                self._services.recordings_dir / "interviews" / str(invitation.company_id) / str(invitation.id)
+                self._services.recordings_dir
+                / "interviews"
+                / str(invitation.company_id)
+                / str(invitation.id)
                 / f"room-{row.id}-{member.identity}.webm"
             )
             row.recording_path = str(path.relative_to(self._services.recordings_dir))
@@ -465,6 +560,9 @@ class LiveRoom:
         self._closed = True
         if self._quality_task is not None:
             self._quality_task.cancel()
+        if self._captions is not None:
+            captions, self._captions = self._captions, None
+            await captions.close()
         for identity in list(self._recordings):
             await self._stop_recorder(identity)
         members = list(self.members.values())

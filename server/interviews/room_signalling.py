@@ -51,8 +51,26 @@ class Leave(_Message):
     type: Literal["leave"]
 
 
+class Captions(_Message):
+    """An interviewer turns live captions of the candidate's speech on or off."""
+
+    type: Literal["captions"]
+    on: bool
+
+
 RoomMessage = Annotated[
-    Offer | Ice | Ping | Admit | Deny | RecordingConsent | Chat | Mute | StartRecording | StopRecording | Leave,
+    Offer
+    | Ice
+    | Ping
+    | Admit
+    | Deny
+    | RecordingConsent
+    | Chat
+    | Mute
+    | StartRecording
+    | StopRecording
+    | Leave
+    | Captions,
     Field(discriminator="type"),
 ]
 _adapter: TypeAdapter[RoomMessage] = TypeAdapter(RoomMessage)

@@ -105,3 +105,47 @@ def test_close_without_finish_stops_the_workers(transcriber: Transcriber) -> Non
     assert not any(t.is_alive() for t in threading.enumerate() if t.name.startswith("untact-"))
     with pytest.raises(AnalysisError):
         analysis.finish()
+
+
+def test_live_captions_mode_reads_words_while_feeding_and_keeps_no_old_audio(
+    english_clip: mediakit.SpeechClip, transcriber: Transcriber
+) -> None:
+    """``keep_audio=False`` (live captions): words can be read while audio is still being fed, in
+    order and without repeats, and memory holds only the untranscribed tail."""
+    audio = _to_48k(english_clip.samples())
+    chunk = 960
+    analysis = IncrementalAnalysis(
+        AnalysisOptions(language="en", keep_fillers=False),
+        transcriber=transcriber,
+        chunk_s=8.0,
+        min_chunk_s=2.0,
+        expect_video=False,
+        keep_audio=False,
+    )
+    read: list = []
+    paced = threading.Event()
+    for i in range(0, audio.size, chunk):
+        analysis.feed_audio(audio[i : i + chunk], 48000)
+        if i % (48000 // 2) == 0:  # twice per second of audio, like the caption relay
+            paced.wait(0.05)  # give the transcription thread time, as real time would
+            read.extend(analysis.transcript_words(len(read)))
+    words_before_end = len(read)
+    # Fed faster than real time, the worker lags; once it has caught up, only the audio after
+    # the last cut is held, never the whole clip (a generous deadline, not a speed check).
+    for _ in range(600):
+        if analysis.buffered_s <= 8.5:
+            break
+        paced.wait(0.1)
+    buffered_s = analysis.buffered_s
+    paced.wait(0.5)
+    read.extend(analysis.transcript_words(len(read)))
+    with pytest.raises(AnalysisError) as no_report:
+        analysis.finish()
+    assert no_report.value.code == "invalid_state"
+    analysis.close()
+
+    print(f"caption words {len(read)} ({words_before_end} while feeding), buffer {buffered_s:.1f} s")
+    assert words_before_end >= 20  # captions flowed during the answer, not only at its end
+    assert [w.start_s for w in read] == sorted(w.start_s for w in read)
+    assert word_error_rate(ENGLISH_TEXT, " ".join(w.word for w in read)) <= 0.35
+    assert buffered_s <= 8.5 < english_clip.duration_s

@@ -59,9 +59,12 @@ def test_the_assigned_consultant_joins_as_a_companion_only_when_asked(app_client
     with mine.websocket_connect(f"/ws/interviews/{inv['id']}/room?token={grant.json()['token']}") as ws:
         hello = ws.receive_json()
         assert hello["role"] == "companion" and hello["state"] == "lobby"
-        ws.send_json({"type": "start_recording"})
-        for _ in range(10):
-            message = ws.receive_json()
-            if message["type"] == "error":
-                break
-        assert message["code"] == "not_allowed"
+        # Neither recording nor captions are a companion's to turn on.
+        for request in ({"type": "start_recording"}, {"type": "captions", "on": True}):
+            ws.send_json(request)
+            for _ in range(10):
+                message = ws.receive_json()
+                if message["type"] == "error":
+                    break
+            assert message["code"] == "not_allowed", request
+        assert hello["captions"] is False and hello["screen_sharer"] is None

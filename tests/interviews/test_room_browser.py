@@ -1,6 +1,7 @@
 """A live interview room with two Chromium browsers (employer and seeker, each with its own fake
-camera): lobby and admission, each side decodes the other's video, chat, recording only after
-the seeker's consent giving playable files; a third browser without a valid token is refused."""
+camera): lobby and admission, each side decodes the other's video, chat, screen sharing, live
+captions and recording only after the seeker's consent (recordings are playable files); a third
+browser without a valid token is refused."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from tests import mediakit
 from tests.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
+
+KOREAN_SPEECH = "안녕하세요. 저는 데이터 분석 업무를 오 년 동안 했습니다. 고객 데이터를 정리하고 보고서를 만들었습니다."
 
 
 def _login(page, base_url: str, email: str, password: str) -> None:
@@ -57,7 +60,10 @@ def test_two_browsers_meet_in_a_room_with_lobby_chat_and_consented_recording(liv
 
     employer_page = launch_chromium(video=mediakit.face_video("facing", seconds=4, fmt="y4m")).new_page(
         viewport={"width": 1280, "height": 900})
-    seeker_page = launch_chromium(video=mediakit.face_video("away", seconds=4, fmt="y4m")).new_page(
+    # The seeker speaks Korean (espeak's Korean voice is poor: captions are checked for Hangul
+    # text arriving, not for accuracy).
+    speech = mediakit.speech_wav(KOREAN_SPEECH, voice="ko", words_per_minute=140)
+    seeker_page = launch_chromium(video=mediakit.face_video("away", seconds=4, fmt="y4m"), audio=speech.path).new_page(
         viewport={"width": 1280, "height": 900})
     _login(employer_page, base, "employer@demo.untact.kr", "demo-employer-1234")
     _login(seeker_page, base, seeker_email, "room-pass-12")
@@ -96,12 +102,50 @@ def test_two_browsers_meet_in_a_room_with_lobby_chat_and_consented_recording(liv
     employer_page.get_by_role("button", name="보내기").click()
     expect(seeker_page.locator("#chat-log")).to_contain_text("반갑습니다. 시작하겠습니다.")
 
+    # The seeker shares their screen (Chromium's fake capture); the interviewer decodes it in a
+    # wide tile of its own, next to the seeker's camera. Stopping gives the slot back.
+    seeker_page.get_by_role("button", name="화면 공유").click()
+    expect(seeker_page.locator("#tile-screen-local")).to_be_visible()
+    screen_tile = employer_page.locator('.tile.remote.screen-share:not([hidden])')
+    expect(screen_tile.locator(".name")).to_have_text("박지원님의 화면")
+    employer_page.wait_for_function(
+        """async () => { const s = Object.values(window.roomState.slots).find((x) => x.source === "screen");
+           return s && ((await window.roomFramesDecoded())[s.mid] || 0) > 10; }""", timeout=30000)
+    expect(employer_page.locator(".tile.remote:not([hidden])")).to_have_count(2)
+    # What arrives is the shared screen itself: Chromium's fake capture is a green test card.
+    employer_page.wait_for_function(
+        """() => { const v = document.querySelector('.tile.remote.screen-share:not([hidden]) video');
+          if (!v || !v.videoWidth) return false;
+          const c = document.createElement('canvas'); c.width = 160; c.height = 90;
+          const g = c.getContext('2d'); g.drawImage(v, 0, 0, 160, 90);
+          const d = g.getImageData(0, 0, 160, 90).data; let r = 0, gr = 0;
+          for (let i = 0; i < d.length; i += 4) { r += d[i]; gr += d[i + 1]; }
+          return gr > 2 * r + 40 * 160 * 90; }""", timeout=15000)
+    screenshot(employer_page, "interview-room-screen-share-ko")
+    screenshot(seeker_page, "interview-room-screen-share-seeker-ko")
+    seeker_page.get_by_role("button", name="화면 공유 중지").click()
+    expect(screen_tile).to_have_count(0)
+    expect(employer_page.locator(".tile.remote:not([hidden])")).to_have_count(1)
+
+    # Captions need the seeker's consent first.
+    employer_page.get_by_role("button", name="자막 켜기").click()
+    expect(employer_page.locator("#room-error")).to_contain_text("동의한 경우에만")
+
     # Recording is refused until the seeker consents; then both see the indicator.
     employer_page.get_by_role("button", name="녹화 시작").click()
     expect(employer_page.locator("#room-error")).to_contain_text("동의")
     assert employer_page.locator("#rec-indicator").is_hidden()
-    seeker_page.get_by_label("면접 녹화에 동의합니다(선택)").check()
+    seeker_page.get_by_label("면접 녹화와 실시간 자막에 동의합니다(선택)").check()
     seeker_page.wait_for_function("window.roomState.consent === true")
+
+    # Live captions: the seeker is told, and the interviewer reads Hangul a few seconds behind.
+    employer_page.get_by_role("button", name="자막 켜기").click()
+    expect(seeker_page.locator("#captions-notice")).to_be_visible()
+    expect(employer_page.get_by_role("button", name="자막 끄기")).to_be_visible()
+    employer_page.wait_for_function(
+        """() => [...document.querySelectorAll("#captions-log li")].some((li) => /[가-힣]/.test(li.textContent))""",
+        timeout=90000)
+    assert seeker_page.locator("#captions-log").count() == 0  # the candidate gets no transcript
     employer_page.get_by_role("button", name="녹화 시작").click()
     expect(employer_page.locator("#rec-indicator")).to_be_visible()
     expect(seeker_page.locator("#rec-indicator")).to_be_visible()
@@ -112,6 +156,8 @@ def test_two_browsers_meet_in_a_room_with_lobby_chat_and_consented_recording(liv
     time.sleep(4)  # a few seconds of recording, and a quality report
     expect(employer_page.locator(".tile.remote:not([hidden]) .quality")).not_to_have_attribute("data-level", "unknown")
     screenshot(employer_page, "interview-room-employer-ko")
+    employer_page.get_by_role("button", name="자막 끄기").click()
+    expect(seeker_page.locator("#captions-notice")).to_be_hidden()
     screenshot(seeker_page, "interview-room-seeker-ko")
     employer_page.get_by_role("button", name="녹화 중지").click()
     expect(seeker_page.locator("#rec-indicator")).to_be_hidden()

@@ -156,20 +156,49 @@ async def test_screen_share_is_another_forwarded_video_and_room_peers_can_be_rec
 
     room = Room("room-3")
     room.start()
-    # The employer shares a screen (a second video track) next to the camera.
-    pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
-    pc.addTrack(LoopVideoTrack(solid(COLOURS["employer"])))
-    pc.addTrack(LoopVideoTrack(solid((255, 255, 255))))
-    employer_peer = PeerSession(peer_id="employer", decode_video=False)
-    await complete(pc, await room.join("employer", employer_peer, await offer_from(pc)))
-    seeker = await join(room, "seeker", slots=2)  # 2 x (video + audio) slots
-    mids = {a.source: a.mid for a in room.assignments("seeker") if a.publisher_id == "employer"}
+
+    async def join_with_screen(name: str, screen: tuple[int, int, int]) -> tuple[RTCPeerConnection, PeerSession]:
+        # A second sent video after the camera is the screen share (the browser reserves it at
+        # join and fills it with replaceTrack; here it sends from the start).
+        pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+        pc.addTrack(LoopVideoTrack(solid(COLOURS[name])))
+        pc.addTrack(LoopVideoTrack(solid(screen)))
+        peer = PeerSession(peer_id=name, decode_video=False)
+        await complete(pc, await room.join(name, peer, await offer_from(pc)))
+        return pc, peer
+
+    pc, employer_peer = await join_with_screen("employer", (255, 255, 255))
+    seeker = await join(room, "seeker", slots=3)  # cameras of two others and one screen
+    # Until the employer shares, the screen takes no slot: only the camera is forwarded.
+    assert {a.source for a in room.assignments("seeker") if a.publisher_id == "employer"} == {"camera"}
+    assert room.screen_sharer is None
+    room.set_muted("employer", "screen", False)
+    assert room.screen_sharer == "employer"
+    mids = {a.source: a.mid for a in room.assignments("seeker") if a.publisher_id == "employer" and a.kind == "video"}
     assert set(mids) == {"camera", "screen"}
     await wait_for(
         lambda: all(seeker.frames_by_mid.get(m, 0) > 15 for m in mids.values()), 20, "camera and screen"
     )
     assert seeker.colour_by_mid[mids["camera"]] == COLOURS["employer"]
     assert seeker.colour_by_mid[mids["screen"]] == (255, 255, 255)
+
+    # One share at a time; a participant who joined without a screen m-line cannot share.
+    with pytest.raises(MediaError) as no_track:
+        room.set_muted("seeker", "screen", False)
+    assert no_track.value.code == "no_screen_track"
+    panel_pc, _panel_peer = await join_with_screen("panel", (0, 255, 255))
+    with pytest.raises(MediaError) as busy:
+        room.set_muted("panel", "screen", False)
+    assert busy.value.code == "screen_busy"
+    # Stopping gives the slot back, and then the panel's share takes it.
+    room.set_muted("employer", "screen", True)
+    assert room.screen_sharer is None
+    assert next(a for a in room.assignments("seeker") if a.mid == mids["screen"]).publisher_id is None
+    room.set_muted("panel", "screen", False)
+    panel_screen = next(a for a in room.assignments("seeker") if a.source == "screen")
+    assert panel_screen.publisher_id == "panel"
+    await wait_for(lambda: seeker.colour_by_mid.get(panel_screen.mid) == (0, 255, 255), 20, "the panel's screen")
+    await panel_pc.close()
 
     recorder = AnswerRecorder(employer_peer, tmp_path / "live.webm", recording_id="live-employer")
     recorder.start()

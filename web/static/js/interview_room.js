@@ -1,7 +1,9 @@
 // Live interview room: device check, a signed short-lived room token, the lobby (the candidate
 // waits; interviewers admit or deny), SFU media through the server (send once, receive-only
 // slots for the others), chat, mute, recording indicator, connection quality, and the
-// interviewer's private scorecard saved while the call runs.
+// interviewer's private scorecard saved while the call runs, screen sharing (a send-only video
+// m-line reserved at join, filled with replaceTrack, so sharing needs no renegotiation) and live
+// captions of the candidate's speech for the interviewers.
 import { api, format, pageMessages } from "./app.js";
 import { describeMediaError, openCamera } from "./media_check.js";
 
@@ -10,7 +12,10 @@ const t = (key, params) => format(messages[key] || key, params);
 const config = JSON.parse(document.getElementById("room-config").textContent);
 const $ = (id) => document.getElementById(id);
 
-const state = { camera: null, ws: null, pc: null, identity: null, admitted: false, slots: {}, names: {}, chat: [] };
+const state = {
+  camera: null, ws: null, pc: null, identity: null, admitted: false, slots: {}, names: {}, chat: [],
+  screenTx: null, screen: null, captionsOn: false, captions: [],
+};
 window.roomState = state; // for tests and debugging
 
 function setRoomState(key, stateName) {
@@ -66,6 +71,7 @@ async function onMessage(message) {
       state.identity = message.identity;
       for (const p of message.participants) state.names[p.identity] = p.name;
       showRecording(message.recording);
+      showCaptions(message.captions);
       if (consentBox && consentBox.checked && !message.consent) send({ type: "consent", recording: true });
       if (message.state === "lobby") {
         setRoomState("lobby");
@@ -115,8 +121,20 @@ async function onMessage(message) {
     case "participant_left":
       for (const [mid, slot] of Object.entries(state.slots)) if (slot.publisher === message.identity) assignSlot({ mid, kind: slot.kind, publisher: null });
       break;
+    case "screen":
+      markScreen(message);
+      break;
+    case "captions":
+      showCaptions(message.on);
+      break;
+    case "caption":
+      addCaption(message);
+      break;
     case "error":
-      $("room-error").textContent = message.message;
+      if (message.code === "screen_busy" || message.code === "no_screen_track") await stopShare(false);
+      $("room-error").textContent = message.code === "consent_required" && state.captionsRequested
+        ? t("room.captions_need_consent") : message.message;
+      state.captionsRequested = false;
       break;
     default:
       break;
@@ -134,14 +152,31 @@ async function joinMedia() {
   const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: "max-bundle" });
   state.pc = pc;
   state.camera.stream.getTracks().forEach((track) => pc.addTrack(track, state.camera.stream));
+  // The screen-share m-line comes right after the camera's: the server reads the second sent
+  // video as the screen. It sends nothing until sharing starts.
+  state.screenTx = pc.addTransceiver("video", { direction: "sendonly" });
   for (let i = 0; i < config.slots; i++) {
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });
   }
+  for (let i = 0; i < (config.screen_slots || 0); i++) pc.addTransceiver("video", { direction: "recvonly" });
+  preferForwardedCodecs(pc);
   pc.ontrack = (event) => attachTrack(event.transceiver.mid, event.track);
   pc.onicecandidate = (event) => send({ type: "ice", candidate: event.candidate ? event.candidate.toJSON() : null });
   await pc.setLocalDescription(await pc.createOffer());
   send({ type: "offer", sdp: pc.localDescription.sdp });
+}
+
+// The server forwards VP8 and Opus as they are: offering only those keeps the SDP of a panel
+// room (a dozen m-lines) small, and nobody's browser picks a codec the others cannot get.
+function preferForwardedCodecs(pc) {
+  const wanted = { video: "video/vp8", audio: "audio/opus" };
+  for (const transceiver of pc.getTransceivers()) {
+    const kind = transceiver.receiver.track.kind;
+    const codecs = (RTCRtpReceiver.getCapabilities(kind) || { codecs: [] }).codecs
+      .filter((c) => c.mimeType.toLowerCase() === wanted[kind]);
+    if (codecs.length && transceiver.setCodecPreferences) transceiver.setCodecPreferences(codecs);
+  }
 }
 
 // ------------------------------------------------------------------ media tiles
@@ -181,8 +216,96 @@ function assignSlot(message) {
   tile.dataset.publisher = message.publisher || "";
   if (message.kind !== "video") return;
   tile.hidden = !message.publisher;
-  tile.querySelector(".name").textContent = message.role === "companion"
-    ? `${message.name} · ${t("room.companion")}` : (message.name || "");
+  const screen = message.source === "screen";
+  tile.classList.toggle("screen-share", screen);
+  tile.dataset.source = message.source || "";
+  tile.querySelector(".name").textContent = screen ? t("room.screen_of", { name: message.name || "" })
+    : message.role === "companion" ? `${message.name} · ${t("room.companion")}` : (message.name || "");
+}
+
+// ------------------------------------------------------------------ screen sharing
+
+async function startShare() {
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 15 }, audio: false });
+  } catch (error) {
+    $("room-error").textContent = t("room.share_cancelled");
+    return;
+  }
+  const [track] = stream.getVideoTracks();
+  state.screen = track;
+  track.addEventListener("ended", () => stopShare(true)); // the browser's own "stop sharing" bar
+  await state.screenTx.sender.replaceTrack(track);
+  $("screen-local").srcObject = stream;
+  $("tile-screen-local").hidden = false;
+  setShareButton(true);
+  send({ type: "mute", source: "screen", muted: false });
+}
+
+async function stopShare(notify) {
+  if (!state.screen) return;
+  const track = state.screen;
+  state.screen = null;
+  track.stop();
+  if (state.screenTx) await state.screenTx.sender.replaceTrack(null);
+  $("screen-local").srcObject = null;
+  $("tile-screen-local").hidden = true;
+  setShareButton(false);
+  if (notify) send({ type: "mute", source: "screen", muted: true });
+}
+
+function setShareButton(sharing) {
+  const button = $("share-screen");
+  button.setAttribute("aria-pressed", String(sharing));
+  button.textContent = t(sharing ? "room.stop_share" : "room.share_screen");
+}
+
+function markScreen(message) {
+  if (message.identity === state.identity) return;
+  for (const tile of document.querySelectorAll(`.tile[data-publisher="${message.identity}"][data-source="screen"]`)) {
+    tile.hidden = !message.sharing;
+  }
+}
+
+$("share-screen").addEventListener("click", () => (state.screen ? stopShare(true) : startShare()));
+
+// ------------------------------------------------------------------ live captions
+
+function showCaptions(on) {
+  state.captionsOn = Boolean(on);
+  const notice = $("captions-notice");
+  if (notice) notice.hidden = !state.captionsOn;
+  const button = $("toggle-captions");
+  if (button) {
+    button.setAttribute("aria-pressed", String(state.captionsOn));
+    button.textContent = t(state.captionsOn ? "room.captions_stop" : "room.captions_start");
+  }
+  const panel = $("captions-log");
+  if (panel && state.captionsOn && !state.captions.length) panel.dataset.empty = "1";
+}
+
+function addCaption(message) {
+  state.captions.push(message);
+  const log = $("captions-log");
+  if (!log) return;
+  delete log.dataset.empty;
+  const li = document.createElement("li");
+  const time = document.createElement("span");
+  time.className = "muted small";
+  const seconds = Math.floor(message.start_s);
+  time.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} `;
+  li.append(time, message.text);
+  log.appendChild(li);
+  while (log.children.length > 60) log.firstElementChild.remove();
+  log.scrollTop = log.scrollHeight;
+}
+
+if ($("toggle-captions")) {
+  $("toggle-captions").addEventListener("click", () => {
+    state.captionsRequested = !state.captionsOn;
+    send({ type: "captions", on: !state.captionsOn });
+  });
 }
 
 function markMuted(message) {
@@ -278,6 +401,7 @@ if ($("start-recording")) {
 }
 
 function stopAll() {
+  if (state.screen) { state.screen.stop(); state.screen = null; }
   if (state.pc) state.pc.close();
   if (state.camera) state.camera.stop();
 }
