@@ -209,6 +209,11 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "interviews_sets_list": EMPLOYER,
     "interviews_set_create": EMPLOYER,
     "interviews_set_get": EMPLOYER,
+    "interviews_set_intro_upload": EMPLOYER,
+    "interviews_set_intro_delete": EMPLOYER,
+    "interviews_set_intro_video": only(Role.EMPLOYER, Role.SEEKER),  # seekers: sets they were invited to
+    "interviews_rubric_get": EMPLOYER,
+    "interviews_rubric_put": EMPLOYER,
     "interviews_invitation_create": EMPLOYER,
     "interviews_invitation_list": only(Role.EMPLOYER, Role.SEEKER),
     "interviews_invitation_get": only(Role.EMPLOYER, Role.SEEKER),

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     session_max_age_s: int = 60 * 60 * 12
     max_json_body_bytes: int = 1_000_000
     max_upload_bytes: int = 200_000_000
+    max_intro_video_mb: int = Field(default=100, ge=1)  # one-way question sets' intro videos
     login_max_failures: int = 5
     login_failure_window_s: int = 300
     redis_url: str = ""

@@ -63,7 +63,7 @@ class RequestGuardMiddleware:
             return
 
         headers = Headers(scope=scope)
-        is_upload = headers.get("content-type", "").startswith("multipart/form-data")
+        is_upload = _is_upload(headers.get("content-type", ""))
         limit = self.max_upload_bytes if is_upload else self.max_body_bytes
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -103,6 +103,16 @@ class RequestGuardMiddleware:
         except BodyTooLarge:
             if not response_started:
                 await _send_too_large(send, locale)
+
+
+UPLOAD_CONTENT_TYPES = ("multipart/form-data", "video/", "application/octet-stream")
+
+
+def _is_upload(content_type: str) -> bool:
+    """Multipart forms and raw media bodies (an intro video PUT as `video/*`) may be as large
+    as the upload cap; routes that take them stream the body and apply their own, smaller cap.
+    Everything else is JSON or a form and gets the small cap."""
+    return content_type.lower().startswith(UPLOAD_CONTENT_TYPES)
 
 
 async def _send_too_large(send: Send, locale: str) -> None:

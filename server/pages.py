@@ -22,6 +22,7 @@ from server.api.employer import company_of
 from server.deps import DbSession, SettingsDep
 from server.errors import AppError
 from server.i18n import SUPPORTED_LOCALES, translate
+from server.interviews.service import rubric_public
 from server.middleware import LOCALE_COOKIE
 from server.models import AuditEvent, Role, User
 from server.templating import js_messages, render
@@ -192,4 +193,13 @@ def admin_audit_page(request: Request, db: DbSession) -> Response:
 @router.get("/employer/company", name="employer_company_page")
 def employer_company_page(request: Request, db: DbSession) -> Response:
     company = company_of(db, request)
-    return render(request, "employer_company.html", {"company": company})
+    locale = request.state.locale
+    return render(
+        request,
+        "employer_company.html",
+        {
+            "company": company,
+            "rubric": rubric_public(db, company.id, locale),
+            "messages_json": js_messages(locale, "interviews.rubric", "interviews.criterion_"),
+        },
+    )

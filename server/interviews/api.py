@@ -4,8 +4,10 @@ and the one-way answering WebSocket (the same signalling as practice)."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect, WebSocketException
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
@@ -16,9 +18,9 @@ from media import MediaError
 from server.access import require_user
 from server.db import session_scope
 from server.deps import DbSession, SettingsDep
-from server.errors import Conflict, NotFound
+from server.errors import AppError, Conflict, NotFound
 from server.i18n import translate
-from server.interviews import service
+from server.interviews import intro_video, service
 from server.interviews.oneway import OneWayLive
 from server.interviews.room_signalling import parse_room_message
 from server.interviews.tokens import (
@@ -55,12 +57,21 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def intro_video_url(question_set: InterviewQuestionSet) -> str | None:
+    if not question_set.intro_video_path:
+        return None
+    # The file name changes with every upload, so a replaced video is never served from cache.
+    version = Path(question_set.intro_video_path).stem.rsplit("-", 1)[-1]
+    return f"/api/interviews/sets/{question_set.id}/intro-video?v={version}"
+
+
 def question_set_public(question_set: InterviewQuestionSet) -> dict[str, Any]:
     return {
         "id": question_set.id,
         "title": question_set.title,
         "language": question_set.language,
         "intro_message": question_set.intro_message,
+        "intro_video_url": intro_video_url(question_set),
         "closing_message": question_set.closing_message,
         "questions": [
             {
@@ -233,6 +244,133 @@ def interviews_set_get(set_id: int, request: Request, db: DbSession) -> dict[str
     return question_set_public(service.company_question_set(db, require_user(request), set_id))
 
 
+# ------------------------------------------------------------------ intro videos
+
+
+@router.put("/sets/{set_id}/intro-video", name="interviews_set_intro_upload")
+async def interviews_set_intro_upload(
+    set_id: int, request: Request, db: DbSession, settings: SettingsDep
+) -> dict[str, Any]:
+    """Attach or replace the set's intro video. The body is the video file itself
+    (`Content-Type: video/*`), streamed to disk; see `server/interviews/intro_video.py`."""
+    user = require_user(request)
+    question_set = await run_in_threadpool(service.company_question_set, db, user, set_id)
+    content_type = request.headers.get("content-type", "").lower()
+    if not content_type.startswith(intro_video.ACCEPTED_CONTENT_TYPES):
+        raise AppError("unsupported_media_type", status_code=415)
+    max_mb = settings.max_intro_video_mb
+    max_bytes = max_mb * 1024 * 1024
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise intro_video.too_large(max_mb)
+    directory = intro_video.intro_dir(settings.recordings_dir, question_set.company_id)
+    tmp = await intro_video.receive_upload(request.stream(), directory, max_bytes, max_mb)
+    try:
+        info = await run_in_threadpool(intro_video.inspect_intro_video, tmp)
+        final = await run_in_threadpool(intro_video.place_intro_video, tmp, question_set.id, info.extension)
+    except BaseException:
+        await anyio.Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        old, public = await run_in_threadpool(
+            _switch_intro_video,
+            db,
+            user,
+            question_set,
+            final.relative_to(settings.recordings_dir),
+            info,
+            request.url.path,
+        )
+    except BaseException:
+        await anyio.Path(final).unlink(missing_ok=True)  # the set still points at the previous video
+        raise
+    if old is not None:
+        await anyio.Path(settings.recordings_dir / old).unlink(missing_ok=True)
+    return {
+        **public,
+        "intro_video": {"duration_s": info.duration_s, "width": info.width_px, "height": info.height_px},
+    }
+
+
+def _switch_intro_video(
+    db: Any,
+    user: User,
+    question_set: InterviewQuestionSet,
+    path: Path,
+    info: intro_video.IntroVideoInfo,
+    url_path: str,
+) -> tuple[str | None, dict[str, Any]]:
+    """Point the set at the new file and commit; returns the previous file, to be removed."""
+    db.refresh(question_set)
+    old = question_set.intro_video_path
+    question_set.intro_video_path = str(path)
+    record_audit(
+        db,
+        "interview_intro_video_set",
+        actor=user,
+        path=url_path,
+        set_id=question_set.id,
+        duration_s=info.duration_s,
+        replaced=old is not None,
+    )
+    db.commit()
+    return (old if old != str(path) else None), question_set_public(question_set)
+
+
+@router.delete("/sets/{set_id}/intro-video", name="interviews_set_intro_delete")
+def interviews_set_intro_delete(
+    set_id: int, request: Request, db: DbSession, settings: SettingsDep
+) -> dict[str, Any]:
+    user = require_user(request)
+    question_set = service.company_question_set(db, user, set_id)
+    old = question_set.intro_video_path
+    if old is not None:
+        question_set.intro_video_path = None
+        record_audit(db, "interview_intro_video_removed", actor=user, path=request.url.path, set_id=set_id)
+        db.commit()
+        (settings.recordings_dir / old).unlink(missing_ok=True)
+    return question_set_public(question_set)
+
+
+@router.get("/sets/{set_id}/intro-video", name="interviews_set_intro_video")
+def interviews_set_intro_video(
+    set_id: int, request: Request, db: DbSession, settings: SettingsDep
+) -> FileResponse:
+    question_set = service.viewable_question_set(db, require_user(request), set_id)
+    path = settings.recordings_dir / (question_set.intro_video_path or "")
+    if not question_set.intro_video_path or not path.is_file():
+        raise NotFound("intro_video_not_found")
+    media_type = intro_video.MEDIA_TYPES.get(path.suffix, "application/octet-stream")
+    # FileResponse answers Range requests (206), which players use to seek.
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})
+
+
+# ------------------------------------------------------------------ company rubric
+
+
+@router.get("/rubric", name="interviews_rubric_get")
+def interviews_rubric_get(request: Request, db: DbSession) -> dict[str, Any]:
+    company_id = service.employer_company_id(require_user(request))
+    return service.rubric_public(db, company_id, request.state.locale)
+
+
+@router.put("/rubric", name="interviews_rubric_put")
+def interviews_rubric_put(data: service.RubricIn, request: Request, db: DbSession) -> dict[str, Any]:
+    user = require_user(request)
+    before, after = service.save_company_rubric(db, user, data)
+    if before != after:
+        record_audit(
+            db,
+            "interview_rubric_changed",
+            actor=user,
+            path=request.url.path,
+            company_id=user.company_id,
+            before=before,
+            after=after,
+        )
+    return service.rubric_public(db, service.employer_company_id(user), request.state.locale)
+
+
 # ------------------------------------------------------------------ invitations
 
 
@@ -319,8 +457,10 @@ def interviews_scorecard_get(invitation_id: int, request: Request, db: DbSession
     user = require_user(request)
     invitation = service.company_invitation(db, user, invitation_id)
     mine = next((c for c in service.scorecards(db, invitation.id) if c.reviewer_id == user.id), None)
+    criteria = service.company_rubric(db, invitation.company_id)
     return {
-        "criteria": service.company_rubric(db, invitation.company_id),
+        "criteria": criteria,
+        "labels": {c: service.criterion_label(request.state.locale, c) for c in criteria},
         "scores": mine.scores if mine else {},
         "notes": mine.notes if mine else "",
         "summary": service.scorecard_summary(db, invitation),

@@ -14,7 +14,7 @@ from server.deps import DbSession
 from server.errors import Conflict
 from server.i18n import translate
 from server.interviews import service
-from server.interviews.api import review_public, room_recordings_public
+from server.interviews.api import intro_video_url, review_public, room_recordings_public
 from server.models.accounts import Role
 from server.models.careers import JobPostingRow
 from server.models.interviews import InterviewQuestionSet
@@ -22,6 +22,10 @@ from server.practice.charts import score_bars, transcript_html
 from server.templating import js_messages, render
 
 router = APIRouter()
+
+
+def _criterion_labels(request: Request, criteria: Any) -> dict[str, str]:
+    return {c: service.criterion_label(request.state.locale, c) for c in criteria}
 
 
 def _translator(request: Request) -> Any:
@@ -50,6 +54,8 @@ def interviews_home_page(request: Request, db: DbSession) -> Response:
                 "invitations": service.company_invitations(db, user),
                 "postings": postings,
                 "sets": sets,
+                "intro_urls": {s.id: intro_video_url(s) for s in sets},
+                "max_intro_video_mb": request.app.state.settings.max_intro_video_mb,
                 "messages_json": messages,
             },
         )
@@ -84,6 +90,7 @@ def interviews_detail_page(invitation_id: int, request: Request, db: DbSession) 
                 "invitation": invitation,
                 "review": review,
                 "criteria": service.company_rubric(db, invitation.company_id),
+                "criterion_labels": _criterion_labels(request, review["scorecard_summary"]),
                 "my_scorecard": mine,
                 "moves": sorted(service.EMPLOYER_MOVES.get(invitation.status, set())),
                 "messages_json": messages,
@@ -153,6 +160,7 @@ def interviews_answer_page(invitation_id: int, request: Request, db: DbSession) 
         {
             "invitation": invitation,
             "question_set": question_set,
+            "intro_video_url": intro_video_url(question_set),
             "config": config,
             "question_texts": [q.text for q in questions],
             "timing": {"think": [q.think_time_s for q in questions], "limit": [q.answer_limit_s for q in questions]},
@@ -174,6 +182,7 @@ def interviews_room_page(invitation_id: int, request: Request, db: DbSession) ->
         if is_interviewer
         else None
     )
+    criteria = service.company_rubric(db, invitation.company_id) if is_interviewer else []
     return render(
         request,
         "interview_room.html",
@@ -181,7 +190,8 @@ def interviews_room_page(invitation_id: int, request: Request, db: DbSession) ->
             "invitation": invitation,
             "is_interviewer": is_interviewer,
             "is_candidate": user.role is Role.SEEKER,
-            "criteria": service.company_rubric(db, invitation.company_id) if is_interviewer else [],
+            "criteria": criteria,
+            "criterion_labels": {c: service.criterion_label(request.state.locale, c) for c in criteria},
             "my_scorecard": mine,
             "config": {"invitation_id": invitation.id, "interviewer": is_interviewer, "slots": 4},
             "messages_json": js_messages(request.state.locale, "room.", "devices.", "signalling."),

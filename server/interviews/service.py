@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.db import utcnow
 from server.errors import Conflict, InvalidInput, NotFound
+from server.i18n import translate
 from server.models.accounts import Role, User
 from server.models.careers import ConsultantAssignment, JobPostingRow
 from server.models.interviews import (
@@ -42,6 +43,7 @@ CONSENT_VERSION = "2026-11-v1"
 RETENTION_DAYS = 365
 
 DEFAULT_RUBRIC = ("communication", "job_fit", "problem_solving", "collaboration", "motivation")
+MIN_CRITERIA, MAX_CRITERIA, MAX_CRITERION_CHARS = 1, 10, 80
 DEFAULT_TIME_ZONE = "Asia/Seoul"
 
 # Who may move an invitation from which status to which. "system" moves happen as a side
@@ -146,6 +148,12 @@ class ExplanationAnswerIn(BaseModel):
     response: str = Field(min_length=1, max_length=4000)
 
 
+class RubricIn(BaseModel):
+    # The rubric's own rules (1–10, non-blank, 80 characters, no duplicates) are checked in
+    # `clean_rubric`, so each problem gets its own error code.
+    criteria: list[str]
+
+
 class ScorecardIn(BaseModel):
     scores: dict[str, int] = Field(default_factory=dict)
     notes: str = Field(default="", max_length=20_000)
@@ -209,6 +217,21 @@ def visible_invitation(db: Session, user: User, invitation_id: int) -> Interview
 def company_question_set(db: Session, user: User, set_id: int) -> InterviewQuestionSet:
     question_set = db.get(InterviewQuestionSet, set_id)
     if question_set is None or question_set.company_id != employer_company_id(user):
+        raise NotFound("question_set_not_found")
+    return question_set
+
+
+def viewable_question_set(db: Session, user: User, set_id: int) -> InterviewQuestionSet:
+    """Employers see their company's sets; a seeker sees a set they were invited to answer."""
+    if user.role is Role.EMPLOYER:
+        return company_question_set(db, user, set_id)
+    question_set = db.get(InterviewQuestionSet, set_id)
+    invited = user.role is Role.SEEKER and db.scalar(
+        select(func.count())
+        .select_from(InterviewInvitation)
+        .where(InterviewInvitation.question_set_id == set_id, InterviewInvitation.seeker_id == user.id)
+    )
+    if question_set is None or not invited:
         raise NotFound("question_set_not_found")
     return question_set
 
@@ -624,6 +647,83 @@ def company_rubric(db: Session, company_id: int) -> list[str]:
     return list(rubric.criteria) if rubric and rubric.criteria else list(DEFAULT_RUBRIC)
 
 
+def criterion_label(locale: str, criterion: str) -> str:
+    """The default criteria are keys with a label in each language; a company's own criteria
+    are shown as the company wrote them."""
+    if criterion in DEFAULT_RUBRIC:
+        return translate(locale, f"interviews.criterion_{criterion}")
+    return criterion
+
+
+def _criterion_names(criterion: str) -> set[str]:
+    names = {criterion.casefold()}
+    if criterion in DEFAULT_RUBRIC:
+        names |= {criterion_label(locale, criterion).casefold() for locale in ("ko", "en")}
+    return names
+
+
+def clean_rubric(criteria: list[str]) -> list[str]:
+    """1–10 criteria, each non-blank and at most 80 characters, no two alike (ignoring case,
+    and a default criterion's Korean or English label counts as the criterion)."""
+    if not MIN_CRITERIA <= len(criteria) <= MAX_CRITERIA:
+        raise InvalidInput(
+            "rubric_size",
+            detail={"min": MIN_CRITERIA, "max": MAX_CRITERIA},
+            min=MIN_CRITERIA,
+            max=MAX_CRITERIA,
+        )
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(criteria):
+        criterion = raw.strip()
+        if not criterion:
+            raise InvalidInput("criterion_blank", detail={"index": index}, n=index + 1)
+        if len(criterion) > MAX_CRITERION_CHARS:
+            raise InvalidInput(
+                "criterion_too_long", detail={"index": index}, n=index + 1, max=MAX_CRITERION_CHARS
+            )
+        names = _criterion_names(criterion)
+        if names & seen:
+            raise InvalidInput(
+                "criterion_duplicate", detail={"index": index, "criterion": criterion}, criterion=criterion
+            )
+        seen |= names
+        cleaned.append(criterion)
+    return cleaned
+
+
+def save_company_rubric(db: Session, employer: User, data: RubricIn) -> tuple[list[str], list[str]]:
+    """Replace the company's criteria; returns (before, after). Scorecards are not touched:
+    scores for a removed or renamed criterion stay stored (see `scorecard_summary`)."""
+    company_id = employer_company_id(employer)
+    criteria = clean_rubric(data.criteria)
+    before = company_rubric(db, company_id)
+    rubric = db.get(InterviewRubric, company_id)
+    if rubric is None:
+        rubric = InterviewRubric(company_id=company_id)
+        db.add(rubric)
+    rubric.criteria = criteria
+    rubric.updated_at = utcnow()
+    db.flush()
+    return before, criteria
+
+
+def rubric_public(db: Session, company_id: int, locale: str) -> dict[str, object]:
+    rubric = db.get(InterviewRubric, company_id)
+    criteria = company_rubric(db, company_id)
+    return {
+        "criteria": criteria,
+        "labels": {c: criterion_label(locale, c) for c in criteria},
+        "default": rubric is None or not rubric.criteria,
+        "updated_at": rubric.updated_at.isoformat() if rubric and rubric.criteria else None,
+        "limits": {
+            "min_criteria": MIN_CRITERIA,
+            "max_criteria": MAX_CRITERIA,
+            "max_chars": MAX_CRITERION_CHARS,
+        },
+    }
+
+
 def save_scorecard(
     db: Session, reviewer: User, invitation: InterviewInvitation, data: ScorecardIn
 ) -> InterviewScorecard:
@@ -639,7 +739,9 @@ def save_scorecard(
     if card is None:
         card = InterviewScorecard(invitation_id=invitation.id, reviewer_id=reviewer.id)
         db.add(card)
-    card.scores = dict(data.scores)
+    # Scores for criteria the company has since removed or renamed are kept as they were.
+    retired = {k: v for k, v in (card.scores or {}).items() if k not in criteria}
+    card.scores = {**retired, **data.scores}
     card.notes = data.notes
     card.updated_at = utcnow()
     db.flush()
@@ -656,9 +758,21 @@ def scorecards(db: Session, invitation_id: int) -> list[InterviewScorecard]:
     )
 
 
-def scorecard_summary(db: Session, invitation: InterviewInvitation) -> dict[str, dict[str, float | int | None]]:
+def scorecard_summary(
+    db: Session, invitation: InterviewInvitation
+) -> dict[str, dict[str, float | int | bool | None]]:
+    """Each current criterion's aggregate, in the rubric's order, then each criterion that is
+    no longer on the rubric but was scored for this invitation (marked ``retired``), so
+    removing or renaming a criterion never hides scores already given."""
     cards = scorecards(db, invitation.id)
-    return {
-        criterion: aggregate([c.scores[criterion] for c in cards if criterion in c.scores])
-        for criterion in company_rubric(db, invitation.company_id)
-    }
+    current = company_rubric(db, invitation.company_id)
+    retired: list[str] = []
+    for card in cards:
+        retired += [k for k in card.scores if k not in current and k not in retired]
+    summary: dict[str, dict[str, float | int | bool | None]] = {}
+    for criterion in [*current, *retired]:
+        summary[criterion] = {
+            **aggregate([c.scores[criterion] for c in cards if criterion in c.scores]),
+            "retired": criterion not in current,
+        }
+    return summary

@@ -112,6 +112,8 @@ def test_employer_set_seeker_answers_across_two_visits_employer_reviews(live_ser
     expect(page.locator("#question-text")).to_have_text("Tell us about a project you led.")
     _answer_current_question(page, 12)
     assert page.get_by_role("button", name=re.compile("다시 답변")).is_hidden()  # no retakes on this question
+    assert page.locator("#intro-video-card").count() == 0  # this set has no intro video
+    expect(page.locator("#closing-message")).to_be_hidden()  # not the last question yet
     screenshot(page, "interview-oneway-answered-q1-ko")
     page.goto(f"{base}/interviews")  # the seeker stops and leaves
 
@@ -121,6 +123,9 @@ def test_employer_set_seeker_answers_across_two_visits_employer_reviews(live_ser
     expect(page.locator("#question-counter")).to_have_text("질문 2 / 2")
     expect(page.locator("#question-text")).to_have_text("How did you plan the work?")
     _answer_current_question(page, 10)
+    # After the last answer the set's closing message is shown on the answer page.
+    expect(page.locator("#closing-message")).to_be_visible()
+    expect(page.locator("#closing-message")).to_contain_text("Thank you for your answers.")
     page.get_by_role("link", name="제출 화면으로").click()
     page.wait_for_url(f"**/interviews/{inv_id}")
     page.wait_for_selector("body[data-interviews-ready]")

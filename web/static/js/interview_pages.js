@@ -1,8 +1,10 @@
 // Interview pages: invitations and question sets (employer), responding and submitting
 // (seeker), and reviewing (ratings, comments pinned to the video's current time, scorecard).
-import { api } from "./app.js";
+import { ApiError, api, csrfToken, format, pageMessages } from "./app.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
+const messages = pageMessages();
+const t = (key, params) => format(messages[key] || key, params);
 
 function showError(form, error) {
   const box = $(".form-error", form);
@@ -44,9 +46,36 @@ if (invite) {
   });
 }
 
+// The intro video goes up as the request body itself (streamed to disk by the server), not
+// as a multipart form; the server checks it with PyAV and keeps the old one if it fails.
+async function uploadIntroVideo(setId, file) {
+  const type = file.type && file.type.startsWith("video/") ? file.type : "application/octet-stream";
+  const response = await fetch(`/api/interviews/sets/${setId}/intro-video`, {
+    method: "PUT", body: file, credentials: "same-origin",
+    headers: { "Content-Type": type, "X-CSRF-Token": csrfToken() },
+  });
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!response.ok) {
+    const error = (data && data.error) || {};
+    throw new ApiError(response.status, error.code || "http_error", error.message || response.statusText);
+  }
+  return data;
+}
+
+function setStatus(form, text) {
+  const box = $(".form-status", form);
+  if (box) box.textContent = text;
+  const error = $(".form-error", form);
+  if (error) error.hidden = true;
+}
+
 const setForm = $("#set-form");
 if (setForm) {
-  bind(setForm, (form) => {
+  setForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = setForm;
     const shared = {
       think_time_s: Number(value(form, "think_time_s")),
       answer_limit_s: Number(value(form, "answer_limit_s")),
@@ -54,10 +83,59 @@ if (setForm) {
     };
     const questions = value(form, "questions").split("\n").map((q) => q.trim()).filter(Boolean)
       .map((text) => ({ text, ...shared }));
-    return ["POST", "/api/interviews/sets", {
-      title: value(form, "title"), language: value(form, "language"), questions,
-      intro_message: value(form, "intro_message"), closing_message: value(form, "closing_message"),
-    }];
+    let created;
+    try {
+      created = await api("POST", "/api/interviews/sets", {
+        title: value(form, "title"), language: value(form, "language"), questions,
+        intro_message: value(form, "intro_message"), closing_message: value(form, "closing_message"),
+      });
+    } catch (error) {
+      showError(form, error);
+      return;
+    }
+    const file = form.elements.intro_video && form.elements.intro_video.files[0];
+    if (file) {
+      setStatus(form, t("interviews.intro_video_uploading"));
+      try {
+        await uploadIntroVideo(created.id, file);
+      } catch (error) {
+        setStatus(form, "");
+        showError(form, { message: t("interviews.intro_video_set_created_failed", { reason: error.message }) });
+        return;
+      }
+    }
+    location.reload();
+  });
+}
+
+for (const form of document.querySelectorAll(".intro-video-form")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = form.elements.intro_video.files[0];
+    if (!file) { showError(form, { message: t("interviews.intro_video_choose") }); return; }
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((b) => { b.disabled = true; });
+    setStatus(form, t("interviews.intro_video_uploading"));
+    try {
+      await uploadIntroVideo(form.dataset.set, file);
+      location.reload();
+    } catch (error) {
+      setStatus(form, "");
+      showError(form, error);
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  });
+}
+
+for (const button of document.querySelectorAll("[data-remove-intro]")) {
+  button.addEventListener("click", async () => {
+    const form = button.closest("form");
+    try {
+      await api("DELETE", `/api/interviews/sets/${button.dataset.removeIntro}/intro-video`);
+      location.reload();
+    } catch (error) {
+      showError(form, error);
+    }
   });
 }
 

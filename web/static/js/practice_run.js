@@ -20,6 +20,12 @@ const state = {
 };
 window.practiceState = state; // for tests and debugging
 
+// Page add-ons (the one-way interview's intro video and closing message) follow the runner
+// through these events instead of being wired into it.
+function announce(name, detail = {}) {
+  document.dispatchEvent(new CustomEvent(`runner:${name}`, { detail }));
+}
+
 function showStep(step) {
   for (const name of ["devices", "consent", "interview"]) {
     $(`step-${name}`).hidden = name !== step;
@@ -27,6 +33,7 @@ function showStep(step) {
     if (name === step) item.setAttribute("aria-current", "step");
     else item.removeAttribute("aria-current");
   }
+  announce("step", { step });
 }
 
 function setText(id, text, stateName) {
@@ -174,6 +181,7 @@ function showAllAnswered() {
   setText("question-text", config.all_answered_text || "");
   setText("answer-status", "");
   $("finish").hidden = false;
+  announce("finished");
 }
 
 function hideButtons() {
@@ -223,6 +231,7 @@ function requestAnswer() {
 
 function beginAnswerPhase(limit) {
   state.phase = "answer";
+  announce("recording");
   setText("phase-label", t("practice.answer_phase"));
   $("rec-indicator").hidden = false;
   $("stop-answer").hidden = false;
@@ -258,6 +267,7 @@ function showAfterAnswerButtons() {
   const last = state.index === config.questions.length - 1;
   $("next-question").hidden = last;
   $("finish").hidden = !last;
+  if (last) announce("finished");
 }
 
 function showNudge(kind, text) {
