@@ -66,6 +66,7 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "api_login": PUBLIC,
     "api_logout": ANY_USER,
     "api_me": ANY_USER,
+    "api_ice_servers": ANY_USER,
     # --- admin
     "admin_consultants_page": ADMIN,
     "admin_create_consultant": ADMIN,

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from analysis import ModelPool
-from media import IceServer
 from server.access import enforce_route_access, routes_without_rules
 from server.api import admin as admin_api
 from server.api import auth as auth_api
@@ -26,6 +25,7 @@ from server.config import PROJECT_ROOT, Settings, load_settings
 from server.db import make_engine, make_sessionmaker, migrate, session_scope
 from server.deps import verify_csrf
 from server.errors import install_error_handlers
+from server.ice import server_ice_servers
 from server.interviews import api as interviews_api
 from server.interviews import pages as interviews_pages
 from server.interviews.live_room import RoomRegistry
@@ -67,11 +67,6 @@ def _prewarm(pool: ModelPool, model: str) -> None:
         log.warning("could not preload the Whisper model", exc_info=True)
 
 
-def parse_ice_servers(value: str) -> tuple[IceServer, ...]:
-    urls = tuple(u.strip() for u in value.split(",") if u.strip())
-    return (IceServer(urls=urls),) if urls else ()
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -99,7 +94,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model_pool=model_pool,
         whisper_model=settings.whisper_model,
         model_cache_dir=str(settings.model_cache_dir),
-        ice_servers=parse_ice_servers(settings.ice_servers),
+        ice_servers=server_ice_servers(settings.ice_servers),
         kick_worker=worker.kick if worker is not None else lambda: None,
     )
     app.state.interview_rooms = RoomRegistry(app.state.practice_services)  # live interview rooms (issue 5)

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     ice_servers: str = ""
     turn_secret: str = ""
+    turn_ttl_s: int = Field(default=6 * 3600, ge=60)  # lifetime of a browser's TURN credentials
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from server.access import current_user, require_user
 from server.accounts import LoginIn, SignupIn, UserPublic, authenticate, sign_up
 from server.deps import DbSession, SettingsDep
+from server.ice import browser_ice_servers
 from server.web_session import client_info, end_login_session, start_login_session
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -40,3 +43,14 @@ def api_logout(request: Request, db: DbSession) -> Response:
 @router.get("/me", name="api_me")
 def api_me(request: Request) -> UserPublic:
     return UserPublic.model_validate(require_user(request))
+
+
+@router.get("/ice-servers", name="api_ice_servers")
+def api_ice_servers(request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """STUN/TURN servers for this user's browser, TURN with short-lived credentials
+    (``server/ice.py``). Empty on a LAN or loopback deployment."""
+    user = require_user(request)
+    servers = browser_ice_servers(
+        settings.ice_servers, settings.turn_secret, f"user-{user.id}", ttl_s=settings.turn_ttl_s
+    )
+    return {"ice_servers": servers, "ttl_s": settings.turn_ttl_s}

@@ -15,6 +15,7 @@ from server.errors import Conflict
 from server.i18n import translate
 from server.interviews import service
 from server.interviews.api import intro_video_url, review_public, room_recordings_public
+from server.interviews.live_room import MAX_MEMBERS
 from server.models.accounts import Role
 from server.models.careers import JobPostingRow
 from server.models.interviews import InterviewQuestionSet
@@ -193,7 +194,13 @@ def interviews_room_page(invitation_id: int, request: Request, db: DbSession) ->
             "criteria": criteria,
             "criterion_labels": {c: service.criterion_label(request.state.locale, c) for c in criteria},
             "my_scorecard": mine,
-            "config": {"invitation_id": invitation.id, "interviewer": is_interviewer, "slots": 4},
+            "config": {
+                "invitation_id": invitation.id,
+                "interviewer": is_interviewer,
+                # receive-only slots: everyone else's camera and microphone, and one shared screen
+                "slots": MAX_MEMBERS - 1,
+                "screen_slots": 1,
+            },
             "messages_json": js_messages(request.state.locale, "room.", "devices.", "signalling."),
         },
     )

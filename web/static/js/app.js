@@ -37,3 +37,13 @@ export async function api(method, url, body) {
   }
   return data;
 }
+
+// STUN/TURN servers for RTCPeerConnection (TURN with short-lived credentials); none on a LAN.
+// A failure here must not stop a call that works without a relay.
+export async function iceServers() {
+  try {
+    return (await api("GET", "/api/ice-servers")).ice_servers;
+  } catch (error) {
+    return [];
+  }
+}

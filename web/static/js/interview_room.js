@@ -4,7 +4,7 @@
 // interviewer's private scorecard saved while the call runs, screen sharing (a send-only video
 // m-line reserved at join, filled with replaceTrack, so sharing needs no renegotiation) and live
 // captions of the candidate's speech for the interviewers.
-import { api, format, pageMessages } from "./app.js";
+import { api, format, iceServers, pageMessages } from "./app.js";
 import { describeMediaError, openCamera } from "./media_check.js";
 
 const messages = pageMessages();
@@ -142,14 +142,15 @@ async function onMessage(message) {
 }
 
 async function joinMedia() {
-  if (state.pc) return;
+  if (state.pc || state.joining) return;
+  state.joining = true;
   state.admitted = true;
   setRoomState("in_room");
   $("device-panel").hidden = true;
   $("controls").hidden = false;
   $("chat-text").disabled = false;
   $("chat-form").querySelector("button").disabled = false;
-  const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: "max-bundle" });
+  const pc = new RTCPeerConnection({ iceServers: await iceServers(), bundlePolicy: "max-bundle" });
   state.pc = pc;
   state.camera.stream.getTracks().forEach((track) => pc.addTrack(track, state.camera.stream));
   // The screen-share m-line comes right after the camera's: the server reads the second sent

@@ -3,7 +3,7 @@
 // live nudges, retakes, and the analysis result a few seconds after each answer.
 // Recorded one-way interviews run the same page script: their config names the socket
 // (`ws_url`), the consent endpoint (`consent_url`) and per-question retakes (`retakes`).
-import { api, format, pageMessages } from "./app.js";
+import { api, format, iceServers, pageMessages } from "./app.js";
 import { describeMediaError, openCamera } from "./media_check.js";
 
 const messages = pageMessages();
@@ -106,7 +106,7 @@ async function connectMedia() {
   } catch (error) {
     throw new Error(error.message === "timeout" ? "timeout" : "socket");
   }
-  const pc = new RTCPeerConnection({ iceServers: [] });
+  const pc = new RTCPeerConnection({ iceServers: await iceServers() });
   state.pc = pc;
   state.camera.stream.getTracks().forEach((track) => pc.addTrack(track, state.camera.stream));
   pc.onicecandidate = (event) => send({ type: "ice", candidate: event.candidate ? event.candidate.toJSON() : null });
