@@ -9,11 +9,15 @@ server CPU (% of one core), the forwarded frame rate and packet loss seen by
 every receiver, and join-to-first-remote-frame (p50/p95 over all rooms).
 
 A room count "passes" when every receiver gets >= 25 fps with < 1 % loss.
-On a 2-core machine the clients' own encoding/decoding competes with the
-server for CPU, so the absolute capacity is a floor; the ratio between the
-two modes in the same run is the comparable number.
+With real-encoding clients on a 2-core machine the clients' own encoding and
+decoding compete with the server for CPU, so the capacity is a floor. For the
+capacity figure, ``--cheap-clients`` makes the clients send pre-encoded VP8
+and count received frames without decoding, and ``--pin`` keeps the server on
+CPU 0 and the clients on the others. All rooms join first; then every client
+warms up and measures the same window, which the server's CPU figure covers.
 
-Usage: .venv/bin/python benchmarks/bench_relay.py [--max-rooms 4] [--seconds 10]
+Usage: .venv/bin/python benchmarks/bench_relay.py [--max-rooms 4 | --levels 1,2,4,8] [--seconds 10]
+       [--cheap-clients] [--pin]
 """
 
 from __future__ import annotations
@@ -128,7 +132,9 @@ def _pin_clients() -> None:
         os.sched_setaffinity(0, CLIENT_CPUS)
 
 
-async def run_room_clients(room: Any, seconds: float, warmup: float, results: list[dict[str, Any]]) -> None:
+async def run_room_clients(
+    room: Any, seconds: float, warmup: float, results: list[dict[str, Any]], joined: Any, go: asyncio.Event
+) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         str(Path(__file__).with_name("media_relay_clients.py")),
@@ -153,6 +159,11 @@ async def run_room_clients(room: Any, seconds: float, warmup: float, results: li
                 answer = await room.join(message["name"], message["offer"])
                 proc.stdin.write((json.dumps({"answer": answer}) + "\n").encode())
                 await proc.stdin.drain()
+            elif "joined" in message:
+                joined()
+                await go.wait()
+                proc.stdin.write(b'{"go": true}\n')
+                await proc.stdin.drain()
             elif "result" in message:
                 results.append(message["result"])
         await proc.wait()
@@ -167,8 +178,18 @@ async def run_level(mode: str, rooms: int, seconds: float, warmup: float) -> dic
     results: list[dict[str, Any]] = []
     me = psutil.Process()
 
+    go = asyncio.Event()
+    joined_rooms = 0
+
+    def on_joined() -> None:
+        nonlocal joined_rooms
+        joined_rooms += 1
+        if joined_rooms == rooms:
+            go.set()
+
     async def cpu_window() -> tuple[float, float]:
-        await asyncio.sleep(warmup + 1.0)  # clients connect, then warm up
+        await go.wait()  # every room joined: all clients start their warm-up now
+        await asyncio.sleep(warmup + 1.0)
         t0 = me.cpu_times()
         w0 = time.monotonic()
         f0 = sum(r.forwarded_frames() for r in room_objs)
@@ -180,7 +201,7 @@ async def run_level(mode: str, rooms: int, seconds: float, warmup: float) -> dic
         fwd_fps = forwarded / wall / (2 * rooms)
         return 100 * ((t1.user + t1.system) - (t0.user + t0.system)) / wall, fwd_fps
 
-    clients = [run_room_clients(r, seconds, warmup, results) for r in room_objs]
+    clients = [run_room_clients(r, seconds, warmup, results, on_joined, go) for r in room_objs]
     (cpu, fwd_fps), *_ = await asyncio.gather(cpu_window(), *clients)
     for r in room_objs:
         await r.close()

@@ -158,6 +158,10 @@ async def main() -> None:
     b = Participant("b", args.width, args.height, packets)
     await negotiate(a, reader)
     await negotiate(b, reader)
+    # Every room's clients measure the same window: wait for the server's go (sent once all
+    # rooms have joined), then warm up and measure.
+    print(json.dumps({"joined": True}), flush=True)
+    await reader.readline()
     await asyncio.sleep(args.warmup)
     start = time.monotonic()
     await asyncio.sleep(args.seconds)
