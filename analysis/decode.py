@@ -1,7 +1,9 @@
 """Decoding recordings with PyAV: audio as 16 kHz mono float32, video frames sampled at a rate.
 
-Everything downstream sees numpy arrays only. Decoding errors in the middle of a stream (a
-cut-off upload) keep what was decoded and are reported as ``partial``.
+Everything downstream sees numpy arrays only. A container that ends early or breaks (a cut-off
+upload) keeps what was decoded and is reported as ``partial``. A single frame the codec cannot
+decode (a VP8 frame damaged by packet loss in a live recording) is skipped, as a browser's
+player would, and decoding goes on; only a long run of them stops it (``partial`` again).
 """
 
 from __future__ import annotations
@@ -20,6 +22,23 @@ __all__ = ["AUDIO_EXTENSIONS", "MediaInfo", "decode_audio", "iter_video_frames",
 SAMPLE_RATE = 16000
 AUDIO_EXTENSIONS = {".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac"}
 _MAX_ANALYSIS_WIDTH = 960  # larger frames are scaled down before the face mesh
+_MAX_BAD_PACKETS_IN_A_ROW = 50  # more undecodable packets than this in a row: give up the track
+
+
+def _decoded(packet, bad: list[int]):  # type: ignore[no-untyped-def]
+    """The frames of one packet, or none if the codec rejects it (counted in ``bad[0]``, the
+    run of rejected packets; reset by a good one)."""
+    import av
+
+    try:
+        frames = packet.decode()
+    except av.error.InvalidDataError:
+        bad[0] += 1
+        if bad[0] > _MAX_BAD_PACKETS_IN_A_ROW:
+            raise
+        return []
+    bad[0] = 0
+    return frames
 
 
 @dataclass(frozen=True)
@@ -74,9 +93,10 @@ def decode_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, bool]:
             raise AnalysisError("no_audio_track", p.name)
         stream = c.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        bad = [0]
         try:
             for packet in c.demux(stream):
-                for frame in packet.decode():
+                for frame in _decoded(packet, bad):
                     for out in resampler.resample(frame):  # type: ignore[arg-type]
                         chunks.append(out.to_ndarray().reshape(-1))
         except av.error.FFmpegError:
@@ -109,8 +129,14 @@ def iter_video_frames(
         interval = 1.0 / sample_fps
         next_t = 0.0
         first_pts: float | None = None
+        bad = [0]
+
+        def frames() -> Iterator[av.VideoFrame]:
+            for packet in c.demux(stream):
+                yield from _decoded(packet, bad)
+
         try:
-            for frame in c.decode(stream):
+            for frame in frames():
                 if frame.pts is None or frame.time_base is None:
                     continue
                 t = float(frame.pts * frame.time_base)

@@ -206,6 +206,15 @@ def launch_chromium(playwright_instance: object, tmp_path: Path) -> Iterator[Cal
         browser.close()  # type: ignore[attr-defined]
 
 
+def login_in_browser(page: object, base_url: str, email: str, password: str) -> None:
+    """Log in through the Korean login page, as a person would, and land on the dashboard."""
+    page.goto(base_url + "/login")  # type: ignore[attr-defined]
+    page.get_by_label("이메일").fill(email)  # type: ignore[attr-defined]
+    page.get_by_label("비밀번호").fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="로그인").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/dashboard")  # type: ignore[attr-defined]
+
+
 def screenshot(page: object, name: str) -> Path:
     """Save a full-page screenshot under test-artifacts/ for people to look at."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)

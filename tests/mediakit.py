@@ -647,3 +647,19 @@ def _asdict(clip: SpeechClip) -> dict[str, Any]:  # handy when debugging a faili
     d = asdict(clip)
     d["path"] = str(clip.path)
     return d
+
+
+def decodable_video_frames(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """``(frames decoded, packets the codec rejected)`` of a recording's video track, decoding
+    packet by packet as a player does: a frame damaged by packet loss in a live recording is
+    skipped, not the end of the file."""
+    import av
+
+    frames = rejected = 0
+    with av.open(str(path)) as container:
+        for packet in container.demux(video=0):
+            try:
+                frames += len(packet.decode())
+            except av.error.InvalidDataError:
+                rejected += 1
+    return frames, rejected

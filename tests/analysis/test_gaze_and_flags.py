@@ -86,3 +86,39 @@ def test_two_faces_give_the_multiple_faces_flag(model_pool: ModelPool) -> None:
     assert "multiple_faces" in report.flags
     assert "Another face" in report.scores.gaze.explanation_en
     assert report.scores.gaze.measured["multiple_faces_ratio"] >= 0.9
+
+
+def _damage_video_packets(src, dst, every: int) -> int:  # type: ignore[no-untyped-def]
+    """Copy a WebM, replacing every ``every``-th video packet after the first key frame with
+    garbage (as packet loss leaves a live recording). Returns how many were damaged."""
+    import av
+
+    damaged = 0
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format="webm") as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in inp.streams}
+        video_seen = 0
+        for packet in inp.demux():
+            if packet.dts is None:
+                continue
+            if packet.stream.type == "video":
+                video_seen += 1
+                if video_seen > 1 and video_seen % every == 0:
+                    garbage = av.Packet(bytes([0x31, 0xFF, 0xFF]) + bytes(range(97)) * 3)
+                    garbage.pts, garbage.dts, garbage.time_base = packet.pts, packet.dts, packet.time_base
+                    packet = garbage
+                    damaged += 1
+            packet.stream = streams[packet.stream_index]
+            out.mux(packet)
+    return damaged
+
+
+def test_a_few_damaged_video_frames_are_skipped_not_the_end_of_the_gaze_track(model_pool: ModelPool, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    clip = mediakit.speech_wav("I kept looking at the camera while I answered the question.")
+    src = mediakit.answer_recording("facing", clip, fmt="webm", seconds=8.0)
+    damaged_path = tmp_path / "damaged.webm"
+    assert _damage_video_packets(src, damaged_path, every=25) >= 4
+    report = analyze_file(damaged_path, AnalysisOptions(question_text="Q", language="en"), pool=model_pool)
+    # The face mesh saw frames to the end of the answer, the damage did not cut the track short.
+    assert report.gaze.sampled_frames >= 30
+    assert report.gaze.eye_contact_ratio is not None and report.gaze.eye_contact_ratio >= 0.8
+    assert "partial_recording" not in report.flags

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import login_in_browser
 from tests.liveserver import LiveServer, free_port, start_live_server, stop_live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
@@ -70,11 +71,7 @@ def _server(tmp_path_factory: pytest.TempPathFactory, port: int, secret: str) ->
 
 def _relay_candidates(launch_chromium, server: LiveServer) -> dict:  # type: ignore[no-untyped-def]
     page = launch_chromium().new_page()
-    page.goto(server.base_url + "/login")
-    page.get_by_label("이메일").fill("seeker@demo.untact.kr")
-    page.get_by_label("비밀번호").fill("demo-seeker-1234")
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url("**/dashboard")
+    login_in_browser(page, server.base_url, "seeker@demo.untact.kr", "demo-seeker-1234")
     return page.evaluate(GATHER_RELAY)  # type: ignore[no-any-return]
 
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import mediakit
-from tests.conftest import screenshot
+from tests.conftest import login_in_browser, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
 
@@ -45,14 +45,6 @@ def _send(client: httpx.Client, method: str, url: str, body: dict) -> dict:
     return response.json()
 
 
-def _login(page, base_url: str, email: str, password: str) -> None:
-    page.goto(base_url + "/login")
-    page.get_by_label("이메일").fill(email)
-    page.get_by_label("비밀번호").fill(password)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url("**/dashboard")
-
-
 @pytest.mark.timeout(600)
 def test_employer_edits_rubric_and_uploads_intro_seeker_watches_it(
     live_server, launch_chromium, tmp_path: Path
@@ -66,7 +58,7 @@ def test_employer_edits_rubric_and_uploads_intro_seeker_watches_it(
     seeker = _signup(base, seeker_email, "intro-seeker-pass-1", "seeker", name="영상시청")
     browser = launch_chromium()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(page, base, employer_email, "intro-boss-pass-1")
+    login_in_browser(page, base, employer_email, "intro-boss-pass-1")
 
     # --- the company's scorecard: rename one criterion, remove one, add one, move it up, save.
     page.get_by_role("navigation").get_by_role("link", name="우리 회사", exact=True).click()
@@ -139,7 +131,7 @@ def test_employer_edits_rubric_and_uploads_intro_seeker_watches_it(
     )
     _send(seeker, "POST", f"/api/interviews/invitations/{invitation['id']}/respond", {"action": "accept"})
     seeker_page = launch_chromium().new_page(viewport={"width": 1280, "height": 900})
-    _login(seeker_page, base, seeker_email, "intro-seeker-pass-1")
+    login_in_browser(seeker_page, base, seeker_email, "intro-seeker-pass-1")
     seeker_page.goto(f"{base}/interviews/{invitation['id']}/answer")
     card = seeker_page.locator("#intro-video-card")
     expect(card.get_by_role("heading", name="소개 영상 보기")).to_be_visible()

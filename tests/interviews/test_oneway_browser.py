@@ -8,13 +8,12 @@ import re
 import time
 from datetime import datetime, timedelta
 
-import av
 import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests import mediakit
-from tests.conftest import screenshot
+from tests.conftest import login_in_browser, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.media, pytest.mark.model]
 
@@ -38,14 +37,6 @@ def _post(client: httpx.Client, url: str, body: dict) -> dict:
     response = client.post(url, json=body, headers={"X-CSRF-Token": client.cookies["untact_csrf"]})
     assert response.status_code in (200, 201), response.text
     return response.json()
-
-
-def _login(page, base_url: str, email: str, password: str) -> None:
-    page.goto(base_url + "/login")
-    page.get_by_label("이메일").fill(email)
-    page.get_by_label("비밀번호").fill(password)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url("**/dashboard")
 
 
 def _device_check(page) -> None:
@@ -92,7 +83,7 @@ def test_employer_set_seeker_answers_across_two_visits_employer_reviews(live_ser
     speech = mediakit.speech_wav(ANSWER_TEXT, words_per_minute=150, sample_rate=48000)
     browser = launch_chromium(video=video, audio=speech.path)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(page, base, seeker_email, "oneway-pass-1")
+    login_in_browser(page, base, seeker_email, "oneway-pass-1")
 
     # The invitation is in the seeker's list; they accept it.
     page.get_by_role("navigation").get_by_role("link", name="면접", exact=True).click()
@@ -143,13 +134,12 @@ def test_employer_set_seeker_answers_across_two_visits_employer_reviews(live_ser
     mine = [f for f in files if f.parent.name == str(inv_id)]
     assert len(mine) == 2
     for path in mine:
-        with av.open(str(path)) as container:
-            frames = sum(1 for _ in container.decode(video=0))
-        assert frames > 80, path
+        frames, rejected = mediakit.decodable_video_frames(path)
+        assert frames > 80 and rejected <= 0.05 * frames, (path, frames, rejected)
 
     # The employer reviews in the browser: videos, transcripts, AI reports, and rates.
     employer_page = launch_chromium().new_page(viewport={"width": 1280, "height": 900})
-    _login(employer_page, base, "employer@demo.untact.kr", "demo-employer-1234")
+    login_in_browser(employer_page, base, "employer@demo.untact.kr", "demo-employer-1234")
     employer_page.goto(f"{base}/interviews")
     employer_page.locator(f'tr[data-invitation-id="{inv_id}"]').get_by_role("link", name="평가하기").click()
     employer_page.wait_for_selector("body[data-interviews-ready]")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import mediakit
-from tests.conftest import screenshot
+from tests.conftest import login_in_browser, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.media, pytest.mark.model]
 
@@ -20,14 +20,6 @@ ANSWER_TEXT = (
     "We had three months, so I split the work into weekly goals and the system launched on time."
 )
 EXPECTED_WORDS = {"library", "team", "booking", "system"}
-
-
-def _login(page, base_url: str, email: str, password: str) -> None:
-    page.goto(base_url + "/login")
-    page.get_by_label("이메일").fill(email)
-    page.get_by_label("비밀번호").fill(password)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url("**/dashboard")
 
 
 def _new_seeker(base_url: str, email: str) -> None:
@@ -81,7 +73,7 @@ def test_seeker_practises_two_questions_and_reads_the_report(live_server, launch
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     email = f"practice-{time.time_ns()}@example.kr"
     _new_seeker(live_server.base_url, email)
-    _login(page, live_server.base_url, email, "practice-pass-1")
+    login_in_browser(page, live_server.base_url, email, "practice-pass-1")
     session_id = _create_session_in_ui(page, live_server.base_url, answer_limit_s=60)
     _pass_device_check_and_consent(page)
 
@@ -127,8 +119,9 @@ def test_seeker_practises_two_questions_and_reads_the_report(live_server, launch
     mine = [f for f in files if f.parent.name == str(session_id)]
     assert len(mine) == 2
     for path, expected_s in zip(sorted(mine, key=lambda p: p.stat().st_mtime), (12, 10), strict=True):
+        frames, rejected = mediakit.decodable_video_frames(path)
+        assert rejected <= 0.05 * frames, (path, frames, rejected)
         with av.open(str(path)) as container:
-            frames = sum(1 for _ in container.decode(video=0))
             duration = float(container.duration or 0) / av.time_base
         assert abs(duration - expected_s) < 2.5, (path, duration)
         assert frames > expected_s * 10
@@ -149,7 +142,7 @@ def test_a_turned_away_face_gets_a_look_at_camera_nudge_and_a_low_eye_contact_sc
     page = launch_chromium(video=video, audio=speech.path).new_page(viewport={"width": 1280, "height": 900})
     email = f"away-{time.time_ns()}@example.kr"
     _new_seeker(live_server.base_url, email)
-    _login(page, live_server.base_url, email, "practice-pass-1")
+    login_in_browser(page, live_server.base_url, email, "practice-pass-1")
     session_id = _create_session_in_ui(page, live_server.base_url, answer_limit_s=60)
     _pass_device_check_and_consent(page)
 
@@ -180,7 +173,7 @@ def test_closing_the_browser_mid_answer_keeps_a_playable_flagged_recording(live_
     page = browser.new_page()
     email = f"vanish-{time.time_ns()}@example.kr"
     _new_seeker(live_server.base_url, email)
-    _login(page, live_server.base_url, email, "practice-pass-1")
+    login_in_browser(page, live_server.base_url, email, "practice-pass-1")
     session_id = _create_session_in_ui(page, live_server.base_url, answer_limit_s=60)
     _pass_device_check_and_consent(page)
     page.get_by_role("button", name="바로 답변 시작").click()
@@ -204,6 +197,5 @@ def test_closing_the_browser_mid_answer_keeps_a_playable_flagged_recording(live_
     assert answers[0]["status"] == "ready"
     assert answers[0]["partial"] is True and "partial_recording" in answers[0]["flags"]
     path = next((live_server.data_dir / "recordings").rglob(f"answer-{answers[0]['id']}.webm"))
-    with av.open(str(path)) as container:
-        frames = sum(1 for _ in container.decode(video=0))
-    assert 3.5 < answers[0]["duration_s"] < 9 and frames > 40
+    frames, rejected = mediakit.decodable_video_frames(path)
+    assert 3.5 < answers[0]["duration_s"] < 9 and frames > 40 and rejected <= 0.05 * frames

@@ -11,20 +11,12 @@ import httpx
 import pytest
 
 from server.db import make_engine, make_sessionmaker
-from tests.conftest import screenshot
+from tests.conftest import login_in_browser, screenshot
 from tests.review.conftest import insert_ready_answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.media, pytest.mark.model]
 
 SEEKER_PASSWORD = "review-pass-12"
-
-
-def _login(page, base_url: str, email: str, password: str) -> None:
-    page.goto(base_url + "/login")
-    page.get_by_label("이메일").fill(email)
-    page.get_by_label("비밀번호").fill(password)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url("**/dashboard")
 
 
 def _seeker_with_recorded_session(live_server, recorded) -> tuple[str, int, int]:
@@ -89,7 +81,7 @@ def test_seeker_requests_admin_assigns_consultant_comments_seeker_sees_and_seeks
 
     # --- the seeker asks for review from the report page
     seeker = new_page()
-    _login(seeker, base, email, SEEKER_PASSWORD)
+    login_in_browser(seeker, base, email, SEEKER_PASSWORD)
     seeker.goto(f"{base}/practice/{session_id}/report")
     seeker.get_by_role("link", name="상담사 피드백").click()
     seeker.wait_for_url(f"**/practice/{session_id}/feedback")
@@ -103,7 +95,7 @@ def test_seeker_requests_admin_assigns_consultant_comments_seeker_sees_and_seeks
 
     # --- the admin assigns it to the demo consultant, seeing the load per consultant
     admin = new_page()
-    _login(admin, base, "admin@demo.untact.kr", "demo-admin-1234")
+    login_in_browser(admin, base, "admin@demo.untact.kr", "demo-admin-1234")
     admin.get_by_role("link", name="피드백 요청함").click()
     _ready(admin)
     row = admin.locator("tr", has_text="한연습").filter(has_text="백엔드 개발자").last
@@ -120,7 +112,7 @@ def test_seeker_requests_admin_assigns_consultant_comments_seeker_sees_and_seeks
     consultant = new_page(1000)
     dialogs = []
     consultant.on("console", lambda m: dialogs.append("console:" + m.text))
-    _login(consultant, base, "consultant@demo.untact.kr", "demo-consultant-1234")
+    login_in_browser(consultant, base, "consultant@demo.untact.kr", "demo-consultant-1234")
     consultant.goto(f"{base}/review")
     consultant.locator(f"tr[data-request-id='{request_id}']").get_by_role("link", name="검토하기").click()
     consultant.wait_for_url(f"**/review/{request_id}")
