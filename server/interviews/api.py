@@ -19,6 +19,7 @@ from server.access import require_user
 from server.db import session_scope
 from server.deps import DbSession, SettingsDep
 from server.errors import AppError, Conflict, NotFound
+from server.files import private_file
 from server.i18n import translate
 from server.interviews import intro_video, service
 from server.interviews.oneway import OneWayLive
@@ -337,12 +338,9 @@ def interviews_set_intro_video(
     set_id: int, request: Request, db: DbSession, settings: SettingsDep
 ) -> FileResponse:
     question_set = service.viewable_question_set(db, require_user(request), set_id)
-    path = settings.recordings_dir / (question_set.intro_video_path or "")
-    if not question_set.intro_video_path or not path.is_file():
-        raise NotFound("intro_video_not_found")
-    media_type = intro_video.MEDIA_TYPES.get(path.suffix, "application/octet-stream")
-    # FileResponse answers Range requests (206), which players use to seek.
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})
+    stored = question_set.intro_video_path
+    media_type = intro_video.MEDIA_TYPES.get(Path(stored or "").suffix, "application/octet-stream")
+    return private_file(settings.recordings_dir, stored, media_type=media_type, not_found="intro_video_not_found")
 
 
 # ------------------------------------------------------------------ company rubric
@@ -485,10 +483,7 @@ def interviews_answer_video(
     answer_id: int, request: Request, db: DbSession, settings: SettingsDep
 ) -> FileResponse:
     answer = service.visible_answer(db, require_user(request), answer_id)
-    path = settings.recordings_dir / (answer.recording_path or "")
-    if not answer.recording_path or not path.is_file():
-        raise NotFound("recording_not_found")
-    return FileResponse(path, media_type="video/webm", headers={"Cache-Control": "private, no-store"})
+    return private_file(settings.recordings_dir, answer.recording_path)
 
 
 @router.get("/answers/{answer_id}/report", name="interviews_answer_report")
@@ -716,7 +711,4 @@ def interviews_room_recording_video(
     if row is None:
         raise NotFound("recording_not_found")
     service.company_invitation(db, user, row.invitation_id)  # 404 unless it is this company's
-    path = settings.recordings_dir / row.recording_path
-    if not row.recording_path or not path.is_file():
-        raise NotFound("recording_not_found")
-    return FileResponse(path, media_type="video/webm", headers={"Cache-Control": "private, no-store"})
+    return private_file(settings.recordings_dir, row.recording_path)

@@ -16,6 +16,7 @@ from server.db import session_scope
 from server.deps import DbSession, SettingsDep
 from server.domain.questions import JOB_FIELDS, field_display_name, list_questions, questions_from_posting
 from server.errors import NotFound
+from server.files import private_file
 from server.live_answers import serve_answer_socket
 from server.models import PracticeSession, User
 from server.practice.live import PracticeLive
@@ -178,10 +179,7 @@ def practice_answer_video(
     answer_id: int, request: Request, db: DbSession, settings: SettingsDep
 ) -> FileResponse:
     answer = owned_answer(db, require_user(request), answer_id)
-    path = settings.recordings_dir / (answer.recording_path or "")
-    if not answer.recording_path or not path.is_file():
-        raise NotFound("recording_not_found")
-    return FileResponse(path, media_type="video/webm", headers={"Cache-Control": "private, no-store"})
+    return private_file(settings.recordings_dir, answer.recording_path)
 
 
 @router.get("/progress", name="practice_progress")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from server.access import require_user
 from server.deps import DbSession, SettingsDep
 from server.errors import NotFound
+from server.files import private_file
 from server.models import PracticeAnswer, ReviewComment, ReviewRequest, ReviewShareLink, ScoreVerdict
 from server.practice.api import answer_summary
 from server.review import service
@@ -84,10 +84,7 @@ def request_public(request: ReviewRequest, *, full: bool = False) -> dict[str, A
 
 
 def _recording(settings: Any, answer: PracticeAnswer) -> FileResponse:
-    path = Path(settings.recordings_dir) / (answer.recording_path or "")
-    if not answer.recording_path or not path.is_file():
-        raise NotFound("recording_not_found")
-    return FileResponse(path, media_type="video/webm", headers={"Cache-Control": "private, no-store"})
+    return private_file(settings.recordings_dir, answer.recording_path)
 
 
 def _client_ip(request: Request) -> str | None:
