@@ -488,11 +488,6 @@ class IncrementalAnalysis:
         with self._lock:
             return (self._audio_len - self._base) / SAMPLE_RATE
 
-    @property
-    def language(self) -> str | None:
-        """The language the transcript is in, once known."""
-        return self._language
-
     def _cut_point(self, start: int, end: int) -> int:
         """A quiet place near ``end`` to cut the chunk, so no word is split (lock held)."""
         lo = max(start, end - 4 * SAMPLE_RATE)

@@ -101,11 +101,9 @@ def transcribe_samples(
     samples = samples.astype(np.float32, copy=False)
 
     def decode(lo: int, hi: int, prompt: bool) -> list[Word]:
-        shift = lo / SAMPLE_RATE
-        return [
-            Word(w.word, round(w.start_s + shift, 3), round(w.end_s + shift, 3), w.probability)
-            for w in _decode(transcriber, samples[lo:hi], language, beam_size, prompt, vad)
-        ]
+        return _shifted(
+            _decode(transcriber, samples[lo:hi], language, beam_size, prompt, vad), lo / SAMPLE_RATE
+        )
 
     words = decode(0, samples.size, keep_fillers)
     if keep_fillers:
@@ -113,7 +111,7 @@ def transcribe_samples(
             lo = max(0, int((words[i].start_s - _EDGE_PAD_S) * SAMPLE_RATE))
             hi = min(samples.size, int((words[j - 1].end_s + _EDGE_PAD_S) * SAMPLE_RATE))
             if hi - lo >= SAMPLE_RATE // 10:
-                words[i:j] = [w for w in decode(lo, hi, False) if lo / SAMPLE_RATE - 0.05 <= w.start_s]
+                words[i:j] = decode(lo, hi, False)
     tried: set[tuple[int, int]] = set()
     for _ in range(_MAX_RECOVERY_PASSES):
         gap = next((g for g in untranscribed_speech(samples, words) if g not in tried), None)
@@ -124,13 +122,13 @@ def transcribe_samples(
         if keep_fillers and (not more or find_loops(more)):
             more = decode(*gap, False)
         words = sorted([*words, *more], key=lambda w: w.start_s)
-    words = collapse_repeats(words)
-    if offset_s:
-        words = [
-            Word(w.word, round(w.start_s + offset_s, 3), round(w.end_s + offset_s, 3), w.probability)
-            for w in words
-        ]
-    return tuple(words)
+    return tuple(_shifted(collapse_repeats(words), offset_s))
+
+
+def _shifted(words: list[Word], by_s: float) -> list[Word]:
+    if not by_s:
+        return words
+    return [Word(w.word, round(w.start_s + by_s, 3), round(w.end_s + by_s, 3), w.probability) for w in words]
 
 
 _MAX_RECOVERY_PASSES = 6

@@ -121,8 +121,7 @@ async function onMessage(message) {
     case "participant_left":
       for (const [mid, slot] of Object.entries(state.slots)) if (slot.publisher === message.identity) assignSlot({ mid, kind: slot.kind, publisher: null });
       break;
-    case "screen":
-      markScreen(message);
+    case "screen": // the slot messages already show or hide the shared screen's tile
       break;
     case "captions":
       showCaptions(message.on);
@@ -260,13 +259,6 @@ function setShareButton(sharing) {
   const button = $("share-screen");
   button.setAttribute("aria-pressed", String(sharing));
   button.textContent = t(sharing ? "room.stop_share" : "room.share_screen");
-}
-
-function markScreen(message) {
-  if (message.identity === state.identity) return;
-  for (const tile of document.querySelectorAll(`.tile[data-publisher="${message.identity}"][data-source="screen"]`)) {
-    tile.hidden = !message.sharing;
-  }
 }
 
 $("share-screen").addEventListener("click", () => (state.screen ? stopShare(true) : startShare()));
