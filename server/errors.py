@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.domain.errors import DomainError
-from server.i18n import translate
+from server.i18n import catalog, translate
 
 log = logging.getLogger("untact.errors")
 
@@ -144,7 +144,10 @@ def install_error_handlers(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("type")}
             for err in exc.errors()
         ]
-        message = translate(request_locale(request), "error.invalid_input")
+        locale = request_locale(request)
+        # A problem with its own catalog text ("invalid_money") says what was wrong with the field.
+        specific = [f"error.{f['problem']}" for f in fields if f"error.{f['problem']}" in catalog(locale)]
+        message = translate(locale, specific[0] if specific else "error.invalid_input")
         return error_response(request, 422, "invalid_input", message, {"fields": fields})
 
     @app.exception_handler(Exception)

@@ -13,9 +13,10 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ from server.domain.matching import (
     featurize_posting,
     featurize_seeker,
 )
+from server.domain.money import parse_krw_amount
 from server.domain.questions import JOB_FIELDS
 from server.domain.regions import normalize_region
 from server.domain.search import posting_search_terms, query_terms
@@ -177,6 +179,17 @@ def list_companies(db: Session, *, promising_only: bool = False) -> list[dict[st
 # --------------------------------------------------------------------------- postings
 
 
+def _krw_amount(value: object) -> int | None:
+    try:
+        return parse_krw_amount(value)  # type: ignore[arg-type]
+    except DomainError as exc:
+        raise PydanticCustomError("invalid_money", exc.message_en) from exc
+
+
+# A salary as the API sends it (won) or as a person types it in a form ("3,600", "3600만원").
+KrwAmount = Annotated[int | None, BeforeValidator(_krw_amount)]
+
+
 class PostingIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     field: str
@@ -189,8 +202,8 @@ class PostingIn(BaseModel):
     education: str = "none"
     employment_type: str = "full_time"
     region: str = Field(default="", max_length=100)
-    salary_min_krw: int | None = Field(default=None, ge=0, le=2_000_000_000)
-    salary_max_krw: int | None = Field(default=None, ge=0, le=2_000_000_000)
+    salary_min_krw: KrwAmount = None
+    salary_max_krw: KrwAmount = None
     deadline: dt.date | None = None
     openings: int = Field(default=1, ge=0, le=10_000)
     status: str = Field(default="open", pattern="^(open|closed)$")
@@ -447,7 +460,7 @@ class SeekerProfileIn(BaseModel):
     headline: str = Field(default="", max_length=200)
     desired_fields: list[str] = Field(default_factory=list, max_length=6)
     desired_regions: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
-    desired_salary_krw: int | None = Field(default=None, ge=0, le=2_000_000_000)
+    desired_salary_krw: KrwAmount = None
     desired_employment_types: list[str] = Field(default_factory=list, max_length=5)
     career_years: float = Field(default=0.0, ge=0, le=60)
     education: str = "high_school"

@@ -2,7 +2,8 @@
 // JSON through api() (which adds the CSRF header); errors show in the form's [data-role=error] box.
 //
 // Field conventions: name="a.b" nests (answers.rd1); data-type="list" splits on commas or new lines;
-// data-type="int" / type=number give numbers (empty = null); data-type="multi" checkboxes collect
+// data-type="int" / type=number give numbers (empty = null); data-type="manwon" money goes as typed
+// ("3,600", "3600만원") for the server to read (server/domain/money.py); data-type="multi" checkboxes collect
 // their checked values into an array; other checkboxes give booleans; empty date/number fields give null.
 import { api, ApiError, pageMessages } from "./app.js";
 
@@ -22,7 +23,8 @@ function fieldValue(element) {
   if (element.multiple) return [...element.selectedOptions].map((o) => o.value);
   const raw = element.value.trim();
   if (type === "int" || element.type === "number") return raw === "" ? null : Number(raw);
-  if (type === "manwon") return raw === "" ? null : Math.round(Number(raw) * 10000);
+  // Money goes as typed ("3,600", "3600만원"): the server reads it or says what it could not read.
+  if (type === "manwon") return raw === "" ? null : raw;
   if (element.type === "date" || element.type === "datetime-local" || type === "nullable") return raw === "" ? null : raw;
   return element.value;
 }
