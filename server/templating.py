@@ -34,14 +34,43 @@ def _page_context(request: Request) -> dict[str, Any]:
 templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates", context_processors=[_page_context])
 
 
+KO_WEEKDAYS = "월화수목금토일"
+EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def viewer_zone(user: Any) -> ZoneInfo:
+    """The viewer's time zone: Asia/Seoul unless their account says otherwise."""
+    return ZoneInfo(getattr(user, "time_zone", None) or "Asia/Seoul")
+
+
+def format_when(value: datetime, locale: str, *, now: datetime | None = None) -> str:
+    """A moment as people read it: "3월 5일 (수) 오후 2:00" / "Wed 5 Mar, 2:00 PM".
+
+    The year is shown only when it is not the current one, so schedules stay short.
+    """
+    current = (now or datetime.now(value.tzinfo)).astimezone(value.tzinfo)
+    hour12 = value.hour % 12 or 12
+    if locale == "ko":
+        year = f"{value.year}년 " if value.year != current.year else ""
+        half = "오전" if value.hour < 12 else "오후"
+        weekday = KO_WEEKDAYS[value.weekday()]
+        return f"{year}{value.month}월 {value.day}일 ({weekday}) {half} {hour12}:{value.minute:02d}"
+    year = f" {value.year}" if value.year != current.year else ""
+    half = "AM" if value.hour < 12 else "PM"
+    weekday = EN_WEEKDAYS[value.weekday()]
+    return f"{weekday} {value.day} {EN_MONTHS[value.month - 1]}{year}, {hour12}:{value.minute:02d} {half}"
+
+
 @pass_context
-def local_time(context: Any, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC timestamp in the viewer's time zone (Asia/Seoul unless their account says otherwise)."""
+def local_time(context: Any, value: datetime | None, fmt: str | None = None) -> str:
+    """A UTC timestamp in the viewer's time zone; without a format, as people read it in their language."""
     if value is None:
         return ""
-    user = context.get("user")
-    zone = ZoneInfo(getattr(user, "time_zone", None) or "Asia/Seoul")
-    return value.astimezone(zone).strftime(fmt)
+    local = value.astimezone(viewer_zone(context.get("user")))
+    if fmt is None:
+        return format_when(local, context.get("locale", "ko"))
+    return local.strftime(fmt)
 
 
 templates.env.filters["local_time"] = local_time

@@ -16,7 +16,7 @@ from server.models import PracticeSession
 from server.practice.charts import ProgressPoint, answer_timeline, progress_chart, score_bars, transcript_html
 from server.practice.progress import progress_points, session_totals
 from server.practice.service import CONSENT_VERSION, RETENTION_DAYS, has_current_consent, owned_session
-from server.templating import js_messages, render
+from server.templating import js_messages, render, viewer_zone
 
 router = APIRouter()
 
@@ -34,10 +34,12 @@ def display_title(session: PracticeSession, locale: str) -> str:
 
 
 def _progress_svg(request: Request, db: DbSession) -> Any:
-    points = progress_points(db, require_user(request))
+    user = require_user(request)
+    points = progress_points(db, user)
     if len(points) < 2:
         return None
-    chart_points = [ProgressPoint(p.created_at.strftime("%m/%d"), p.scores) for p in points[-12:]]
+    zone = viewer_zone(user)  # chart dates in the viewer's zone, as the tables are
+    chart_points = [ProgressPoint(p.created_at.astimezone(zone).strftime("%m/%d"), p.scores) for p in points[-12:]]
     return progress_chart(chart_points, _translator(request))
 
 

@@ -20,7 +20,7 @@ from server.practice.progress import session_totals
 from server.practice.service import owned_session
 from server.review import service
 from server.review.views import answer_views, clock
-from server.templating import js_messages, render, templates
+from server.templating import js_messages, render, templates, viewer_zone
 
 log = logging.getLogger("untact.review")
 
@@ -91,8 +91,9 @@ def review_seeker_page(seeker_id: int, request: Request, db: DbSession) -> Respo
     seeker, requests = service.seeker_history(db, user, seeker_id, path=request.url.path)
     locale = request.state.locale
     rows = [(r, session_totals(r.session), service.rubric_average(r)) for r in requests]
+    zone = viewer_zone(user)
     points = [
-        ProgressPoint(r.created_at.strftime("%m/%d"), dict(totals.scores)) for r, totals, _ in rows
+        ProgressPoint(r.created_at.astimezone(zone).strftime("%m/%d"), dict(totals.scores)) for r, totals, _ in rows
     ]
     return render(
         request,
