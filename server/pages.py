@@ -43,8 +43,12 @@ def _form_error(request: Request, exc: AppError) -> str:
 
 
 @router.get("/", name="root")
-def root(request: Request) -> RedirectResponse:
-    return RedirectResponse("/dashboard" if current_user(request) else "/login", status_code=303)
+def root(request: Request) -> Response:
+    """The front door: what Untact is for each role, with sign-up and login; people who are
+    logged in go straight to their dashboard."""
+    if current_user(request):
+        return RedirectResponse("/dashboard", status_code=303)
+    return render(request, "landing.html")
 
 
 @router.get("/locale/{code}", name="set_locale")

@@ -17,8 +17,8 @@ def test_a_seeker_signs_up_and_sees_the_korean_dashboard(live_server, launch_chr
     browser = launch_chromium()
     page = browser.new_page(locale="ko-KR")
     page.goto(live_server.base_url + "/")
-    assert page.url.endswith("/login")
-    page.get_by_role("link", name="회원가입").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "면접 연습부터 채용까지, 만나지 않고도"
+    page.get_by_test_id("signup-seeker").click()
     page.get_by_label("구직자").check()
     page.get_by_label("이름").fill("김하늘")
     email = f"haneul-{uuid.uuid4().hex[:8]}@example.kr"
@@ -28,7 +28,7 @@ def test_a_seeker_signs_up_and_sees_the_korean_dashboard(live_server, launch_chr
 
     page.wait_for_url("**/dashboard")
     assert page.get_by_role("heading", level=1).inner_text() == "김하늘님, 환영합니다."
-    assert "구직자(으)로 로그인했습니다." in page.get_by_test_id("role-line").inner_text()
+    assert "구직자로 로그인했습니다." in page.get_by_test_id("role-line").inner_text()
     assert page.locator("html").get_attribute("lang") == "ko"
     screenshot(page, "foundation-dashboard-seeker-ko")
 
