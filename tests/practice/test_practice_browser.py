@@ -84,6 +84,7 @@ def test_seeker_practises_two_questions_and_reads_the_report(live_server, launch
     screenshot(page, "practice-run-after-answer-ko")
     page.get_by_role("button", name="다음 질문").click()
     expect(page.locator("#question-counter")).to_have_text("질문 2 / 2")
+    expect(page.locator("#answer-status")).to_have_text("")  # no earlier answer's result on screen
     _answer_current_question(page, 10)
     page.get_by_role("link", name="결과 보기").click()
     page.wait_for_url(f"**/practice/{session_id}/report")

@@ -83,13 +83,19 @@ async function onServerMessage(message) {
       showAfterAnswerButtons();
       break;
     case "report_ready":
-      setText("answer-status", t("practice.analysis_ready", { score: message.overall ?? "–" }), "ready");
+      // A report of an earlier answer can arrive while the next question is on screen: the
+      // status line belongs to the answer shown, so only that answer's report goes there.
+      if (message.answer_id === state.answerId && state.phase === "done") {
+        setText("answer-status", t("practice.analysis_ready", { score: message.overall ?? "–" }), "ready");
+      }
       break;
     case "nudge":
       showNudge(message.kind, message.message);
       break;
     case "error":
-      if (message.code === "analysis_delayed") setText("answer-status", t("practice.analysis_delayed"), "delayed");
+      if (message.code === "analysis_delayed") {
+        if (state.phase === "done") setText("answer-status", t("practice.analysis_delayed"), "delayed");
+      }
       else setText("answer-status", message.message, "error");
       if (state.phase === "starting") { state.phase = "idle"; showAfterAnswerButtons(); }
       break;
@@ -190,6 +196,7 @@ function hideButtons() {
 
 function showQuestion(index) {
   state.index = index;
+  state.answerId = null;
   hideButtons();
   setText("question-counter", t("practice.question_of", { n: index + 1, total: config.questions.length }));
   setText("question-text", questionTexts[index]);
