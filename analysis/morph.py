@@ -101,7 +101,9 @@ def _analyse_cached(text: str) -> tuple[Morpheme, ...]:
     for t in tokens:
         tag = str(t.tag).split("-")[0]  # "VV-R"/"VV-I" mark (ir)regular conjugation; the class is enough
         lemma = str(t.lemma) if getattr(t, "lemma", None) else str(t.form)
-        out.append(Morpheme(str(t.form), lemma, tag, int(t.start), int(t.start + t.len), int(t.word_position)))
+        out.append(
+            Morpheme(str(t.form), lemma, tag, int(t.start), int(t.start + t.len), int(t.word_position))
+        )
     return tuple(out)
 
 
