@@ -44,7 +44,7 @@ _VERSION = 1
 class CorpusAnswer:
     path: Path
     reference: str  # the utterances' reference transcripts, joined with spaces
-    inserted_fillers: int
+    filler_times_s: tuple[float, ...]  # where each inserted filler starts
     duration_s: float
 
 
@@ -80,7 +80,9 @@ def _espeak_filler(word: str, level_rms: float) -> np.ndarray:
     fd, tmp = tempfile.mkstemp(suffix=".wav")
     os.close(fd)
     try:
-        subprocess.run(["espeak-ng", "-v", "ko", "-s", "70", "-w", tmp, word], check=True, capture_output=True)
+        subprocess.run(
+            ["espeak-ng", "-v", "ko", "-s", "70", "-w", tmp, word], check=True, capture_output=True
+        )
         with wave.open(tmp, "rb") as w:
             sr = w.getframerate()
             x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
@@ -101,31 +103,36 @@ def _build(name: str, with_fillers: bool) -> list[CorpusAnswer]:
         raise FileNotFoundError("the Korean read-speech corpus is not available")
     transcripts: dict[str, str] = json.loads((src / "transcripts.json").read_text(encoding="utf-8"))
     files = sorted(transcripts)
-    key = hashlib.sha256(json.dumps([_VERSION, name, files, FILLER_SLOTS, FILLER_WORDS]).encode()).hexdigest()[:12]
+    key = hashlib.sha256(
+        json.dumps([_VERSION, name, files, FILLER_SLOTS, FILLER_WORDS]).encode()
+    ).hexdigest()[:12]
     answers: list[CorpusAnswer] = []
     gap = np.zeros(round(GAP_S * SAMPLE_RATE), dtype=np.float32)
     for a in range(len(files) // PER_ANSWER):
         group = files[a * PER_ANSWER : (a + 1) * PER_ANSWER]
         dest = CACHE_DIR / f"ko-corpus-{name}-{key}-{a}.wav"
-        inserted = len(FILLER_SLOTS) if with_fillers else 0
+        utterances = [_read_wav(src / f) for f in group]
+        speech_rms = float(np.sqrt(np.mean(np.concatenate(utterances) ** 2)))
+        parts: list[np.ndarray] = [np.zeros(round(0.3 * SAMPLE_RATE), dtype=np.float32)]
+        times: list[float] = []
+        for i, x in enumerate(utterances):
+            parts.append(x)
+            if with_fillers and i in FILLER_SLOTS:
+                parts.append(np.zeros(round(_PAUSE_BEFORE_S * SAMPLE_RATE), dtype=np.float32))
+                times.append(sum(p.size for p in parts) / SAMPLE_RATE)
+                parts.append(_espeak_filler(FILLER_WORDS[FILLER_SLOTS.index(i)], 0.7 * speech_rms))
+                parts.append(np.zeros(round(_PAUSE_AFTER_S * SAMPLE_RATE), dtype=np.float32))
+            elif i < len(utterances) - 1:
+                parts.append(gap)
+        parts.append(np.zeros(round(0.3 * SAMPLE_RATE), dtype=np.float32))
+        samples = np.concatenate(parts)
         if not dest.exists():
-            utterances = [_read_wav(src / f) for f in group]
-            speech_rms = float(np.sqrt(np.mean(np.concatenate(utterances) ** 2)))
-            parts: list[np.ndarray] = [np.zeros(round(0.3 * SAMPLE_RATE), dtype=np.float32)]
-            for i, x in enumerate(utterances):
-                parts.append(x)
-                if with_fillers and i in FILLER_SLOTS:
-                    word = FILLER_WORDS[FILLER_SLOTS.index(i)]
-                    parts += [np.zeros(round(_PAUSE_BEFORE_S * SAMPLE_RATE), dtype=np.float32),
-                              _espeak_filler(word, 0.7 * speech_rms),
-                              np.zeros(round(_PAUSE_AFTER_S * SAMPLE_RATE), dtype=np.float32)]  # fmt: skip
-                elif i < len(utterances) - 1:
-                    parts.append(gap)
-            parts.append(np.zeros(round(0.3 * SAMPLE_RATE), dtype=np.float32))
-            _write_wav(dest, np.concatenate(parts))
-        with wave.open(str(dest), "rb") as w:
-            duration = w.getnframes() / w.getframerate()
-        answers.append(CorpusAnswer(dest, " ".join(transcripts[f] for f in group), inserted, duration))
+            _write_wav(dest, samples)
+        answers.append(
+            CorpusAnswer(
+                dest, " ".join(transcripts[f] for f in group), tuple(times), samples.size / SAMPLE_RATE
+            )
+        )
     return answers
 
 
