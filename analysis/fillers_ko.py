@@ -19,7 +19,8 @@ A pure interjection (음, 어, 아, 에, 으, 흠) counts with any one timing ev
 lengthening, repetition). A word that is also an ordinary word (그, 저, 뭐, 좀, 이제, 막, 그냥,
 약간, 그러니까) counts when repeated, or when tagged IC *and* followed by a pause or lengthened,
 or when both followed by a pause and lengthened. Every filler must also be voiced for at
-least ``MIN_VOICED_S`` (a 20 ms "word" inside a silence is a timestamp artefact).
+least ``MIN_VOICED_S`` (0.12 s; a hesitation sound is longer, and a 20 ms "word" inside a silence is a
+timestamp artefact).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ KOREAN_AMBIGUOUS_FILLERS = frozenset({"그", "저", "뭐", "좀", "이제", "약
 PAUSE_AFTER_S = 0.25
 LENGTHENING_RATIO = 2.2
 MIN_LENGTHENED_S = 0.35
-MIN_VOICED_S = 0.08
+MIN_VOICED_S = 0.12
 # When the answer has too few words to learn the speaker's syllable length from.
 DEFAULT_SYLLABLE_S = 0.17
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")

@@ -92,8 +92,8 @@ def test_fillers_english_and_korean_with_context() -> None:
         ("you know", 1.5),
         ("uh", 2.1),
     ]
-    ko = _words([("음,", 0.0, 0.5), ("그", 0.9, 1.0), ("사람이", 1.0, 1.4), ("그", 1.5, 1.6), ("그", 1.6, 1.7),
-                 ("이제", 1.8, 2.0), ("뭐", 2.4, 2.5), ("했습니다", 2.5, 3.1)])  # fmt: skip
+    ko = _words([("음,", 0.0, 0.5), ("그", 0.9, 1.0), ("사람이", 1.0, 1.4), ("그", 1.45, 1.6), ("그", 1.6, 1.75),
+                 ("이제", 1.8, 2.0), ("뭐", 2.4, 2.55), ("했습니다", 2.55, 3.1)])  # fmt: skip
     # "음" is lengthened and followed by a pause; "그 사람이" is a determiner; "그 그" is repeated;
     # "이제" and "뭐" are ordinary words here: a pause alone is no evidence (see test_korean_fillers.py)
     assert [f.word for f in find_fillers(ko, "ko")] == ["음", "그", "그"]
