@@ -68,3 +68,14 @@ def test_keywords_in_inflected_and_split_forms() -> None:
     assert js.keywords_found == ()  # the substring rule found 자바 in 자바스크립트
     inflected = score_text_content("데이터를 분석했습니다.", "", None, ("데이터 분석",), "ko")
     assert inflected.keyword_coverage == 1.0  # the substring rule did not find it
+
+
+def test_the_shared_tokeniser_gives_the_same_answer_from_many_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"{i}번 고객의 주문 데이터를 분석했습니다" for i in range(40)]
+    expected = [noun_lemmas(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(noun_lemmas, [t + " " for t in texts]))  # new texts: not from the cache
+    assert got == expected
+    assert expected[0] == ["고객", "주문", "데이터", "분석"]
