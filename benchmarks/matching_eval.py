@@ -149,8 +149,8 @@ METHODS: dict[str, Binder] = {
     "ablation: text similarity only": matcher_ranking(MatchWeights(**{**_ONLY, "text": 1.0})),
     "ablation: normalised skills only": matcher_ranking(MatchWeights(**{**_ONLY, "skills": 1.0})),
     # The best any ranking can do: sort by the labels themselves (ties by id).
-    "oracle (sorted by the labels)": lambda data: lambda s: sorted(
-        data.grades[s.seeker_id], key=lambda pid: (-data.grades[s.seeker_id][pid], pid)
+    "oracle (sorted by the labels)": lambda data: (
+        lambda s: sorted(data.grades[s.seeker_id], key=lambda pid: (-data.grades[s.seeker_id][pid], pid))
     ),
 }
 
