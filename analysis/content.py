@@ -4,17 +4,22 @@ Method (deliberately simple and explainable; it runs without any model):
 
 - **Relevance** — cosine similarity of content-term vectors of the answer and the question (and,
   if given, the job posting). English terms are lower-cased words without stop words, cut to a
-  crude stem (first 6 letters); Korean terms are Hangul syllable bigrams of each word after common
-  particles are stripped, which survives Korean's attached particles and endings. The raw cosine
+  crude stem (first 6 letters); Korean terms are syllable bigrams of the content lemmas (nouns,
+  roots, verb and adjective stems) from the morphological analyser :mod:`analysis.morph`. The raw cosine
   is mapped to 0–1 by ``min(1, cosine / 0.35)`` because answers share only part of the
   question's wording even when on topic. Limits: synonyms and paraphrases are invisible, and an
   answer that repeats the question scores high. A stronger semantic scorer can replace it through
   the :class:`RelevanceScorer` protocol (``AnalysisOptions.relevance_scorer``).
-- **STAR** — phrase markers for situation, task, action and result in Korean and English. A
-  component is "found" when at least one marker occurs; the first matching phrase is the evidence.
-  Limits: markers detect the usual wording of each part, not whether the story is coherent.
-- **Keyword coverage** — the share of expected keywords that occur (case-insensitive; Korean by
-  substring, English by stem).
+- **STAR** — English: phrase markers. Korean: morphemes with their part of speech (see
+  :func:`find_star_ko`): 때 only as a noun (not 때문), 책임 only as the noun itself (not 책임감),
+  action and result words only when used as a 하다/되다 predicate ("분석했습니다", not "데이터 분석
+  경험"), and a negated marker (안/못, -지 않다/못하다, 없다) does not count. A component is "found"
+  when at least one marker occurs; the words holding the first marker are the evidence. Limits:
+  markers detect the usual wording of each part, not whether the story is coherent.
+- **Keyword coverage** — the share of expected keywords that occur. English by substring or stem;
+  Korean by noun lemmas with compounds split: every noun of the keyword must occur as a lemma of
+  the answer, or head a noun one syllable longer (만족 in 만족도), so "데이터 분석" is found in
+  "데이터를 분석했습니다" and 자바 is not found in 자바스크립트.
 - **Length fit** — with a time limit, an answer is ``too_short`` under 40 % of it and ``too_long``
   over 105 %.
 
@@ -26,12 +31,22 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["LexicalRelevanceScorer", "RelevanceScorer", "TextContentScore", "find_star", "score_text_content"]
+from .morph import Morpheme, analyse, has_hangul
+
+__all__ = [
+    "LexicalRelevanceScorer",
+    "RelevanceScorer",
+    "TextContentScore",
+    "find_star",
+    "find_star_ko",
+    "score_text_content",
+]
 
 _EN_STOP = set(
     [
@@ -146,10 +161,6 @@ _EN_STOP = set(
         "answer",
     ]
 )
-_KO_PARTICLES = (
-    "으로서", "으로써", "에서는", "에게서", "까지는", "이라는", "라는", "에서", "에게", "으로", "까지", "부터", "처럼",
-    "보다", "하고", "이나", "이고", "은", "는", "이", "가", "을", "를", "에", "의", "도", "로", "와", "과", "만",
-)  # fmt: skip
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 _EN_WORD = re.compile(r"[a-z][a-z'\-]*")
 
@@ -158,25 +169,19 @@ STAR_MARKERS: dict[str, dict[str, tuple[str, ...]]] = {
         "en": ("when i was", "at my previous", "in my previous", "at my last", "in my last", "my last job", "our team had",
                "we had a problem", "had a problem", "situation", "background", "we were facing",
                "there was a", "last year", "during my", "while i was", "in my role", "at the time", "the context"),
-        "ko": ("당시", "상황", "때", "시절", "근무하던", "재직", "프로젝트에서", "배경", "하던 중", "있었는데", "있었습니다"),
     },
     "task": {
         "en": ("my task", "my goal", "my job was", "responsible for", "i needed to", "i had to", "my role was", "the goal",
                "the challenge", "objective", "was asked to", "we needed to", "the problem was", "in charge of"),
-        "ko": ("목표", "과제", "역할", "담당", "맡았", "맡게", "해야 했", "책임", "문제는", "해결해야", "임무"),
     },
     "action": {
         "en": ("i decided", "i implemented", "i built", "i led", "i organized", "i organised", "i created", "i analyzed",
                "i analysed", "so i", "i started", "i designed", "i proposed", "i introduced", "i talked", "i set up",
                "i wrote", "i worked with", "i took", "i measured", "i changed", "i developed", "first, i", "then i"),
-        "ko": ("하기 위해", "위해서", "직접", "주도", "제안", "도입", "분석했", "분석하여", "설득", "실행", "개발했",
-               "진행했", "구축", "설계", "정리했", "시도", "노력했"),
     },
     "result": {
         "en": ("as a result", "result", "outcome", "increased", "reduced", "improved", "saved", "achieved", "percent",
                "%", "in the end", "finally", "we delivered", "we shipped", "i learned", "faster", "grew", "won"),
-        "ko": ("결과", "성과", "향상", "증가", "감소", "달성", "절감", "개선되", "배웠", "배울 수", "얻었", "성공",
-               "퍼센트", "%", "단축"),
     },
 }  # fmt: skip
 
@@ -190,28 +195,34 @@ class RelevanceScorer(Protocol):
     def relevance(self, answer: str, reference: str, language: str) -> float: ...
 
 
-def _strip_particle(word: str) -> str:
-    for p in _KO_PARTICLES:
-        if len(word) > len(p) + 0 and word.endswith(p) and len(word) - len(p) >= 1:
-            return word[: -len(p)]
-    return word
-
-
 def content_terms(text: str) -> Counter[str]:
-    """Bag of content terms: English stems and Korean syllable bigrams (unigram for 1-syllable words)."""
+    """Bag of content terms: English stems and Korean syllable bigrams of content lemmas (nouns,
+    roots, verb and adjective stems from :mod:`analysis.morph`; unigram for one-syllable ones)."""
     terms: Counter[str] = Counter()
     low = text.lower()
     for w in _EN_WORD.findall(low):
         w = w.strip("'-")
         if len(w) > 2 and w not in _EN_STOP:
             terms["en:" + w[:6]] += 1
-    for w in _HANGUL_WORD.findall(text):
-        stem = _strip_particle(w)
-        if len(stem) == 1:
-            terms["ko:" + stem] += 1
-        for i in range(len(stem) - 1):
-            terms["ko:" + stem[i : i + 2]] += 1
+    if has_hangul(text):
+        for stem in _ko_content_stems(text):
+            if len(stem) == 1:
+                terms["ko:" + stem] += 1
+            for i in range(len(stem) - 1):
+                terms["ko:" + stem[i : i + 2]] += 1
     return terms
+
+
+def _ko_content_stems(text: str) -> list[str]:
+    out = []
+    for m in analyse(text):
+        if not has_hangul(m.lemma):
+            continue
+        if m.is_noun:
+            out.append(m.lemma)
+        elif m.tag in ("VV", "VA"):
+            out.append(m.lemma.removesuffix("다"))
+    return out
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -237,33 +248,177 @@ class LexicalRelevanceScorer:
         return round(min(1.0, _cosine(a, r) / self.saturation), 4)
 
 
-def find_star(text: str, language: str = "auto") -> dict[str, str | None]:
-    """For each STAR part, the first marker phrase found in ``text`` (or None)."""
+def _find_star_en(text: str) -> dict[str, str | None]:
     low = " " + " ".join(text.lower().split()) + " "
-    langs = ("en", "ko") if language == "auto" else (language, "en" if language == "ko" else "ko")
     found: dict[str, str | None] = {}
     for part, by_lang in STAR_MARKERS.items():
-        hit = None
-        for lang in langs:
-            for m in by_lang[lang]:
-                pattern = re.escape(m) if lang == "ko" or not m[0].isalnum() else r"\b" + re.escape(m)
-                if re.search(pattern, low):
-                    hit = m
-                    break
-            if hit:
+        found[part] = None
+        for m in by_lang["en"]:
+            pattern = re.escape(m) if not m[0].isalnum() else r"\b" + re.escape(m)
+            if re.search(pattern, low):
+                found[part] = m
                 break
-        found[part] = hit
     return found
 
 
-def _keyword_found(keyword: str, text_low: str, answer_terms: Counter[str]) -> bool:
+def find_star(text: str, language: str = "auto") -> dict[str, str | None]:
+    """For each STAR part, the evidence found in ``text`` (or None): for English the first marker
+    phrase, for Korean the words holding the first marker morpheme (see :func:`find_star_ko`)."""
+    en = _find_star_en(text) if language != "ko" or not has_hangul(text) else dict.fromkeys(STAR_MARKERS)
+    ko = find_star_ko(text) if has_hangul(text) else dict.fromkeys(STAR_MARKERS)
+    first, second = (ko, en) if language == "ko" else (en, ko)
+    return {part: first[part] or second[part] for part in STAR_MARKERS}
+
+
+# Korean STAR markers as lemmas with their parts of speech, not substrings: 때 only as a noun
+# (not 때문 in "그 때문에"), 책임 only as the noun 책임 (not 책임감), and action and result words only
+# when used as a predicate ("분석했습니다", not "데이터 분석 경험").
+_KO_SITUATION_NOUNS = frozenset({"당시", "상황", "시절", "배경", "무렵", "재직", "때", "그때", "근무"})
+_KO_TASK_NOUNS = frozenset({"목표", "과제", "역할", "임무", "책임", "담당", "미션"})
+_KO_TASK_VERBS = frozenset({"맡다", "담당하다"})
+_KO_ACTION_PREDICATE_NOUNS = frozenset({
+    "주도", "제안", "도입", "분석", "설득", "실행", "개발", "진행", "구축", "설계", "정리", "시도", "노력",
+    "기획", "개선", "조율", "협의", "수립", "적용", "구현", "자동화", "정비", "검토", "조사", "해결",
+})  # fmt: skip
+_KO_ACTION_WORDS = frozenset({"직접", "위하다"})
+_KO_RESULT_NOUNS = frozenset({"결과", "성과", "퍼센트", "결실"})
+_KO_RESULT_PREDICATE_NOUNS = frozenset(
+    {"향상", "증가", "감소", "달성", "절감", "개선", "단축", "성공", "완료", "해결"}
+)
+# 늘다/줄다 are left out: "문의가 늘었습니다" describes the problem as often as the outcome.
+_KO_RESULT_VERBS = frozenset({"배우다", "얻다", "깨닫다"})
+_NEGATING_AUX = frozenset({"않다", "못하다", "말다"})
+
+
+def _negated(morphs: Sequence[Morpheme], i: int, j: int) -> bool:
+    """True when the predicate spanning morphs[i..j] is negated: 안/못 before it, 지 않다/못하다
+    after it, or a noun marker followed by 없다/아니다 in its clause."""
+    if i > 0 and morphs[i - 1].tag == "MAG" and morphs[i - 1].lemma in ("안", "못"):
+        return True
+    for k in range(j + 1, min(j + 5, len(morphs))):
+        m = morphs[k]
+        if m.tag in ("VX", "VV") and m.lemma in _NEGATING_AUX:
+            return True
+        if (m.tag == "VA" and m.lemma == "없다") or m.tag == "VCN":
+            return True
+        if m.tag in ("EF", "SF") or (m.tag == "EC" and m.form not in ("지", "게", "고")) or m.is_noun:
+            break
+    return False
+
+
+def _is_predicate_use(morphs: Sequence[Morpheme], i: int) -> int | None:
+    """If the noun morphs[i] is used as a 하다/되다 verb ("분석했", "개선되었"), the index of the suffix."""
+    nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+    if nxt is not None and (
+        nxt.tag in ("XSV", "XSA") or (nxt.tag == "VV" and nxt.lemma in ("되다", "시키다"))
+    ):
+        return i + 1
+    return None
+
+
+def _ko_star_part(morphs: Sequence[Morpheme], i: int) -> tuple[str, int] | None:
+    """The STAR part morphs[i] marks and the last morpheme of the marker, or None."""
+    m = morphs[i]
+    if m.tag in ("NNG", "NNP"):
+        pred = _is_predicate_use(morphs, i)
+        if pred is not None:
+            if m.lemma in _KO_RESULT_PREDICATE_NOUNS and not _negated(morphs, i, pred):
+                return "result", pred
+            if m.lemma in _KO_ACTION_PREDICATE_NOUNS and not _negated(morphs, i, pred):
+                return "action", pred
+            if m.lemma in ("담당",) and not _negated(morphs, i, pred):
+                return "task", pred
+        if m.lemma in _KO_SITUATION_NOUNS:
+            return "situation", i
+        if m.lemma in _KO_TASK_NOUNS and not _negated(morphs, i, i):
+            return "task", i
+        if m.lemma in _KO_RESULT_NOUNS and not _negated(morphs, i, i):
+            return "result", i
+        return None
+    if m.tag == "VV":
+        if m.lemma in _KO_TASK_VERBS and not _negated(morphs, i, i):
+            return "task", i
+        if m.lemma in _KO_RESULT_VERBS and not _negated(morphs, i, i):
+            return "result", i
+        if m.lemma == "위하다":
+            return "action", i
+        return None
+    if m.tag == "MAG" and m.lemma == "직접":
+        return "action", i
+    # "해야 했습니다": an obligation (어야/아야 + 하다) states the task.
+    if m.tag == "EC" and m.form in ("어야", "아야", "여야") and i + 1 < len(morphs):
+        nxt = morphs[i + 1]
+        if nxt.tag == "VX" and nxt.lemma in ("하다", "되다"):
+            return "task", i + 1
+    # "프로젝트를 하던 중", "일하던 중에": an ongoing past activity sets the scene.
+    if (
+        m.tag == "NNB"
+        and m.lemma == "중"
+        and i > 1
+        and morphs[i - 1].tag == "ETM"
+        and morphs[i - 1].form == "던"
+    ):
+        return "situation", i
+    # "...이 있었는데": a past existence clause introduces the background.
+    if (
+        m.tag == "EC"
+        and m.form in ("는데", "었는데")
+        and i >= 2
+        and any(x.lemma == "있다" for x in morphs[max(0, i - 3) : i])
+    ):
+        return "situation", i
+    if m.tag == "SW" and m.form == "%":
+        return "result", i
+    return None
+
+
+def _evidence(text: str, morphs: Sequence[Morpheme], i: int, j: int) -> str:
+    start, end = morphs[i].start, morphs[j].end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[start:end].strip(" ,.!?;:\"'()[]")
+
+
+def find_star_ko(text: str) -> dict[str, str | None]:
+    """Korean STAR markers by morpheme: for each part, the words holding the first marker."""
+    norm = unicodedata.normalize("NFKC", text)
+    morphs = analyse(norm)
+    found: dict[str, str | None] = dict.fromkeys(STAR_MARKERS)
+    for i in range(len(morphs)):
+        hit = _ko_star_part(morphs, i)
+        if hit is not None and found[hit[0]] is None:
+            # "하던 중": show the verb too, not the bare 중.
+            first = i - 2 if morphs[i].tag == "NNB" else i
+            found[hit[0]] = _evidence(norm, morphs, first, hit[1])
+    return found
+
+
+def _lemma_present(lemma: str, answer_lemmas: frozenset[str]) -> bool:
+    """``lemma`` occurs as a lemma, or heads a noun with one more syllable (만족 in 만족도, 이탈 in
+    이탈률, 개발 in 개발자), which Kiwi keeps whole; 자바 does not head 자바스크립트."""
+    if lemma in answer_lemmas:
+        return True
+    return len(lemma) >= 2 and any(len(a) == len(lemma) + 1 and a.startswith(lemma) for a in answer_lemmas)
+
+
+def _keyword_found(
+    keyword: str, text_low: str, answer_terms: Counter[str], answer_lemmas: frozenset[str]
+) -> bool:
     k = keyword.strip().lower()
     if not k:
         return False
+    if has_hangul(k):
+        # Noun lemmas, compounds split: "데이터 분석" is found in "데이터를 분석했습니다", and 자바
+        # is not found inside 자바스크립트 (the old substring rule found it).
+        wanted = [m.lemma for m in analyse(k) if (m.is_noun or m.tag in ("VV", "VA")) and has_hangul(m.lemma)]
+        latin = [w for w in _EN_WORD.findall(k) if len(w) > 1]
+        if not wanted:
+            return k in text_low
+        return all(_lemma_present(w, answer_lemmas) for w in wanted) and all(w in text_low for w in latin)
     if k in text_low:
         return True
-    if _HANGUL_WORD.search(k):
-        return _strip_particle(k) in text_low
     kt = content_terms(k)
     return bool(kt) and all(t in answer_terms for t in kt)
 
@@ -317,8 +472,9 @@ def score_text_content(
     star = find_star(text, language)
     low = text.lower()
     terms = content_terms(text)
+    lemma_set = frozenset(m.lemma for m in analyse(text)) if has_hangul(text) else frozenset()
     kws = tuple(k for k in (k.strip() for k in keywords) if k)
-    found = tuple(k for k in kws if _keyword_found(k, low, terms))
+    found = tuple(k for k in kws if _keyword_found(k, low, terms, lemma_set))
     missing = tuple(k for k in kws if k not in found)
     coverage = round(len(found) / len(kws), 4) if kws else None
     fit = length_fit(duration_s, time_limit_s)

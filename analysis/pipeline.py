@@ -77,7 +77,9 @@ def build_report(
     pauses = find_pauses(words, silences, min_pause_s=options.min_pause_s, long_pause_s=options.long_pause_s)
     band = options.korean_band if language == "ko" else options.english_band
     pace = measure_pace(words, language, pauses, band)
-    fillers = fillers_report(find_fillers(words, language), pace.speech_duration_s or duration)
+    fillers = fillers_report(
+        find_fillers(words, language, silences=silences), pace.speech_duration_s or duration
+    )
 
     if gaze_frames is not None:
         summary = summarize_gaze(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .fillers_ko import KOREAN_AMBIGUOUS_FILLERS, KOREAN_INTERJECTION_FILLERS, find_korean_fillers
 from .options import PaceBand
 from .report import FillerItem, FillersReport, PacePoint, PaceReport, PauseItem, PausesReport, Word
 
@@ -47,16 +48,13 @@ ENGLISH_FILLERS = (
     "i mean",
     "basically",
 )
-KOREAN_FILLERS = ("음", "어", "그", "저", "뭐", "이제", "약간", "그러니까", "막", "아", "에", "그냥", "좀")
+KOREAN_FILLERS = tuple(sorted(KOREAN_INTERJECTION_FILLERS | KOREAN_AMBIGUOUS_FILLERS))
 # "like" is a filler unless it is the verb or a comparison after one of these words.
 _LIKE_NOT_FILLER_AFTER = {
     "i", "you", "we", "they", "would", "i'd", "we'd", "you'd", "they'd", "don't", "didn't", "do", "did",
     "feel", "feels", "felt", "look", "looks", "looked", "sound", "sounds", "seem", "seems", "something",
     "anything", "nothing", "things", "really", "not", "also", "people", "he", "she", "it", "that",
 }  # fmt: skip
-# Korean words that are also ordinary words ("그 사람", "저는"); counted only when hesitant:
-# followed by a comma/ellipsis, or by a gap of at least 0.3 s.
-_KO_AMBIGUOUS = {"그", "저", "좀", "그냥", "막", "이제", "아", "에"}
 
 
 def normalize_token(word: str) -> str:
@@ -221,8 +219,11 @@ def measure_pace(
     )
 
 
-def find_fillers(words: Sequence[Word], language: str) -> list[FillerItem]:
-    """Filler words and phrases with their start times (English and Korean lists)."""
+def find_fillers(
+    words: Sequence[Word], language: str, *, silences: Sequence[tuple[float, float]] = ()
+) -> list[FillerItem]:
+    """Filler words and phrases with their start times. English by list and context; Korean only
+    with evidence of hesitation (:mod:`analysis.fillers_ko`), which uses the energy ``silences``."""
     toks = [normalize_token(w.word) for w in words]
     items: list[FillerItem] = []
     i = 0
@@ -230,7 +231,6 @@ def find_fillers(words: Sequence[Word], language: str) -> list[FillerItem]:
         tok = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
         prev = toks[i - 1] if i > 0 else ""
-        raw = words[i].word.strip()
         if (tok, nxt) in (("you", "know"), ("i", "mean")) and (
             i + 2 >= len(toks) or toks[i + 2] not in ("what", "that", "how")
         ):
@@ -241,14 +241,9 @@ def find_fillers(words: Sequence[Word], language: str) -> list[FillerItem]:
             tok == "like" and prev not in _LIKE_NOT_FILLER_AFTER
         ):
             items.append(FillerItem(tok, words[i].start_s))
-        elif tok in KOREAN_FILLERS:
-            if tok not in _KO_AMBIGUOUS:
-                items.append(FillerItem(tok, words[i].start_s))
-            else:
-                gap = words[i + 1].start_s - words[i].end_s if i + 1 < len(words) else 1.0
-                if raw.endswith((",", "...", "…")) or gap >= 0.3 or nxt == tok:
-                    items.append(FillerItem(tok, words[i].start_s))
         i += 1
+    if any(_HANGUL.search(t) for t in toks):
+        items = sorted([*items, *find_korean_fillers(words, silences)], key=lambda f: f.start_s)
     return items
 
 

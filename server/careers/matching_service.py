@@ -248,14 +248,24 @@ def bump_index_version(db: Session) -> None:
     )
 
 
+def stored_posting_columns(domain: DomainPosting) -> dict[str, Any]:
+    """The derived columns of a posting row: features (JSON), text n-grams, search terms, region id.
+
+    Also used by migration 0405 to re-featurise stored postings when the tokeniser changes."""
+    features = featurize_posting(domain).to_dict()
+    ngrams = features.pop("text_ngrams")
+    return {
+        "features": features,
+        "text_ngrams": ngrams,
+        "search_terms": " " + " ".join(posting_search_terms(domain)) + " ",
+        "region_id": features["region_id"],
+    }
+
+
 def _refresh_features(row: JobPostingRow) -> None:
     """Featurise once on write (about 1 ms) so ranking only loads stored numbers."""
-    domain = posting_to_domain(row)
-    features = featurize_posting(domain).to_dict()
-    row.text_ngrams = features.pop("text_ngrams")  # type: ignore[assignment]
-    row.features = features
-    row.search_terms = " " + " ".join(posting_search_terms(domain)) + " "
-    row.region_id = features["region_id"]  # type: ignore[assignment]
+    for name, value in stored_posting_columns(posting_to_domain(row)).items():
+        setattr(row, name, value)
     row.updated_at = utcnow()
 
 
@@ -488,12 +498,17 @@ def get_profile(db: Session, user: User) -> SeekerProfileRow:
     return profile
 
 
-def _profile_search_terms(profile: SeekerProfileRow) -> str:
-    text = "\n".join([profile.headline, profile.career_history, *profile.skills, *profile.certificates])
-    skills = {normalize_skill(s) for s in [*profile.skills, *profile.certificates] if s.strip()}
-    skills.update(find_skills_in_text(text))
-    terms = [f"skill:{s}" for s in sorted(skills)] + list(dict.fromkeys(content_words(text)))
+def profile_search_terms(headline: str, career_history: str, skills: list[str], certificates: list[str]) -> str:
+    """" term term " for talent search: canonical skill terms, then the noun lemmas of the text."""
+    text = "\n".join([headline, career_history, *skills, *certificates])
+    skill_ids = {normalize_skill(s) for s in [*skills, *certificates] if s.strip()}
+    skill_ids.update(find_skills_in_text(text))
+    terms = [f"skill:{s}" for s in sorted(skill_ids)] + list(dict.fromkeys(content_words(text)))
     return " " + " ".join(terms) + " "
+
+
+def _profile_search_terms(profile: SeekerProfileRow) -> str:
+    return profile_search_terms(profile.headline, profile.career_history, profile.skills, profile.certificates)
 
 
 def save_profile(db: Session, user: User, data: SeekerProfileIn) -> SeekerProfileRow:

@@ -22,9 +22,9 @@ import numpy as np
 import numpy.typing as npt
 
 from server.domain.errors import DomainError
-from server.domain.questions import field_display_name
+from server.domain.questions import JOB_FIELDS, field_display_name
 from server.domain.regions import normalize_region, region_display_name, region_fit
-from server.domain.skills import find_skills_in_text, normalize_skills, skill_display_name
+from server.domain.skills import find_skills_in_text, get_skill, normalize_skills, skill_display_name
 from server.domain.textsim import (
     SparseRows,
     build_tfidf_rows,
@@ -191,6 +191,9 @@ class MatchWeights:
     # Profile-vs-posting cosines rarely exceed ~0.5 even for a perfect fit, so
     # this cosine already earns the full text score.
     text_cosine_for_full_score: float = 0.5
+    # Without a stated field, infer one from skills and history and let the region count only
+    # within it (False: the field is left out and the region leads, as before).
+    infer_missing_field: bool = True
 
     def __post_init__(self) -> None:
         values = [getattr(self, name) for name in COMPONENTS]
@@ -280,6 +283,13 @@ class SeekerFeatures:
     practice_score_0_100: float | None  # None unless the seeker consented
     discoverable: bool
     text_ngrams: bytes
+    # Fields the listed (1.0) and prose-only (0.5) skills belong to, scaled so the strongest is 1.0;
+    # used only when the seeker states no field (see PostingIndex._field_weights).
+    skill_fields: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def states_field(self) -> bool:
+        return bool(self.desired_fields or self.aptitude_fields)
 
 
 def featurize_posting(posting: JobPosting) -> PostingFeatures:
@@ -329,6 +339,15 @@ def featurize_seeker(profile: SeekerProfile) -> SeekerFeatures:
     text_only = tuple(s for s in find_skills_in_text(prose) if s not in listed)
     counts = text_ngram_counts(prose, extra_terms=[*listed, *text_only])
     consented_score = profile.practice_score_0_100 if profile.practice_score_consent else None
+    evidence: dict[str, float] = {}
+    for skill_id, credit in [*((s, 1.0) for s in listed), *((s, _TEXT_SKILL_CREDIT) for s in text_only)]:
+        skill = get_skill(skill_id)
+        if skill is not None and skill.field in JOB_FIELDS:
+            evidence[skill.field] = evidence.get(skill.field, 0.0) + credit
+    top = max(evidence.values(), default=0.0)
+    skill_fields = tuple(
+        sorted(((f, round(v / top, 4)) for f, v in evidence.items()), key=lambda fv: (-fv[1], fv[0]))
+    )
     return SeekerFeatures(
         seeker_id=profile.seeker_id,
         desired_fields=tuple(profile.desired_fields),
@@ -343,6 +362,7 @@ def featurize_seeker(profile: SeekerProfile) -> SeekerFeatures:
         practice_score_0_100=consented_score,
         discoverable=profile.discoverable,
         text_ngrams=encode_ngram_counts(counts),
+        skill_fields=skill_fields,
     )
 
 
@@ -538,18 +558,29 @@ class PostingIndex:
     def from_postings(cls, postings: Sequence[JobPosting]) -> PostingIndex:
         return cls([featurize_posting(p) for p in postings])
 
-    def _pair_arrays(self, seeker: SeekerFeatures) -> _PairArrays:
+    def _pair_arrays(self, seeker: SeekerFeatures, weights: MatchWeights) -> _PairArrays:
         credit = _seeker_skill_credit(seeker)
         skill_vector = np.zeros(max(1, len(self._skill_vocabulary)), dtype=np.float32)
         for skill_id, value in credit.items():
             col = self._skill_vocabulary.get(skill_id)
             if col is not None:
                 skill_vector[col] = value
-        field_table = (
-            np.array([_field_fit(seeker, f) for f in self._field_vocabulary], dtype=np.float32)
-            if self._field_vocabulary
-            else np.zeros(1, dtype=np.float32)
-        )
+        query = tfidf_query_vector(seeker.text_ngrams, self.idf)
+        cosine = self._text.dot(query)
+        if seeker.states_field:
+            field_table = (
+                np.array([_field_fit(seeker, f) for f in self._field_vocabulary], dtype=np.float32)
+                if self._field_vocabulary
+                else np.zeros(1, dtype=np.float32)
+            )
+            field_known = bool(seeker.desired_fields or seeker.aptitude_fields)
+        else:
+            inferred = self._inferred_field_weights(seeker, cosine) if weights.infer_missing_field else {}
+            field_table = np.array(
+                [INFERRED_FIELD_FIT * inferred.get(f, 0.0) for f in self._field_vocabulary] or [0.0],
+                dtype=np.float32,
+            )
+            field_known = bool(inferred)
         region_table = (
             np.array(
                 [region_fit(seeker.desired_region_ids, r) for r in self._region_vocabulary], dtype=np.float32
@@ -561,15 +592,20 @@ class PostingIndex:
         employment_table = np.array(
             [_employment_fit(seeker, e) for e in self._employment_vocabulary] or [0.0], dtype=np.float32
         )
-        query = tfidf_query_vector(seeker.text_ngrams, self.idf)
+        field_fit = field_table[self._field_codes]
+        region = region_table[self._region_codes]
+        if not seeker.states_field and field_known:
+            # Without a stated field the region refines rather than leads: a nearby posting in a
+            # field the profile does not point to earns no region credit.
+            region = region * np.clip(field_fit / INFERRED_FIELD_FIT, 0.0, 1.0)
         return _PairArrays(
             n_required=self._n_required,
             matched_required=self._required.dot(skill_vector),
             n_preferred=self._n_preferred,
             matched_preferred=self._preferred.dot(skill_vector),
-            field_fit=field_table[self._field_codes],
-            field_known=np.asarray(bool(seeker.desired_fields or seeker.aptitude_fields)),
-            region_fit=region_table[self._region_codes],
+            field_fit=field_fit,
+            field_known=np.asarray(field_known),
+            region_fit=region,
             region_known=region_known_table[self._region_codes] & bool(seeker.desired_region_ids),
             seeker_years=np.asarray(seeker.career_years, dtype=np.float32),
             min_years=self._min_years,
@@ -582,18 +618,44 @@ class PostingIndex:
             salary_max=self._salary_max,
             employment_fit=employment_table[self._employment_codes],
             employment_known=np.asarray(bool(seeker.desired_employment_types)),
-            cosine=self._text.dot(query),
+            cosine=cosine,
             text_known=np.asarray(bool(seeker.text_ngrams)),
             practice=np.asarray(
                 np.nan if seeker.practice_score_0_100 is None else seeker.practice_score_0_100
             ),
         )
 
+    def _inferred_field_weights(
+        self, seeker: SeekerFeatures, cosine: npt.NDArray[np.float32]
+    ) -> dict[str, float]:
+        """Likely fields of a seeker who stated none, 0-1 (the likeliest is 1).
+
+        Two kinds of evidence: the fields of the skills and certificates (``skill_fields``), and
+        the postings themselves, which carry a field: for each field, the mean of the
+        ``_FIELD_TEXT_TOP_K`` best text cosines between the profile and that field's postings.
+        Each is scaled to a maximum of 1 and they are averaged (text alone when no skill is known).
+        """
+        text: dict[str, float] = {}
+        for code, field in enumerate(self._field_vocabulary):
+            values = cosine[self._field_codes == code]
+            if values.size:
+                best = np.sort(values)[-_FIELD_TEXT_TOP_K:]
+                text[field] = float(best.mean())
+        top = max(text.values(), default=0.0)
+        text = {f: v / top for f, v in text.items()} if top > 0 else {}
+        skills = dict(seeker.skill_fields)
+        if not skills:
+            return {f: v for f, v in text.items() if v > 0}
+        fields = set(text) | set(skills)
+        combined = {f: 0.5 * skills.get(f, 0.0) + 0.5 * text.get(f, 0.0) for f in fields}
+        top = max(combined.values(), default=0.0)
+        return {f: v / top for f, v in combined.items() if v > 0} if top > 0 else {}
+
     def score_all(
         self, seeker: SeekerFeatures, weights: MatchWeights = DEFAULT_WEIGHTS
     ) -> npt.NDArray[np.float32]:
         """Scores in [0, 1] for every posting, in index order (for evaluation and benchmarks)."""
-        scores, known = _component_matrix(len(self), self._pair_arrays(seeker), weights)
+        scores, known = _component_matrix(len(self), self._pair_arrays(seeker, weights), weights)
         return _totals(scores, known, weights)
 
     def rank(
@@ -605,7 +667,7 @@ class PostingIndex:
         today: dt.date | None = None,
     ) -> tuple[MatchResult, ...]:
         n = len(self)
-        arrays = self._pair_arrays(seeker)
+        arrays = self._pair_arrays(seeker, weights)
         scores, known = _component_matrix(n, arrays, weights)
         totals = _totals(scores, known, weights)
         eligible = self._open.copy()
@@ -633,7 +695,7 @@ class PostingIndex:
             raise DomainError(
                 "unknown_posting", f"채용공고가 없습니다: {posting_id}", f"No such posting: {posting_id}"
             )
-        arrays = self._pair_arrays(seeker)
+        arrays = self._pair_arrays(seeker, weights)
         scores, known = _component_matrix(len(self), arrays, weights)
         totals = _totals(scores, known, weights)
         return _explain(
@@ -675,8 +737,9 @@ class SeekerIndex:
             dtype=np.float32,
         )
         self._field_known = np.array(
-            [bool(s.desired_fields or s.aptitude_fields) for s in self.seekers], dtype=bool
+            [s.states_field or bool(s.skill_fields) for s in self.seekers], dtype=bool
         )
+        self._field_inferred = np.array([not s.states_field for s in self.seekers], dtype=bool)
         self._region_known = np.array([bool(s.desired_region_ids) for s in self.seekers], dtype=bool)
         self._employment_known = np.array(
             [bool(s.desired_employment_types) for s in self.seekers], dtype=bool
@@ -706,16 +769,27 @@ class SeekerIndex:
             if skill_id in self._skill_vocabulary:
                 preferred[self._skill_vocabulary[skill_id]] = 1.0
         cosine = self._text.dot(tfidf_query_vector(posting.text_ngrams, self.idf))
+        field_fit = np.array([_field_fit(s, posting.field) for s in self.seekers], dtype=np.float32)
+        field_known = self._field_known
+        inferred = self._field_inferred
+        if not weights.infer_missing_field:
+            field_known, inferred = field_known & ~inferred, np.zeros_like(inferred)
+        region = np.array(
+            [region_fit(s.desired_region_ids, posting.region_id) for s in self.seekers], dtype=np.float32
+        )
+        # As for postings: for a seeker who stated no field, the region counts only as far as the
+        # skills point to this posting's field.
+        region = np.where(
+            self._field_inferred, region * np.clip(field_fit / INFERRED_FIELD_FIT, 0.0, 1.0), region
+        )
         arrays = _PairArrays(
             n_required=np.asarray(len(posting.required_skill_ids), dtype=np.float32),
             matched_required=self._skills.dot(required),
             n_preferred=np.asarray(len(posting.preferred_skill_ids), dtype=np.float32),
             matched_preferred=self._skills.dot(preferred),
-            field_fit=np.array([_field_fit(s, posting.field) for s in self.seekers], dtype=np.float32),
-            field_known=self._field_known,
-            region_fit=np.array(
-                [region_fit(s.desired_region_ids, posting.region_id) for s in self.seekers], dtype=np.float32
-            ),
+            field_fit=field_fit,
+            field_known=field_known,
+            region_fit=region,
             region_known=self._region_known & bool(posting.region_id),
             seeker_years=self._years,
             min_years=np.asarray(posting.min_career_years, dtype=np.float32),
@@ -753,11 +827,18 @@ def _encode(values: Sequence[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
 
 # A field the aptitude test recommends is weaker evidence than a field the seeker asked for.
 APTITUDE_FIELD_FIT = 0.6
+# A field inferred from skills and history (no field stated) is weaker still than a stated one.
+INFERRED_FIELD_FIT = 0.8
+_FIELD_TEXT_TOP_K = 3
 # Seekers who asked for another employment type may still accept this one.
 OTHER_EMPLOYMENT_TYPE_FIT = 0.3
 
 
 def _field_fit(seeker: SeekerFeatures, field: str) -> float:
+    """Stated fields first; without one, the fields of the seeker's skills (PostingIndex also
+    weighs the profile text against each field's postings, see `_inferred_field_weights`)."""
+    if not seeker.states_field:
+        return INFERRED_FIELD_FIT * dict(seeker.skill_fields).get(field, 0.0)
     if field in seeker.desired_fields:
         return 1.0
     if field in seeker.aptitude_fields:
@@ -806,7 +887,7 @@ def _explain(
     w = weights.component_weights() * known
     w_sum = float(w.sum()) or 1.0
     details = _component_details(
-        seeker, posting, matched_required, missing_required, matched_preferred, cosine
+        seeker, posting, matched_required, missing_required, matched_preferred, cosine, float(scores[1])
     )
     components = tuple(
         ComponentScore(
@@ -842,6 +923,7 @@ def _component_details(
     missing_required: tuple[str, ...],
     matched_preferred: tuple[str, ...],
     cosine: float,
+    field_score: float,
 ) -> dict[str, tuple[str, str]]:
     n_req, n_pref = len(posting.required_skill_ids), len(posting.preferred_skill_ids)
     skills_ko = f"필수 기술 {n_req}개 중 {len(matched_required)}개, 우대 기술 {n_pref}개 중 {len(matched_preferred)}개 보유"
@@ -851,7 +933,19 @@ def _component_details(
         skills_en += f" (missing: {_skill_names(missing_required, 'en')})"
     field_fit = _field_fit(seeker, posting.field)
     field_ko_name, field_en_name = _field_name(posting.field, "ko"), _field_name(posting.field, "en")
-    if field_fit == 1.0:
+    if not seeker.states_field:
+        field = (
+            (
+                f"경력·기술로 추정한 분야({field_ko_name})",
+                f"A field inferred from skills and history ({field_en_name})",
+            )
+            if field_score > 0
+            else (
+                f"경력·기술과 다른 분야({field_ko_name})",
+                f"Not a field the skills and history point to ({field_en_name})",
+            )
+        )
+    elif field_fit == 1.0:
         field = (f"희망 분야({field_ko_name})와 일치", f"Matches the desired field ({field_en_name})")
     elif field_fit > 0:
         field = (

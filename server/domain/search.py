@@ -1,8 +1,9 @@
-"""Keyword search terms for postings and profiles, aware of skill synonyms and Korean particles.
+"""Keyword search terms for postings and profiles, aware of skill synonyms and Korean morphology.
 
 The DB layer stores `posting_search_terms(...)` per posting (e.g. in a terms table or a
 space-separated column) and filters with `query_terms(user_query)`: a search for "JS" finds a
-posting that says "자바스크립트", and "회계를" finds "회계".
+posting that says "자바스크립트", "회계를" finds "회계", and "회계" finds "회계사무원" (Korean
+terms are noun lemmas with compounds split, from analysis.morph).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def _terms(text: str, skill_ids: Iterable[str]) -> tuple[str, ...]:
 
 
 def posting_search_terms(posting: JobPosting) -> tuple[str, ...]:
-    """Canonical skill terms ("skill:python") and particle-stripped words of the title, duties and skills."""
+    """Canonical skill terms ("skill:python") and content words (noun lemmas) of the title, duties and skills."""
     text = "\n".join([posting.title, posting.duties, *posting.required_skills, *posting.preferred_skills])
     return _terms(text, normalize_skills([*posting.required_skills, *posting.preferred_skills]))
 

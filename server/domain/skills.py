@@ -31,6 +31,7 @@ _KEY_DROP_RE = re.compile(r"[\s\-_./·・,()\[\]'\"]+")
 # and "머신 러닝" are found as one skill.
 _MAX_WINDOW_TOKENS = 3
 _GRADE_SUFFIX_RE = re.compile(r"(?:[0-9]+급|[일이삼]급|level[0-9]+)$")
+_CREDENTIAL_SUFFIX_RE = re.compile(r"(?:자격증|자격|면허증|면허|취득|보유)$")
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,10 @@ def normalize_skill(name: str) -> str:
     ungraded = _GRADE_SUFFIX_RE.sub("", key)
     if ungraded != key and ungraded in table:
         return table[ungraded]
+    # People add what the paper is ("간호조무사 자격증", "물리치료사 면허", "지게차 자격증 1급").
+    bare = _GRADE_SUFFIX_RE.sub("", _CREDENTIAL_SUFFIX_RE.sub("", _GRADE_SUFFIX_RE.sub("", key)))
+    if bare != key and bare in table:
+        return table[bare]
     return CUSTOM_SKILL_PREFIX + key
 
 

@@ -1,9 +1,9 @@
-"""Offline Korean/English text helpers: normalisation, tokenisation, josa stripping, stopwords.
+"""Offline Korean/English text helpers: normalisation, tokenisation, content words, stopwords.
 
-No tokenizer model is available offline, so Korean is handled with a small
-suffix list: it is enough for keyword extraction from postings and cover
-letters, where the nouns we care about are followed by particles (파이썬을,
-고객과) or light-verb endings (개발하는, 관리했습니다).
+Korean goes through the shared morphological analyser (:mod:`analysis.morph`, kiwipiepy):
+content words are noun lemmas with compounds split, so "회계사무원을" gives 회계 and 사무원 and
+"개발했습니다" gives 개발. Latin words (C++, C#, node.js) and numbers keep the regular
+expression below.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ import re
 import unicodedata
 from typing import Literal
 
+from analysis.morph import analyse, has_hangul, strip_particles
+
 __all__ = [
     "Language",
     "attach_particle",
     "content_words",
     "has_final_consonant",
     "normalize_text",
+    "ordered_terms",
     "strip_josa",
     "tokenize",
 ]
@@ -26,19 +29,10 @@ Language = Literal["ko", "en"]
 
 _TOKEN_RE = re.compile(r"[가-힣]+|[a-z][a-z0-9+#]*(?:\.[a-z][a-z0-9]*)*|[0-9]+(?:\.[0-9]+)?")
 
-# Longest first, so "에서는" is removed before "는". Light-verb endings are here
-# too because "관리했습니다" should give the keyword "관리".
 # fmt: off
-_KO_SUFFIXES: tuple[str, ...] = (
-    "하겠습니다", "하였습니다", "해왔습니다", "했습니다", "까지는", "부터는", "에게서", "에서는", "에서도", "으로는", "으로서", "으로써", "이라는",
-    "입니다", "하고자", "하기에", "하는데", "하면서", "하였고", "하였던", "합니다", "했었던", "했으며", "과는", "까지", "께서", "들과", "들은",
-    "들을", "들의", "들이", "라는", "로서", "로써", "보다", "부터", "에게", "에는", "에서", "와는", "으로", "이고", "이나", "이다",
-    "이라", "이란", "이며", "이에", "처럼", "하고", "하기", "하는", "하던", "하며", "하여", "해서", "해야", "했고", "했던", "가", "과",
-    "나", "는", "도", "들", "로", "를", "만", "에", "와", "은", "을", "의", "이", "한", "할", "함"
-)
 _KO_STOPWORDS = frozenset((
     "가능", "가능자", "가능하신", "가능한", "각종", "개", "건", "것", "경력", "경우", "경험", "경험자", "관련", "관리", "그", "그래서",
-    "그러나", "그리고", "근무", "근무시간", "근무지", "급여", "기간", "기본", "기타", "내용", "년", "능력", "능숙자", "능통자", "다양",
+    "그러나", "그리고", "근무", "근무시간", "근무지", "급여", "기간", "기본", "기타", "내용", "년", "능력", "능숙", "능숙자", "능통", "능통자", "다양",
     "다양한", "담당", "당사", "대한", "대해", "더", "등", "등을", "따라서", "때", "또는", "또한", "만원", "많은", "매우", "명", "모든",
     "모집", "및", "바랍니다", "보유", "보유자", "보유한", "복리후생", "분", "분야", "사용", "사항", "새로운", "소지", "소지자", "수", "수행",
     "습니다", "시", "신입", "업무", "없는", "없습니다", "여러", "연봉", "요건", "요구", "우대", "우대사항", "우대함", "우대합니다", "우리",
@@ -69,11 +63,8 @@ def normalize_text(text: str) -> str:
 
 
 def strip_josa(token: str) -> str:
-    """Remove one trailing particle or light-verb ending from a Hangul token, keeping at least two syllables."""
-    for suffix in _KO_SUFFIXES:
-        if token.endswith(suffix) and len(token) - len(suffix) >= 2:
-            return token[: -len(suffix)]
-    return token
+    """A Hangul token without its trailing particles, by the morphological analyser ("파이썬을" -> "파이썬")."""
+    return strip_particles(token)
 
 
 def tokenize(text: str) -> list[str]:
@@ -85,15 +76,26 @@ def _is_hangul(token: str) -> bool:
     return bool(token) and "가" <= token[0] <= "힣"
 
 
+def ordered_terms(text: str) -> list[str]:
+    """Korean noun lemmas (compounds split) and Latin words and numbers, in text order, unfiltered."""
+    norm = normalize_text(text)
+    found: list[tuple[int, str]] = [
+        (m.start(), m.group()) for m in _TOKEN_RE.finditer(norm) if not _is_hangul(m.group())
+    ]
+    if has_hangul(norm):
+        found.extend((m.start, m.lemma) for m in analyse(norm) if m.is_noun and has_hangul(m.lemma))
+    found.sort(key=lambda t: t[0])
+    return [tok for _, tok in found]
+
+
 def content_words(text: str) -> list[str]:
-    """Tokens with particles stripped and stopwords, numbers and one-letter tokens removed, in text order."""
+    """Korean noun lemmas and Latin words without stopwords, numbers and one-letter tokens, in text order."""
     words: list[str] = []
-    for token in tokenize(text):
+    for token in ordered_terms(text):
         if _is_hangul(token):
-            stem = strip_josa(token)
-            if len(stem) < 2 or stem in _KO_STOPWORDS or token in _KO_STOPWORDS:
+            if len(token) < 2 or token in _KO_STOPWORDS:
                 continue
-            words.append(stem)
+            words.append(token)
         else:
             if len(token) < 2 or token in _EN_STOPWORDS or token[0].isdigit():
                 continue

@@ -1,7 +1,7 @@
 """Offline text similarity: hashed character n-grams with TF-IDF and cosine.
 
-Character 2- and 3-grams of particle-stripped words work for Korean without a
-morphological analyser, and hashing into a fixed space means a posting's
+Character 2- and 3-grams of content words (Korean noun lemmas from analysis.morph,
+compounds split; Latin words as written) tolerate spelling variation, and hashing into a fixed space means a posting's
 features can be computed once, stored as bytes by the DB layer and combined
 with corpus IDF later without a shared vocabulary.
 """

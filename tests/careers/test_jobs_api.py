@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from server.db import session_scope
 from server.models import JobPostingRow
 from tests.careers.conftest import create_posting, posting_body
 
@@ -131,3 +132,73 @@ def test_search_by_keyword_synonym_field_region_salary_and_career(people) -> Non
     assert sorted(ids("")) == sorted([web["id"], accounting["id"]])  # closed postings are not listed
     page = seeker.get("/jobs?q=JS", headers={"Accept": "text/html"})
     assert "프론트엔드 개발자" in page.text and "회계 담당자" not in page.text
+
+
+def test_korean_search_finds_compounds_and_inflected_forms(people) -> None:
+    """Search terms are noun lemmas from the tokeniser: a word inside a compound and an inflected
+    form are found (the old suffix list found neither "회계" in 회계사무원 nor 분석 in 분석했습니다)."""
+    employer = people("employer", "e@e.kr")
+    clerk = create_posting(
+        employer,
+        title="회계사무원",
+        field="office_admin",
+        duties="거래처 대금을 정산하고 월별 손익을 분석했습니다",
+        required_skills=["엑셀"],
+        preferred_skills=[],
+    )
+    java = create_posting(employer, title="웹 개발자", required_skills=["자바스크립트"], preferred_skills=[])
+    seeker = people("seeker", "s@s.kr")
+
+    def ids(query: str) -> list[int]:
+        response = seeker.get("/api/careers/postings", params={"q": query})
+        assert response.status_code == 200
+        return [p["id"] for p in response.json()["postings"]]
+
+    assert ids("회계") == [clerk["id"]]
+    assert ids("사무원") == [clerk["id"]]
+    assert ids("회계 사무원을") == [clerk["id"]]
+    assert ids("손익 분석") == [clerk["id"]]
+    assert ids("정산을") == [clerk["id"]]
+    assert ids("회계 개발자") == []  # AND search: no posting has both
+    assert ids("개발자") == [java["id"]]
+
+
+def test_migration_0405_refeaturises_stored_postings_and_bumps_the_index_version(people, app_client) -> None:
+    """Rows written with the old suffix-list terms get the tokeniser's terms, and every process's
+    posting index sees a new version (so it reloads)."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from server.models.careers import PostingIndexVersion
+
+    employer = people("employer", "e@e.kr")
+    posting = create_posting(employer, title="회계사무원", field="office_admin", required_skills=["엑셀"])
+    factory = app_client.app.state.sessionmaker
+    with session_scope(factory) as db:
+        row = db.get(JobPostingRow, posting["id"])
+        assert row is not None
+        fresh_terms, fresh_ngrams = row.search_terms, bytes(row.text_ngrams)
+        row.search_terms, row.text_ngrams = " 회계사무원 ", b""  # what the old rules stored
+        before = db.scalar(select(PostingIndexVersion.version))
+    seeker = people("seeker", "s@s.kr")
+    assert seeker.get("/api/careers/postings", params={"q": "회계"}).json()["postings"] == []
+
+    path = Path(__file__).resolve().parents[2] / "server/migrations/versions/0405_careers_refeaturize_korean_tokeniser.py"
+    spec = importlib.util.spec_from_file_location("migration_0405", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    engine = factory.kw["bind"]
+    with engine.begin() as connection, Operations.context(MigrationContext.configure(connection)):
+        module.upgrade()
+
+    with factory() as db:
+        row = db.get(JobPostingRow, posting["id"])
+        assert row is not None and row.search_terms == fresh_terms and bytes(row.text_ngrams) == fresh_ngrams
+        assert db.scalar(select(PostingIndexVersion.version)) == before + 1
+    assert [p["id"] for p in seeker.get("/api/careers/postings", params={"q": "회계"}).json()["postings"]] == [
+        posting["id"]
+    ]
