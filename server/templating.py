@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from server.config import PROJECT_ROOT
 from server.i18n import SUPPORTED_LOCALES, catalog, translate
+from server.safe_urls import safe_url
 
 
 def _page_context(request: Request) -> dict[str, Any]:
@@ -45,6 +46,7 @@ def local_time(context: Any, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M"
 
 
 templates.env.filters["local_time"] = local_time
+templates.env.filters["safe_url"] = safe_url
 
 
 def js_messages(locale: str, *prefixes: str) -> str:

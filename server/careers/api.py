@@ -158,10 +158,13 @@ def _application_public(a: Any) -> dict[str, Any]:
 @router.get("/api/careers/postings/{posting_id}/applicants", name="careers_api_posting_applicants")
 def careers_api_posting_applicants(posting_id: int, request: Request, db: DbSession) -> dict[str, Any]:
     rows = ms.posting_applicants(db, require_user(request), posting_id)
+    claimed = ms.seekers_reporting_hire(db, posting_id)
     return {
         "applicants": [
             {
                 **_application_public(a),
+                # The seeker's own report, shown beside (never instead of) the employer's status.
+                "seeker_reported_hired": u.id in claimed,
                 "seeker_id": u.id,
                 "display_name": u.display_name,
                 "profile": ms.profile_public(p) if p else None,

@@ -131,7 +131,7 @@ def invitation_public(db: Any, invitation: InterviewInvitation, viewer: User) ->
                 "actor": e.actor_name,
                 "from": e.from_status,
                 "to": e.to_status,
-                "note": e.note,
+                "note": service.event_note_for(e, invitation, viewer),
             }
             for e in invitation.events
         ],

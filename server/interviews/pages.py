@@ -20,9 +20,10 @@ from server.models.accounts import Role
 from server.models.careers import JobPostingRow
 from server.models.interviews import InterviewQuestionSet
 from server.practice.charts import score_bars, transcript_html
-from server.templating import js_messages, render
+from server.templating import js_messages, render, templates
 
 router = APIRouter()
+templates.env.globals["event_note_for"] = service.event_note_for
 
 
 def _criterion_labels(request: Request, criteria: Any) -> dict[str, str]:
