@@ -105,3 +105,166 @@ def test_every_url_field_of_the_api_uses_the_one_validator() -> None:
                     validators = [getattr(m, "func", None) for m in field.metadata]
                     assert _check_web_url in validators, (route.path, name, typing.get_type_hints(model)[name])
     assert ("/api/careers/company", "website") in checked
+
+
+# --------------------------------------------------------------------------- 4. share links
+
+
+@pytest.fixture
+def shared_world(app_client, make_client, recorded_answer):  # noqa: F811
+    """A seeker's reviewed session (private message, target job, verdict reason, comment) and a share link."""
+    seeker = app_client
+    seeker.signup("seeker", "seeker@share.kr", name="비밀구직자")
+    session_id = seeker.send_json("POST", "/api/practice/sessions", {"source": "field", "field": "it_dev"}).json()["id"]
+    settings = app_client.app.state.settings
+    answer_id, _ = insert_ready_answer(app_client.app.state.sessionmaker, settings.recordings_dir, session_id, recorded_answer)
+    kim, kim_id = _staff(app_client, make_client, Role.CONSULTANT, "kim@share.kr")
+    request = seeker.send_json("POST", "/api/review/requests", {
+        "session_id": session_id, "message": "이직 사유는 비밀입니다", "target_job": "비밀 목표 직무",
+    })
+    assert request.status_code == 201, request.text
+    request_id = request.json()["id"]
+    assert kim.send_json("POST", f"/api/review/requests/{request_id}/claim").status_code == 200
+    comment = kim.send_json("POST", f"/api/review/requests/{request_id}/comments",
+                            {"answer_id": answer_id, "start_s": 1, "end_s": 2, "category": "gaze", "body": "초안 코멘트"})
+    assert comment.status_code == 201, comment.text
+    verdict = kim.send_json("PUT", f"/api/review/requests/{request_id}/verdicts",
+                            {"answer_id": answer_id, "score_key": "gaze", "agree": False, "reason": "비공개 판정 사유"})
+    assert verdict.status_code in (200, 201), verdict.text
+    link = kim.send_json("POST", f"/api/review/requests/{request_id}/shares", {"expires_in_days": 3, "label": "외부 위원"})
+    assert link.status_code == 201
+    return {"seeker": seeker, "kim": kim, "kim_id": kim_id, "request_id": request_id, "answer_id": answer_id,
+            "session_id": session_id, "url": link.json()["url"], "link_id": link.json()["id"], "make_client": make_client}
+
+
+SECRETS = ("이직 사유는 비밀입니다", "비밀 목표 직무", "비공개 판정 사유", "kim", "비밀구직자", "초안 코멘트")
+
+
+def test_share_api_returns_only_what_the_share_page_shows(shared_world) -> None:
+    w = shared_world
+    token = w["url"].rsplit("/", 1)[1]
+    outsider = w["make_client"]()
+    detail = outsider.get(f"/api/shared/review/{token}")
+    assert detail.status_code == 200
+    body = detail.json()
+    assert set(body) == {"session_title", "submitted", "rubric", "summary", "answers"}
+    assert body["submitted"] is False and body["rubric"] is None and body["summary"] is None
+    assert [a["id"] for a in body["answers"]] == [w["answer_id"]]
+    assert body["answers"][0]["comments"] == []  # a draft until the review is submitted
+    assert set(body["answers"][0]) == {"id", "number", "question", "duration_s", "video_url", "scores", "transcript", "comments"}
+    for secret in SECRETS:
+        assert secret not in detail.text, secret
+        assert secret not in outsider.get(w["url"]).text, secret
+    private_keys = ('"consultant_id"', '"seeker_id"', '"message"', '"target_job"', '"verdicts"', '"reason"')
+    assert not any(key in detail.text for key in private_keys)
+
+    # Once submitted, the page and the API both show the rubric, summary and comments.
+    kim = w["kim"]
+    submitted = kim.send_json("POST", f"/api/review/requests/{w['request_id']}/submit", {
+        "rubric": {"delivery": 4, "content": 3, "gaze": 5, "structure": 2}, "summary": "전반적으로 좋습니다",
+    })
+    assert submitted.status_code == 200, submitted.text
+    after = outsider.get(f"/api/shared/review/{token}").json()
+    assert after["submitted"] is True and after["summary"] == "전반적으로 좋습니다"
+    assert [c["body"] for c in after["answers"][0]["comments"]] == ["초안 코멘트"]
+    page = outsider.get(w["url"]).text
+    assert "전반적으로 좋습니다" in page and "초안 코멘트" in page
+    assert "비공개 판정 사유" not in page and "비공개 판정 사유" not in outsider.get(f"/api/shared/review/{token}").text
+
+
+def test_seeker_lists_and_revokes_share_links_of_their_sessions(shared_world) -> None:
+    w = shared_world
+    seeker, outsider = w["seeker"], w["make_client"]()
+    assert outsider.get(w["url"]).status_code == 200
+    mine = seeker.get("/api/review/my-shares")
+    assert mine.status_code == 200
+    (link,) = mine.json()
+    assert link["id"] == w["link_id"] and link["created_by"] == "kim" and link["label"] == "외부 위원"
+    assert link["active"] is True and link["views"] == 1 and link["last_opened_at"] is not None
+    assert datetime.fromisoformat(link["expires_at"]) > datetime.fromisoformat(link["created_at"]) + timedelta(days=2)
+    # The feedback page lists it with a revoke button.
+    page = seeker.get(f"/practice/{w['session_id']}/feedback").text
+    assert f'data-revoke-share="{w["link_id"]}"' in page
+
+    # Another seeker can neither see nor revoke it.
+    other = w["make_client"]()
+    other.signup("seeker", "other@share.kr")
+    assert other.get("/api/review/my-shares").json() == []
+    refused = other.send_json("POST", f"/api/review/my-shares/{w['link_id']}/revoke")
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "share_link_not_found"
+    assert outsider.get(w["url"]).status_code == 200
+
+    revoked = seeker.send_json("POST", f"/api/review/my-shares/{w['link_id']}/revoke")
+    assert revoked.status_code == 200 and revoked.json()["active"] is False and revoked.json()["revoked_at"]
+    token = w["url"].rsplit("/", 1)[1]
+    gone = outsider.get(f"/api/shared/review/{token}")
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "share_link_inactive"
+    assert outsider.get(w["url"]).status_code == 410
+    assert outsider.get(f"/api/shared/review/{token}/answers/{w['answer_id']}/video").status_code == 410
+    assert f'data-revoke-share="{w["link_id"]}"' not in seeker.get(f"/practice/{w['session_id']}/feedback").text
+
+
+# --------------------------------------------------------------------------- 5. integrity and privacy
+
+
+def _employer_and_posting(make_client):
+    employer = make_client()
+    employer.signup("employer", "boss@hire.kr", company_name="채용회사")
+    posting = employer.send_json("POST", "/api/careers/postings", {
+        "title": "물류 관리", "field": "it_dev", "duties": "재고를 관리합니다.", "region": "서울",
+    })
+    assert posting.status_code == 201, posting.text
+    return employer, posting.json()
+
+
+def test_a_seekers_hire_report_never_changes_the_employers_application_status(app_client, make_client) -> None:
+    seeker = app_client
+    seeker.signup("seeker", "seeker@hire.kr")
+    employer, posting = _employer_and_posting(make_client)
+    applied = seeker.send_json("POST", f"/api/careers/postings/{posting['id']}/apply", {})
+    assert applied.status_code == 201, applied.text
+    rejected = employer.send_json("PUT", f"/api/careers/applications/{applied.json()['id']}", {"status": "rejected"})
+    assert rejected.status_code == 200, rejected.text
+
+    hire = seeker.send_json("POST", "/api/journey/hires", {
+        "company_name": "채용회사", "hired_on": datetime.now().date().isoformat(), "posting_id": posting["id"],
+    })
+    assert hire.status_code == 201, hire.text
+    (applicant,) = employer.get(f"/api/careers/postings/{posting['id']}/applicants").json()["applicants"]
+    assert applicant["status"] == "rejected"  # the employer's decision stands
+    assert applicant["seeker_reported_hired"] is True  # the seeker's claim, kept apart
+    # The seeker's own journey still records the hire, with its follow-up check-ins.
+    from server.models import FollowupCheckin, Hire
+
+    with session_scope(app_client.app.state.sessionmaker) as db:
+        row = db.get(Hire, hire.json()["id"])
+        assert row is not None and row.posting_id == posting["id"]
+        assert db.query(FollowupCheckin).filter_by(hire_id=row.id).count() == 3
+
+
+def test_the_employers_status_note_is_never_shown_to_the_seeker(app_client, make_client) -> None:
+    employer = app_client
+    employer.signup("employer", "boss@note.kr", company_name="메모회사", name="김면접")
+    seeker = make_client()
+    seeker.signup("seeker", "seeker@note.kr", name="이구직")
+    created = employer.send_json("POST", "/api/interviews/invitations", {
+        "seeker_email": "seeker@note.kr", "kind": "live", "scheduled_at": "2030-03-02T14:00:00", "duration_min": 30,
+        "title": "면접",
+    })
+    assert created.status_code == 201, created.text
+    inv = created.json()["id"]
+    asked = seeker.send_json("POST", f"/api/interviews/invitations/{inv}/respond",
+                             {"action": "reschedule", "note": "오전이 좋습니다"})
+    assert asked.status_code == 200, asked.text
+    moved = employer.send_json("POST", f"/api/interviews/invitations/{inv}/status",
+                               {"status": "invited", "scheduled_at": "2030-03-03T10:00:00", "note": "내부: 태도 불량 의심"})
+    assert moved.status_code == 200, moved.text
+
+    for url in (f"/api/interviews/invitations/{inv}", f"/interviews/{inv}", "/api/interviews/invitations", "/interviews"):
+        response = seeker.get(url)
+        assert response.status_code == 200, url
+        assert "태도 불량" not in response.text, url
+    notes = [h["note"] for h in seeker.get(f"/api/interviews/invitations/{inv}").json()["history"]]
+    assert "오전이 좋습니다" in notes  # their own note stays visible to them
+    assert "내부: 태도 불량 의심" in [h["note"] for h in employer.get(f"/api/interviews/invitations/{inv}").json()["history"]]
+    assert "태도 불량" in employer.get(f"/interviews/{inv}").text
