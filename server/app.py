@@ -42,6 +42,7 @@ from server.practice.live import PracticeServices
 from server.review import api as review_api
 from server.review import pages as review_pages
 from server.security import LoginRateLimiter
+from server.security_headers import SecurityHeadersMiddleware
 
 log = logging.getLogger("untact.app")
 
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https=settings.https,
         default_locale=settings.default_locale,
     )
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.https)  # outermost: every response
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(health.router)
     app.include_router(auth_api.router)

@@ -28,6 +28,7 @@ def _page_context(request: Request) -> dict[str, Any]:
         "locale": locale,
         "locales": SUPPORTED_LOCALES,
         "csrf_token": getattr(request.state, "csrf_token", ""),
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "user": getattr(request.state, "viewer", None),
     }
 

@@ -268,3 +268,80 @@ def test_the_employers_status_note_is_never_shown_to_the_seeker(app_client, make
     assert "오전이 좋습니다" in notes  # their own note stays visible to them
     assert "내부: 태도 불량 의심" in [h["note"] for h in employer.get(f"/api/interviews/invitations/{inv}").json()["history"]]
     assert "태도 불량" in employer.get(f"/interviews/{inv}").text
+
+
+# --------------------------------------------------------------------------- 2-3. CSP and headers
+
+
+def _csp(response) -> dict[str, list[str]]:
+    policy = response.headers["content-security-policy"]
+    return {part.split()[0]: part.split()[1:] for part in policy.split("; ")}
+
+
+def test_every_page_has_a_strict_nonce_csp_and_every_script_carries_the_nonce(app_client) -> None:
+    import re
+
+    seeker = app_client
+    seeker.signup("seeker", "seeker@csp.kr")
+    nonces, script_count = set(), 0
+    for url in ("/", "/login", "/dashboard", "/practice", "/jobs", "/profile", "/journey/diagnosis", "/devices"):
+        page = seeker.get(url, headers={"accept": "text/html"})
+        assert page.status_code == 200, url
+        csp = _csp(page)
+        (nonce_source,) = [s for s in csp["script-src"] if s.startswith("'nonce-")]
+        nonce = nonce_source[len("'nonce-"):-1]
+        nonces.add(nonce)
+        assert "'unsafe-inline'" not in page.headers["content-security-policy"]
+        assert "'unsafe-eval'" not in page.headers["content-security-policy"]
+        assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
+        assert csp["frame-ancestors"] == ["'none'"] and csp["style-src"] == ["'self'"]
+        assert csp["connect-src"] == ["'self'", "ws://testserver", "wss://testserver"]
+        scripts = re.findall(r"<script\b[^>]*>", page.text)
+        script_count += len(scripts)
+        for tag in scripts:
+            assert f'nonce="{nonce}"' in tag, (url, tag)
+        assert not re.search(r"\son[a-z]+\s*=", page.text), url  # no inline event handlers
+        assert " style=" not in page.text, url
+    assert len(nonces) == 8  # a fresh nonce per response
+    assert script_count >= 5
+
+
+def test_templates_and_scripts_have_no_inline_handlers_or_unnonced_scripts() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "web"
+    for template in (root / "templates").glob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"\son[a-z]+\s*=", text), template.name
+        assert " style=" not in text, template.name
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            assert 'nonce="{{ csp_nonce }}"' in tag, (template.name, tag)
+        # inline code is not allowed at all: only data blocks and src= scripts
+        for tag, body in re.findall(r"(<script\b[^>]*>)(.*?)</script>", text, flags=re.S):
+            assert "src=" in tag or 'type="application/json"' in tag or not body.strip(), (template.name, tag)
+    for script in (root / "static" / "js").glob("*.js"):
+        text = script.read_text()
+        assert not re.search(r"setAttribute\(\s*['\"]on|\.on[a-z]+\s*=\s*['\"`]|\beval\(|new Function\(", text), script.name
+
+
+def test_api_json_and_logged_in_pages_are_never_cached_and_public_static_is(app_client) -> None:
+    anonymous = app_client.get("/api/auth/login")
+    assert anonymous.headers["cache-control"] == "no-store"  # JSON API, even an error
+    assert app_client.get("/static/css/app.css").headers.get("cache-control") != "no-store"
+    app_client.signup("seeker", "seeker@cache.kr")
+    for url in ("/dashboard", "/practice", "/api/me", "/api/careers/profile"):
+        response = app_client.get(url, headers={"accept": "text/html"} if not url.startswith("/api") else {})
+        assert response.headers["cache-control"] == "no-store", url
+    assert "strict-transport-security" not in app_client.get("/dashboard").headers  # http base URL
+
+
+def test_hsts_is_sent_when_the_public_base_url_is_https(make_settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+
+    app = create_app(make_settings(public_base_url="https://untact.example.kr"))
+    with TestClient(app, base_url="https://untact.example.kr") as client:
+        for url in ("/", "/login", "/api/me", "/healthz"):
+            assert client.get(url).headers["strict-transport-security"] == "max-age=31536000; includeSubDomains", url
