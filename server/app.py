@@ -43,6 +43,7 @@ from server.review import api as review_api
 from server.review import pages as review_pages
 from server.security import LoginRateLimiter
 from server.security_headers import SecurityHeadersMiddleware
+from server.session_sockets import SessionSocketRegistry, SessionSocketsMiddleware
 
 log = logging.getLogger("untact.app")
 
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.session_sockets = SessionSocketRegistry()
     install_error_handlers(app)
     app.add_middleware(
         RequestGuardMiddleware,
@@ -140,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https=settings.https,
         default_locale=settings.default_locale,
     )
+    app.add_middleware(SessionSocketsMiddleware)  # logout closes the session's open sockets
     app.add_middleware(SecurityHeadersMiddleware, https=settings.https)  # outermost: every response
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(health.router)

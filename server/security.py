@@ -44,6 +44,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def session_token_hash(token: str) -> str:
+    """How a login session is keyed everywhere (the table, the open-socket registry)."""
+    return _token_hash(token)
+
+
 def open_session(db: Session, user: User, max_age_s: int) -> str:
     token = secrets.token_urlsafe(32)
     db.add(

@@ -345,3 +345,38 @@ def test_hsts_is_sent_when_the_public_base_url_is_https(make_settings) -> None:
     with TestClient(app, base_url="https://untact.example.kr") as client:
         for url in ("/", "/login", "/api/me", "/healthz"):
             assert client.get(url).headers["strict-transport-security"] == "max-age=31536000; includeSubDomains", url
+
+
+# --------------------------------------------------------------------------- 3. sockets end with the session
+
+
+def test_logout_closes_the_sessions_open_sockets_with_a_typed_code(app_client, make_client) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    seeker = app_client
+    seeker.signup("seeker", "seeker@ws.kr", password=PASSWORD)
+    session_id = seeker.send_json("POST", "/api/practice/sessions", {"source": "field", "field": "it_dev"}).json()["id"]
+    other_device = make_client()
+    other_device.login("seeker@ws.kr", PASSWORD)  # the same person, another login session
+    registry = app_client.app.state.session_sockets
+
+    with seeker.websocket_connect(f"/ws/practice/{session_id}", headers={"origin": "http://testserver"}) as first, \
+            other_device.websocket_connect(f"/ws/practice/{session_id}", headers={"origin": "http://testserver"}) as second:
+        assert first.receive_json()["type"] == "hello" and second.receive_json()["type"] == "hello"
+        assert registry.open_count() == 2
+        assert seeker.send_json("POST", "/api/auth/logout").status_code == 204
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                first.receive_json()
+        assert closed.value.code == 4401 and closed.value.reason == "session_ended"
+        # The other login session's socket keeps working.
+        second.send_json({"type": "ping"})
+        assert second.receive_json()["type"] in ("pong", "error")
+        assert registry.open_count() == 1
+    assert registry.open_count() == 0
+    # The ended session cannot open a new socket either.
+    with pytest.raises(WebSocketDisconnect) as refused, seeker.websocket_connect(
+        f"/ws/practice/{session_id}", headers={"origin": "http://testserver"}
+    ) as ws:
+        ws.receive_json()
+    assert refused.value.code == 4401
