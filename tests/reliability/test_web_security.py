@@ -380,3 +380,30 @@ def test_logout_closes_the_sessions_open_sockets_with_a_typed_code(app_client, m
     ) as ws:
         ws.receive_json()
     assert refused.value.code == 4401
+
+
+# --------------------------------------------------------------------------- 3. tokens stay out of the logs
+
+
+def test_share_and_room_tokens_never_reach_the_access_log_in_full(live_server) -> None:
+    import secrets
+    import time
+
+    import httpx
+    from websockets.sync.client import connect
+
+    share_token = secrets.token_urlsafe(32)
+    room_token = "eyJhbGciOiJIUzI1NiJ9." + secrets.token_urlsafe(40)
+    for path in (f"/shared/review/{share_token}", f"/api/shared/review/{share_token}",
+                 f"/api/shared/review/{share_token}/answers/1/video"):
+        assert httpx.get(live_server.base_url + path).status_code == 404
+    ws_url = live_server.base_url.replace("http://", "ws://") + f"/ws/interviews/1/room?token={room_token}"
+    with pytest.raises(Exception):  # refused in the handshake: not logged in
+        connect(ws_url, open_timeout=5).close()
+    deadline = time.monotonic() + 10
+    while share_token[:4] + "…" not in live_server.log() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the log line is written after the response
+    log = live_server.log()
+    assert f"/shared/review/{share_token[:4]}…" in log and "token=eyJh…" in log
+    assert share_token not in log and share_token[:8] not in log
+    assert room_token not in log and room_token[:8] not in log
