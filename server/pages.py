@@ -15,6 +15,7 @@ from server.accounts import (
     LoginIn,
     SignupIn,
     authenticate,
+    check_signup_allowed,
     create_consultant,
     sign_up,
 )
@@ -76,7 +77,7 @@ def login_submit(
             db,
             LoginIn(email=email, password=password),
             client_info(request),
-            request.app.state.login_limiter,
+            request.app.state.auth_throttle,
         )
     except AppError as exc:
         context = {"next": _safe_next(next), "error": _form_error(request, exc), "email": email}
@@ -119,6 +120,7 @@ def signup_submit(
             company_name=company_name or None,
             locale=request.state.locale,
         )
+        check_signup_allowed(client_info(request), request.app.state.auth_throttle)
         user = sign_up(db, data, client_info(request))
     except ValidationError:
         error = translate(request.state.locale, "error.invalid_signup")

@@ -1,14 +1,10 @@
-"""Passwords (argon2), login sessions, CSRF tokens and the login rate limiter."""
+"""Passwords (argon2), login sessions, CSRF tokens and the audit log (throttling: server/throttle.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -107,47 +103,3 @@ def record_audit(
             detail=detail,
         )
     )
-
-
-@dataclass
-class LoginRateLimiter:
-    """Sliding-window count of failed logins per client address and per account.
-
-    In-process: a single server keeps it in memory. The scaled deployment runs one app
-    server behind the proxy, so this stays correct there too.
-    """
-
-    max_failures: int
-    window_s: float
-
-    def __post_init__(self) -> None:
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _keys(self, ip: str, email: str) -> tuple[str, str]:
-        return (f"ip:{ip}", f"acct:{email.strip().lower()}")
-
-    def retry_after_s(self, ip: str, email: str) -> int:
-        """Seconds until another attempt is allowed (0 when allowed now)."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key in self._keys(ip, email):
-                times = self._failures.get(key)
-                if not times:
-                    continue
-                while times and now - times[0] > self.window_s:
-                    times.popleft()
-                if len(times) >= self.max_failures:
-                    wait = max(wait, self.window_s - (now - times[0]))
-        return int(wait) + (1 if wait else 0)
-
-    def record_failure(self, ip: str, email: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in self._keys(ip, email):
-                self._failures.setdefault(key, deque()).append(now)
-
-    def record_success(self, ip: str, email: str) -> None:
-        with self._lock:
-            self._failures.pop(self._keys(ip, email)[1], None)

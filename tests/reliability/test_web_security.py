@@ -390,6 +390,7 @@ def test_share_and_room_tokens_never_reach_the_access_log_in_full(live_server) -
     import time
 
     import httpx
+    from websockets.exceptions import InvalidStatus
     from websockets.sync.client import connect
 
     share_token = secrets.token_urlsafe(32)
@@ -398,7 +399,7 @@ def test_share_and_room_tokens_never_reach_the_access_log_in_full(live_server) -
                  f"/api/shared/review/{share_token}/answers/1/video"):
         assert httpx.get(live_server.base_url + path).status_code == 404
     ws_url = live_server.base_url.replace("http://", "ws://") + f"/ws/interviews/1/room?token={room_token}"
-    with pytest.raises(Exception):  # refused in the handshake: not logged in
+    with pytest.raises(InvalidStatus):  # refused in the handshake: not logged in
         connect(ws_url, open_timeout=5).close()
     deadline = time.monotonic() + 10
     while share_token[:4] + "…" not in live_server.log() and time.monotonic() < deadline:
@@ -407,3 +408,140 @@ def test_share_and_room_tokens_never_reach_the_access_log_in_full(live_server) -
     assert f"/shared/review/{share_token[:4]}…" in log and "token=eyJh…" in log
     assert share_token not in log and share_token[:8] not in log
     assert room_token not in log and room_token[:8] not in log
+
+
+# --------------------------------------------------------------------------- 6. throttling
+
+
+class Clock:
+    """The throttle's clock, moved by the test: delays are asserted exactly, not raced."""
+
+    def __init__(self) -> None:
+        from datetime import UTC
+
+        self.now = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def _client_at(app_client, address: str):
+    from tests.conftest import ApiClient
+
+    return ApiClient(app_client.app, base_url="http://testserver", raise_server_exceptions=False, client=(address, 40000))
+
+
+def _login(client, email: str, password: str):
+    return client.send_json("POST", "/api/auth/login", {"email": email, "password": password})
+
+
+def test_progressive_delay_per_account_and_address_spares_the_owner_elsewhere(app_client) -> None:
+    from server.models import AuditEvent
+
+    with session_scope(app_client.app.state.sessionmaker) as db:
+        ensure_user(db, email="root@throttle.kr", password=PASSWORD, role=Role.ADMIN, display_name="관리자")
+    clock = Clock()
+    app_client.app.state.auth_throttle.clock = clock
+    attacker, owner = _client_at(app_client, "203.0.113.9"), _client_at(app_client, "198.51.100.7")
+
+    assert [_login(attacker, "root@throttle.kr", f"guess-{i}").status_code for i in range(5)] == [401] * 5
+    waits = []
+    for _ in range(4):
+        refused = _login(attacker, "ROOT@throttle.kr", PASSWORD)  # even the right password waits
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "login_throttled"
+        waits.append(int(refused.headers["retry-after"]))
+        clock.advance(waits[-1])
+        assert _login(attacker, "root@throttle.kr", "another-guess").status_code == 401
+    assert waits == [1, 2, 4, 8]  # 2^k seconds after the fifth failure
+
+    # The owner, from their own address, logs in at once: the attacker cannot lock them out.
+    assert _login(owner, "root@throttle.kr", PASSWORD).status_code == 200
+    # Throttling writes nothing to the audit log.
+    with session_scope(app_client.app.state.sessionmaker) as db:
+        events = {e.event for e in db.query(AuditEvent).all()}
+    assert "login_throttled" not in events
+
+    # After the wait, the right password from the attacker's address works and resets the counter.
+    clock.advance(16)
+    assert _login(attacker, "root@throttle.kr", PASSWORD).status_code == 200
+    assert _login(attacker, "root@throttle.kr", "wrong-again").status_code == 401
+    assert _login(attacker, "root@throttle.kr", PASSWORD).status_code == 200
+
+
+def test_a_looser_per_address_cap_over_all_accounts(make_settings) -> None:
+    from server.app import create_app
+    from tests.conftest import ApiClient
+
+    app = create_app(make_settings(login_max_failures_per_address=8))
+    with ApiClient(app, base_url="http://testserver", raise_server_exceptions=False, client=("203.0.113.50", 1)) as sprayer:
+        app.state.auth_throttle.clock = Clock()
+        codes = [_login(sprayer, f"user{i}@spray.kr", "password-spray").status_code for i in range(9)]
+        assert codes == [401] * 8 + [429]
+        blocked = _login(sprayer, "fresh@spray.kr", "password-spray")
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) == 300
+        other = ApiClient(app, base_url="http://testserver", raise_server_exceptions=False, client=("203.0.113.51", 1))
+        assert _login(other, "user1@spray.kr", "password-spray").status_code == 401  # another address is not blocked
+
+
+def test_sign_up_is_throttled_per_address(make_settings) -> None:
+    from server.app import create_app
+    from tests.conftest import ApiClient
+
+    app = create_app(make_settings(signup_max_per_address=3))
+    with ApiClient(app, base_url="http://testserver", raise_server_exceptions=False, client=("203.0.113.60", 1)) as bot:
+        app.state.auth_throttle.clock = clock = Clock()
+        body = {"password": "correct-horse-1", "display_name": "봇", "role": "seeker"}
+        codes = [bot.send_json("POST", "/api/auth/signup", {**body, "email": f"bot{i}@x.kr"}).status_code for i in range(4)]
+        assert codes == [201, 201, 201, 429]
+        refused = bot.send_json("POST", "/api/auth/signup", {**body, "email": "bot9@x.kr"})
+        assert refused.json()["error"]["code"] == "signup_throttled" and int(refused.headers["retry-after"]) == 3600
+        form = bot.post("/signup", data={**body, "email": "form@x.kr", "csrf_token": bot.csrf()})
+        assert form.status_code == 429  # the HTML form too
+        person = ApiClient(app, base_url="http://testserver", raise_server_exceptions=False, client=("198.51.100.61", 1))
+        assert person.send_json("POST", "/api/auth/signup", {**body, "email": "person@x.kr"}).status_code == 201
+        clock.advance(3601)
+        assert bot.send_json("POST", "/api/auth/signup", {**body, "email": "later@x.kr"}).status_code == 201
+
+
+def test_throttle_state_is_shared_by_app_processes_on_one_database(make_settings) -> None:
+    """Two app instances (as two processes would) on the same database see one counter."""
+    from server.app import create_app
+    from tests.conftest import ApiClient
+
+    settings = make_settings()
+    first, second = create_app(settings), create_app(settings)
+    with ApiClient(first, raise_server_exceptions=False, client=("203.0.113.70", 1)) as a, \
+            ApiClient(second, raise_server_exceptions=False, client=("203.0.113.70", 2)) as b:
+        clock = Clock()
+        first.state.auth_throttle.clock = second.state.auth_throttle.clock = clock
+        for i in range(5):
+            assert _login(a if i % 2 else b, "shared@x.kr", f"guess-{i}").status_code == 401
+        assert _login(a, "shared@x.kr", "guess").status_code == 429
+        assert _login(b, "shared@x.kr", "guess").status_code == 429
+
+
+def test_forwarded_for_is_not_trusted_unless_configured(tmp_path) -> None:
+    import httpx
+
+    from server.cli import proxy_options
+    from tests.liveserver import start_live_server, stop_live_server
+
+    assert proxy_options("") == (False, None)
+    assert proxy_options("10.0.0.5") == (True, "10.0.0.5")
+    server = start_live_server(tmp_path / "xff", extra_env={"UNTACT_LOGIN_MAX_FAILURES_PER_ADDRESS": "3"})
+    try:
+        with httpx.Client(base_url=server.base_url) as client:
+            client.get("/healthz")
+            csrf = client.cookies["untact_csrf"]
+            codes = []
+            for i in range(4):  # a new X-Forwarded-For each time, from loopback: still one address
+                response = client.post("/api/auth/login", json={"email": f"u{i}@xff.kr", "password": "wrong-password"},
+                                       headers={"X-CSRF-Token": csrf, "X-Forwarded-For": f"198.51.100.{i + 1}"})
+                codes.append(response.status_code)
+            assert codes == [401, 401, 401, 429]
+    finally:
+        stop_live_server(server)
