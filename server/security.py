@@ -6,11 +6,13 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from server.db import utcnow
 from server.models import AuditEvent, User, UserSession
@@ -102,4 +104,17 @@ def record_audit(
             path=path,
             detail=detail,
         )
+    )
+
+
+def audit_request(db: Session, connection: HTTPConnection, event: str, **detail: Any) -> None:
+    """`record_audit` for the person making this request (actor, address and path from it)."""
+    actor = getattr(connection.state, "user", None)
+    record_audit(
+        db,
+        event,
+        actor=actor if isinstance(actor, User) else None,
+        ip=connection.client.host if connection.client else None,
+        path=connection.url.path,
+        **detail,
     )
