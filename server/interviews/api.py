@@ -218,6 +218,7 @@ def interviews_consent_status(request: Request, db: DbSession) -> dict[str, Any]
 @router.post("/consent", name="interviews_consent_grant", status_code=201)
 def interviews_consent_grant(data: ConsentIn, request: Request, db: DbSession) -> dict[str, Any]:
     consent = service.grant_interview_consent(db, require_user(request), data.version, request.state.locale)
+    audit_request(db, request, "consent_given", purpose=consent.purpose, version=consent.version)
     return {"version": consent.version, "granted_at": consent.granted_at.isoformat()}
 
 

@@ -545,3 +545,97 @@ def test_forwarded_for_is_not_trusted_unless_configured(tmp_path) -> None:
             assert codes == [401, 401, 401, 429]
     finally:
         stop_live_server(server)
+
+
+# --------------------------------------------------------------------------- 7. audit: room actions (real server)
+
+
+class LiveUser:
+    """A person logged in to the real server over HTTP, with their own cookies."""
+
+    def __init__(self, base_url: str, email: str, password: str) -> None:
+        import httpx
+
+        self.base_url = base_url
+        self.http = httpx.Client(base_url=base_url, timeout=20)
+        self.http.get("/healthz")
+        response = self.send("POST", "/api/auth/login", {"email": email, "password": password})
+        assert response.status_code == 200, response.text
+
+    def send(self, method: str, url: str, body: object | None = None):
+        return self.http.request(method, url, json=body, headers={"X-CSRF-Token": self.http.cookies["untact_csrf"]})
+
+    def socket(self, path: str):
+        from websockets.sync.client import connect
+
+        cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+        return connect(self.base_url.replace("http://", "ws://") + path, open_timeout=10,
+                       additional_headers={"Cookie": cookie, "Origin": self.base_url})
+
+
+def _until(ws, wanted: str, **fields: object) -> dict:
+    import json
+
+    for _ in range(50):
+        message = json.loads(ws.recv(timeout=15))
+        if message["type"] == wanted and all(message.get(k) == v for k, v in fields.items()):
+            return message
+    raise AssertionError(f"no {wanted} message")
+
+
+def test_room_actions_are_audited_and_logout_closes_the_room_socket(live_server) -> None:
+    import json
+
+    from websockets.exceptions import ConnectionClosed
+
+    base = live_server.base_url
+    employer = LiveUser(base, "employer@demo.untact.kr", "demo-employer-1234")
+    seeker = LiveUser(base, "seeker@demo.untact.kr", "demo-seeker-1234")
+    admin = LiveUser(base, "admin@demo.untact.kr", "demo-admin-1234")
+    inv = employer.send("POST", "/api/interviews/invitations", {
+        "seeker_email": "seeker@demo.untact.kr", "kind": "live", "scheduled_at": "2031-05-05T10:00:00", "title": "감사 면접",
+    }).json()
+    assert seeker.send("POST", f"/api/interviews/invitations/{inv['id']}/respond", {"action": "accept"}).status_code == 200
+    e_grant = employer.send("POST", f"/api/interviews/invitations/{inv['id']}/room-token").json()
+    s_grant = seeker.send("POST", f"/api/interviews/invitations/{inv['id']}/room-token").json()
+    room = f"/ws/interviews/{inv['id']}/room"
+
+    with employer.socket(f"{room}?token={e_grant['token']}") as interviewer:
+        assert _until(interviewer, "hello")["state"] == "admitted"
+        with seeker.socket(f"{room}?token={s_grant['token']}") as candidate:
+            identity = _until(candidate, "hello")["identity"]
+            interviewer.send(json.dumps({"type": "admit", "identity": identity}))
+            assert _until(candidate, "admitted")["type"] == "admitted"
+            candidate.send('{"type": "consent", "recording": true}')
+            _until(candidate, "consent", recording=True)
+            interviewer.send('{"type": "start_recording"}')
+            _until(interviewer, "recording", active=True)
+            interviewer.send('{"type": "stop_recording"}')
+            _until(interviewer, "recording", active=False)
+            candidate.send('{"type": "consent", "recording": false}')
+            _until(candidate, "consent", recording=False)
+        with seeker.socket(f"{room}?token={s_grant['token']}") as candidate:  # back in the lobby
+            identity = _until(candidate, "hello")["identity"]
+            interviewer.send(json.dumps({"type": "deny", "identity": identity}))
+            assert _until(candidate, "denied")["type"] == "denied"
+        # The employer logs out (in another tab): their open room socket is closed with a typed code.
+        assert employer.send("POST", "/api/auth/logout").status_code == 204
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                interviewer.recv(timeout=15)
+        assert closed.value.rcvd is not None
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4401, "session_ended")
+
+    events = admin.http.get("/api/admin/audit-events", params={"limit": 200}).json()
+    mine = [e for e in events if e["detail"].get("invitation_id") == inv["id"]]
+    by_event = {}
+    for e in mine:
+        by_event.setdefault(e["event"], []).append(e)
+    for code, actor in (("interview_invited", "employer"), ("room_admit", "employer"), ("room_deny", "employer"),
+                        ("room_recording_started", "employer"), ("room_recording_stopped", "employer"),
+                        ("room_consent_given", "seeker"), ("room_consent_withdrawn", "seeker")):
+        assert code in by_event, (code, sorted(by_event))
+        assert by_event[code][0]["actor_email"] == f"{actor}@demo.untact.kr", code
+    consent_history = [e["event"] for e in sorted(mine, key=lambda e: e["id"]) if e["event"].startswith("room_consent")]
+    assert consent_history == ["room_consent_given", "room_consent_withdrawn"]
+    assert by_event["room_consent_given"][0]["detail"]["purpose"] == "live_room_recording_and_captions"
