@@ -639,3 +639,154 @@ def test_room_actions_are_audited_and_logout_closes_the_room_socket(live_server)
     consent_history = [e["event"] for e in sorted(mine, key=lambda e: e["id"]) if e["event"].startswith("room_consent")]
     assert consent_history == ["room_consent_given", "room_consent_withdrawn"]
     assert by_event["room_consent_given"][0]["detail"]["purpose"] == "live_room_recording_and_captions"
+
+
+# --------------------------------------------------------------------------- 7. audit: coverage, view, retention
+
+
+def _audited_event_codes() -> set[str]:
+    """Every event code the server passes to record_audit / audit_request / a room's _audit."""
+    import ast
+    from pathlib import Path
+
+    positions = {"record_audit": 1, "audit_request": 2, "_audit_other_persons_answer": 4}
+    codes: set[str] = set()
+    for path in (Path(__file__).resolve().parents[2] / "server").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            args = node.args
+            if name == "to_thread" and args and getattr(args[0], "attr", None) == "_audit":
+                name, position = "_audit", 1
+            elif name in positions:
+                position = positions[name]
+            else:
+                continue
+            if len(args) <= position:
+                continue
+            value = args[position]
+            for candidate in (value.body, value.orelse) if isinstance(value, ast.IfExp) else (value,):
+                if isinstance(candidate, ast.Constant) and isinstance(candidate.value, str):
+                    codes.add(candidate.value)
+    return codes
+
+
+def test_every_audit_event_code_has_a_korean_and_english_label() -> None:
+    from server.i18n import catalog
+
+    codes = _audited_event_codes()
+    assert {"room_admit", "room_deny", "room_consent_withdrawn", "seeker_profiles_viewed", "journey_viewed",
+            "consultant_assigned", "company_promising_set", "interview_recording_viewed"} <= codes
+    for code in codes:
+        ko, en = catalog("ko").get(f"audit.event_{code}"), catalog("en").get(f"audit.event_{code}")
+        assert ko and en and ko != en, code
+
+
+def test_staff_and_employer_reads_of_other_peoples_data_are_audited(app_client, make_client) -> None:
+    from server.models import AuditEvent
+
+    seeker = app_client
+    seeker.signup("seeker", "seeker@audit.kr", name="감사구직자")
+    seeker_id = seeker.get("/api/me").json()["id"]
+    assert seeker.send_json("PUT", "/api/careers/profile", {
+        "desired_fields": ["it_dev"], "skills": ["Python"], "education": "bachelor", "discoverable": True,
+    }).status_code == 200
+    employer, posting = _employer_and_posting(make_client)
+    admin, _ = _staff(app_client, make_client, Role.ADMIN, "admin@audit.kr")
+    consultant, consultant_id = _staff(app_client, make_client, Role.CONSULTANT, "kim@audit.kr")
+
+    assert employer.get("/api/careers/talent").status_code == 200
+    assert employer.get(f"/api/careers/postings/{posting['id']}/talent").status_code == 200
+    assert employer.get("/employer/talent").status_code == 200
+    assert employer.send_json("POST", f"/api/careers/postings/{posting['id']}/invitations", {"seeker_id": seeker_id}).status_code == 201
+    assert admin.send_json("PUT", "/api/journey/assignments", {"seeker_id": seeker_id, "consultant_id": consultant_id}).status_code == 200
+    assert admin.get(f"/api/journey/seekers/{seeker_id}").status_code == 200
+    assert admin.get("/api/journey/admin/summary").status_code == 200
+    assert admin.get("/admin/journeys").status_code == 200
+    assert consultant.get(f"/consultant/seekers/{seeker_id}").status_code == 200
+    company_id = employer.get("/api/careers/company").json()["id"]
+    assert admin.send_json("PUT", f"/api/careers/admin/companies/{company_id}/promising",
+                           {"promising": True, "writeup": "성장 중"}).status_code == 200
+
+    with session_scope(app_client.app.state.sessionmaker) as db:
+        rows = [(e.event, e.actor_email, e.detail) for e in db.query(AuditEvent).order_by(AuditEvent.id)]
+    def of(event: str) -> list[tuple[str | None, dict]]:
+        return [(actor, detail) for name, actor, detail in rows if name == event]
+
+    viewed = of("seeker_profiles_viewed")
+    assert len(viewed) == 3 and all(actor == "boss@hire.kr" and seeker_id in d["seeker_ids"] for actor, d in viewed)
+    assert of("job_invitation_sent") == [("boss@hire.kr", {"posting_id": posting["id"], "seeker_id": seeker_id})]
+    assert of("consultant_assigned") == [("admin@audit.kr", {"seeker_id": seeker_id, "consultant_id": consultant_id})]
+    assert ("admin@audit.kr", {"seeker_id": seeker_id}) in of("journey_viewed")
+    assert ("kim@audit.kr", {"seeker_id": seeker_id}) in of("journey_viewed")
+    assert [a for a, _ in of("journey_summary_viewed")] == ["admin@audit.kr", "admin@audit.kr"]
+    assert of("company_promising_set") == [("admin@audit.kr", {"company_id": company_id, "promising": True})]
+    # The seeker reading their own data is not an access to someone else's.
+    seeker.get("/api/journey")
+    seeker.get("/api/careers/profile")
+    with session_scope(app_client.app.state.sessionmaker) as db:
+        assert db.query(AuditEvent).filter(AuditEvent.actor_email == "seeker@audit.kr",
+                                           AuditEvent.event.like("%viewed")).count() == 0
+
+
+def test_admin_audit_view_pages_filters_and_labels_events(app_client, make_client) -> None:
+    from datetime import UTC
+
+    from server.models import AuditEvent
+
+    admin, _ = _staff(app_client, make_client, Role.ADMIN, "admin@audit-view.kr")
+    base = datetime(2030, 3, 10, 3, 0, tzinfo=UTC)  # 12:00 in Seoul
+    with session_scope(app_client.app.state.sessionmaker) as db:
+        for i in range(250):
+            db.add(AuditEvent(event="login_failed" if i % 2 else "room_admit", actor_email=f"user{i % 5}@view.kr",
+                              at=base + timedelta(hours=i), detail={"n": i}))
+    everything = admin.get("/api/admin/audit-events", params={"actor": "@view.kr", "limit": 100})
+    assert everything.headers["x-total-count"] == "250" and len(everything.json()) == 100
+    second = admin.get("/api/admin/audit-events", params={"actor": "@view.kr", "limit": 100, "offset": 100}).json()
+    assert {e["id"] for e in second}.isdisjoint(e["id"] for e in everything.json())
+    assert max(e["id"] for e in second) < min(e["id"] for e in everything.json())  # newest first
+    admits = admin.get("/api/admin/audit-events", params={"event": "room_admit", "actor": "USER0@", "limit": 500})
+    assert admits.headers["x-total-count"] == "25"
+    assert all(e["event"] == "room_admit" and e["actor_email"] == "user0@view.kr" for e in admits.json())
+    # Date range in Seoul days: 2030-03-10 covers hours 0..11 UTC+9 → events 0..11 (12:00 → 23:00 KST).
+    day = admin.get("/api/admin/audit-events", params={"date_from": "2030-03-10", "date_to": "2030-03-10", "limit": 500})
+    assert sorted(e["detail"]["n"] for e in day.json()) == list(range(12))
+    assert admin.get("/api/admin/audit-events", params={"offset": -1}).status_code == 422
+    assert admin.get("/api/admin/audit-events", params={"limit": 100_000}).status_code == 422
+
+    page = admin.get("/admin/audit", params={"actor": "@view.kr", "limit": 100}, headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert page.text.count('<tr data-event="') == 100
+    assert "면접실 입장 허용" in page.text and "로그인 실패" in page.text  # Korean labels, not codes
+    assert "전체 250건 중 1–100" in page.text and 'rel="next"' in page.text and 'rel="prev"' not in page.text
+    assert "감사 기록은 365일 동안 보관" in page.text
+    last = admin.get("/admin/audit", params={"actor": "@view.kr", "limit": 100, "offset": 200}).text
+    assert last.count('<tr data-event="') == 50 and 'rel="next"' not in last and 'rel="prev"' in last
+    admin.cookies.set("untact_locale", "en")
+    english = admin.get("/admin/audit", params={"event": "room_admit", "actor": "@view.kr"}).text
+    assert "Admitted to the interview room" in english and "Failed login" not in english.split("<tbody>")[1]
+
+
+def test_audit_retention_deletes_old_events_in_the_periodic_cleanup(make_settings) -> None:
+    from datetime import UTC
+
+    from server.app import create_app
+    from server.job_handlers import purge_old_audit
+    from server.jobs import JobContext
+    from server.models import AuditEvent, Job
+    from tests.conftest import ApiClient
+
+    app = create_app(make_settings(audit_retention_days=30, analysis_worker="none"))
+    with ApiClient(app, raise_server_exceptions=False):
+        factory = app.state.sessionmaker
+        with session_scope(factory) as db:
+            assert db.query(Job).filter_by(kind="purge_old_audit", status="queued").count() == 1  # queued at start
+            now = datetime.now(UTC)
+            db.add(AuditEvent(event="login", actor_email="old@x.kr", at=now - timedelta(days=31)))
+            db.add(AuditEvent(event="login", actor_email="recent@x.kr", at=now - timedelta(days=29)))
+        purge_old_audit(JobContext(factory, {"settings": app.state.settings}), {})
+        with session_scope(factory) as db:
+            kept = {e.actor_email for e in db.query(AuditEvent).filter(AuditEvent.event == "login")}
+            assert kept == {"recent@x.kr"}
+            assert db.query(Job).filter_by(kind="purge_old_audit", status="queued").count() >= 1  # checks again tomorrow
