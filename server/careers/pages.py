@@ -269,6 +269,7 @@ def careers_posting_manage_page(posting_id: int, request: Request, db: DbSession
         {
             "posting": ms.posting_public(row),
             "applicants": applicants,
+            "hire_claims": ms.seekers_reporting_hire(db, posting_id),
             "talent": talent,
             "invited": invited,
             **_choices(request),

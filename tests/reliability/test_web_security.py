@@ -233,6 +233,8 @@ def test_a_seekers_hire_report_never_changes_the_employers_application_status(ap
     (applicant,) = employer.get(f"/api/careers/postings/{posting['id']}/applicants").json()["applicants"]
     assert applicant["status"] == "rejected"  # the employer's decision stands
     assert applicant["seeker_reported_hired"] is True  # the seeker's claim, kept apart
+    page = employer.get(f"/employer/postings/{posting['id']}").text
+    assert 'data-testid="seeker-reported-hired"' in page and '<option value="rejected" selected>' in page
     # The seeker's own journey still records the hire, with its follow-up check-ins.
     from server.models import FollowupCheckin, Hire
 

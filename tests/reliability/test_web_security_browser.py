@@ -127,3 +127,40 @@ def test_script_in_stored_data_never_runs(live_server, launch_chromium) -> None:
     assert blocked is None
     assert any("script-src" in v for v in page.evaluate("window.__cspViolations"))
     assert any("Content Security Policy" in m for m in console)
+
+
+API_FETCH = """async ([method, url, body]) => {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const r = await fetch(url, {method, headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+                              body: body === null ? undefined : JSON.stringify(body)});
+  return [r.status, await r.json()];
+}"""
+
+
+def test_media_pages_load_and_run_their_scripts_under_the_policy(live_server, launch_chromium) -> None:
+    """The practice answer page and the live-room page (WebRTC, WebSockets) under the same CSP."""
+    base = live_server.base_url
+    browser = launch_chromium()
+    seeker = browser.new_page(locale="ko-KR")
+    seeker_console = _watch(seeker)
+    login_in_browser(seeker, base, "seeker@demo.untact.kr", "demo-seeker-1234")
+    status, session = seeker.evaluate(API_FETCH, ["POST", "/api/practice/sessions", {"source": "field", "field": "it_dev"}])
+    assert status == 201, session
+    for path in (f"/practice/{session['id']}", f"/practice/{session['id']}/report", f"/practice/{session['id']}/feedback"):
+        response = seeker.goto(base + path)
+        assert response is not None and response.status == 200, path
+        seeker.wait_for_load_state("networkidle")
+        assert _csp_errors(seeker, seeker_console) == [], path
+
+    employer = browser.new_page(locale="ko-KR")
+    employer_console = _watch(employer)
+    login_in_browser(employer, base, "employer@demo.untact.kr", "demo-employer-1234")
+    status, inv = employer.evaluate(API_FETCH, ["POST", "/api/interviews/invitations", {
+        "seeker_email": "seeker@demo.untact.kr", "kind": "live", "scheduled_at": "2031-06-01T10:00:00", "title": "CSP 면접"}])
+    assert status == 201, inv
+    for path in (f"/interviews/{inv['id']}", f"/interviews/{inv['id']}/room"):
+        response = employer.goto(base + path)
+        assert response is not None and response.status == 200, path
+        employer.wait_for_load_state("networkidle")
+        assert _csp_errors(employer, employer_console) == [], path
+    employer.wait_for_function("() => document.body.dataset.roomReady === '1'", timeout=15000)  # its module ran
