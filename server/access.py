@@ -174,6 +174,8 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "review_request_create": SEEKER,
     "review_my_requests": SEEKER,
     "review_withdraw": SEEKER,
+    "review_my_shares": SEEKER,
+    "review_my_share_revoke": SEEKER,
     "review_reply": SEEKER,
     "review_feedback_page": SEEKER,
     "review_queue": STAFF,

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from server.errors import Conflict, InvalidInput, NotAuthenticated, TooManyRequests
 from server.models import Company, Role, User
-from server.security import LoginRateLimiter, hash_password, record_audit, verify_password
+from server.security import hash_password, record_audit, verify_password
+from server.throttle import AuthThrottler
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -102,12 +103,11 @@ def sign_up(db: Session, data: SignupIn, client: ClientInfo) -> User:
     return user
 
 
-def authenticate(db: Session, data: LoginIn, client: ClientInfo, limiter: LoginRateLimiter) -> User:
+def authenticate(db: Session, data: LoginIn, client: ClientInfo, throttle: AuthThrottler) -> User:
     email = data.email.strip().lower()
-    wait_s = limiter.retry_after_s(client.ip, email)
+    wait_s = throttle.login_wait_s(client.ip, email)
     if wait_s:
-        record_audit(db, "login_throttled", actor_email=email, ip=client.ip, path=client.path)
-        db.commit()
+        # Counted in the throttle table and the log, not the audit log (see server/throttle.py).
         raise TooManyRequests("login_throttled", headers={"Retry-After": str(wait_s)}, seconds=wait_s)
     user = db.scalar(select(User).where(User.email == email))
     if (
@@ -115,13 +115,19 @@ def authenticate(db: Session, data: LoginIn, client: ClientInfo, limiter: LoginR
         or not user.is_active
         or not verify_password(user.password_hash if user else None, data.password)
     ):
-        limiter.record_failure(client.ip, email)
+        throttle.login_failed(client.ip, email)
         record_audit(db, "login_failed", actor_email=email, ip=client.ip, path=client.path)
         db.commit()
         raise NotAuthenticated("invalid_credentials")
-    limiter.record_success(client.ip, email)
+    throttle.login_succeeded(client.ip, email)
     record_audit(db, "login", actor=user, ip=client.ip, path=client.path)
     return user
+
+
+def check_signup_allowed(client: ClientInfo, throttle: AuthThrottler) -> None:
+    wait_s = throttle.signup_attempt(client.ip)
+    if wait_s:
+        raise TooManyRequests("signup_throttled", headers={"Retry-After": str(wait_s)}, seconds=wait_s)
 
 
 def create_consultant(db: Session, data: ConsultantCreate, admin: User, client: ClientInfo) -> User:

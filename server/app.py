@@ -41,7 +41,9 @@ from server.practice.jobs import recover_interrupted_answers
 from server.practice.live import PracticeServices
 from server.review import api as review_api
 from server.review import pages as review_pages
-from server.security import LoginRateLimiter
+from server.security_headers import SecurityHeadersMiddleware
+from server.session_sockets import SessionSocketRegistry, SessionSocketsMiddleware
+from server.throttle import AuthThrottler
 
 log = logging.getLogger("untact.app")
 
@@ -76,7 +78,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     migrate(engine)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.login_limiter = LoginRateLimiter(settings.login_max_failures, settings.login_failure_window_s)
+    app.state.auth_throttle = AuthThrottler(
+        app.state.sessionmaker,
+        max_failures=settings.login_max_failures,
+        window_s=settings.login_failure_window_s,
+        max_delay_s=settings.login_max_delay_s,
+        max_failures_per_address=settings.login_max_failures_per_address,
+        signup_max_per_address=settings.signup_max_per_address,
+        signup_window_s=settings.signup_window_s,
+    )
+    with session_scope(app.state.sessionmaker) as db:
+        enqueue_unless_pending(db, "purge_old_audit")  # retention; the job re-queues itself daily
     model_pool = ModelPool(settings.model_cache_dir)
     app.state.model_pool = model_pool
     recover_interrupted_answers(app.state.sessionmaker)
@@ -131,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.session_sockets = SessionSocketRegistry()
     install_error_handlers(app)
     app.add_middleware(
         RequestGuardMiddleware,
@@ -139,6 +152,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https=settings.https,
         default_locale=settings.default_locale,
     )
+    app.add_middleware(SessionSocketsMiddleware)  # logout closes the session's open sockets
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.https)  # outermost: every response
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(health.router)
     app.include_router(auth_api.router)

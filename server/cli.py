@@ -25,8 +25,27 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         _print_demo_logins(make_sessionmaker(engine), host, port)
         engine.dispose()
     app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True, ws_max_size=2 * 1024 * 1024)
+    proxy_headers, forwarded_allow_ips = proxy_options(settings.forwarded_allow_ips)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+        ws_max_size=2 * 1024 * 1024,
+    )
     return 0
+
+
+def proxy_options(forwarded_allow_ips: str) -> tuple[bool, str | None]:
+    """X-Forwarded-For/-Proto are believed only from the proxies in UNTACT_FORWARDED_ALLOW_IPS.
+
+    Unset (the default), no proxy is trusted and the client address is the socket peer: uvicorn
+    would otherwise trust loopback, letting anyone on the host pick their own address.
+    """
+    allowed = forwarded_allow_ips.strip()
+    return (True, allowed) if allowed else (False, None)
 
 
 def _print_demo_logins(factory, host: str, port: int) -> None:  # type: ignore[no-untyped-def]

@@ -37,8 +37,14 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = 1_000_000
     max_upload_bytes: int = 200_000_000
     max_intro_video_mb: int = Field(default=100, ge=1)  # one-way question sets' intro videos
-    login_max_failures: int = 5
-    login_failure_window_s: int = 300
+    login_max_failures: int = Field(default=5, ge=1)  # per account + address, then progressive delay
+    login_failure_window_s: int = Field(default=300, ge=1)  # quiet time after which counters reset
+    login_max_delay_s: int = Field(default=900, ge=1)  # the longest progressive delay
+    login_max_failures_per_address: int = Field(default=50, ge=1)  # looser cap over all accounts
+    signup_max_per_address: int = Field(default=10, ge=1)
+    signup_window_s: int = Field(default=3600, ge=1)
+    forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For is believed; none by default
+    audit_retention_days: int = Field(default=365, ge=1)
     redis_url: str = ""
     log_level: str = "INFO"
     ice_servers: str = ""

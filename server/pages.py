@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -15,16 +17,25 @@ from server.accounts import (
     LoginIn,
     SignupIn,
     authenticate,
+    check_signup_allowed,
     create_consultant,
     sign_up,
 )
 from server.api.employer import company_of
+from server.audit_view import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    AuditFilters,
+    audit_page,
+    event_codes,
+    event_label,
+)
 from server.deps import DbSession, SettingsDep
 from server.errors import AppError
 from server.i18n import SUPPORTED_LOCALES, translate
 from server.interviews.service import rubric_public
 from server.middleware import LOCALE_COOKIE
-from server.models import AuditEvent, Role, User
+from server.models import Role, User
 from server.templating import js_messages, render
 from server.web_session import client_info, end_login_session, start_login_session
 
@@ -80,7 +91,7 @@ def login_submit(
             db,
             LoginIn(email=email, password=password),
             client_info(request),
-            request.app.state.login_limiter,
+            request.app.state.auth_throttle,
         )
     except AppError as exc:
         context = {"next": _safe_next(next), "error": _form_error(request, exc), "email": email}
@@ -123,6 +134,7 @@ def signup_submit(
             company_name=company_name or None,
             locale=request.state.locale,
         )
+        check_signup_allowed(client_info(request), request.app.state.auth_throttle)
         user = sign_up(db, data, client_info(request))
     except ValidationError:
         error = translate(request.state.locale, "error.invalid_signup")
@@ -189,9 +201,48 @@ def admin_create_consultant(
 
 
 @router.get("/admin/audit", name="admin_audit_page")
-def admin_audit_page(request: Request, db: DbSession) -> Response:
-    events = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(200)).all()
-    return render(request, "admin_audit.html", {"events": events})
+def admin_audit_page(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    event: str = "",
+    actor: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    offset: int = Query(default=0, ge=0, le=10_000_000),
+    limit: int = Query(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
+) -> Response:
+    filters = AuditFilters(
+        actor=actor[:320], event=event[:64], date_from=_parse_date(date_from), date_to=_parse_date(date_to)
+    )
+    page = audit_page(db, filters, offset=offset, limit=limit)
+    locale = request.state.locale
+    query = {"event": filters.event, "actor": filters.actor, "date_from": date_from[:10], "date_to": date_to[:10]}
+
+    def page_url(new_offset: int) -> str:
+        params = {k: v for k, v in query.items() if v} | {"offset": str(new_offset), "limit": str(page.limit)}
+        return "/admin/audit?" + urlencode(params)
+
+    return render(
+        request,
+        "admin_audit.html",
+        {
+            "events": [(e, event_label(locale, e.event)) for e in page.events],
+            "page": page,
+            "query": query,
+            "event_choices": [(code, event_label(locale, code)) for code in event_codes()],
+            "previous_url": page_url(max(0, page.offset - page.limit)) if page.has_previous else None,
+            "next_url": page_url(page.offset + page.limit) if page.has_next else None,
+            "retention_days": settings.audit_retention_days,
+        },
+    )
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None  # a mistyped date filters nothing rather than failing the page
 
 
 @router.get("/employer/company", name="employer_company_page")

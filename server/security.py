@@ -1,20 +1,18 @@
-"""Passwords (argon2), login sessions, CSRF tokens and the login rate limiter."""
+"""Passwords (argon2), login sessions, CSRF tokens and the audit log (throttling: server/throttle.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from server.db import utcnow
 from server.models import AuditEvent, User, UserSession
@@ -42,6 +40,11 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_token_hash(token: str) -> str:
+    """How a login session is keyed everywhere (the table, the open-socket registry)."""
+    return _token_hash(token)
 
 
 def open_session(db: Session, user: User, max_age_s: int) -> str:
@@ -104,45 +107,14 @@ def record_audit(
     )
 
 
-@dataclass
-class LoginRateLimiter:
-    """Sliding-window count of failed logins per client address and per account.
-
-    In-process: a single server keeps it in memory. The scaled deployment runs one app
-    server behind the proxy, so this stays correct there too.
-    """
-
-    max_failures: int
-    window_s: float
-
-    def __post_init__(self) -> None:
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _keys(self, ip: str, email: str) -> tuple[str, str]:
-        return (f"ip:{ip}", f"acct:{email.strip().lower()}")
-
-    def retry_after_s(self, ip: str, email: str) -> int:
-        """Seconds until another attempt is allowed (0 when allowed now)."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key in self._keys(ip, email):
-                times = self._failures.get(key)
-                if not times:
-                    continue
-                while times and now - times[0] > self.window_s:
-                    times.popleft()
-                if len(times) >= self.max_failures:
-                    wait = max(wait, self.window_s - (now - times[0]))
-        return int(wait) + (1 if wait else 0)
-
-    def record_failure(self, ip: str, email: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in self._keys(ip, email):
-                self._failures.setdefault(key, deque()).append(now)
-
-    def record_success(self, ip: str, email: str) -> None:
-        with self._lock:
-            self._failures.pop(self._keys(ip, email)[1], None)
+def audit_request(db: Session, connection: HTTPConnection, event: str, **detail: Any) -> None:
+    """`record_audit` for the person making this request (actor, address and path from it)."""
+    actor = getattr(connection.state, "user", None)
+    record_audit(
+        db,
+        event,
+        actor=actor if isinstance(actor, User) else None,
+        ip=connection.client.host if connection.client else None,
+        path=connection.url.path,
+        **detail,
+    )

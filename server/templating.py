@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from server.config import PROJECT_ROOT
 from server.i18n import SUPPORTED_LOCALES, catalog, translate
+from server.safe_urls import safe_url
 
 
 def _page_context(request: Request) -> dict[str, Any]:
@@ -27,6 +28,7 @@ def _page_context(request: Request) -> dict[str, Any]:
         "locale": locale,
         "locales": SUPPORTED_LOCALES,
         "csrf_token": getattr(request.state, "csrf_token", ""),
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "user": getattr(request.state, "viewer", None),
     }
 
@@ -74,6 +76,7 @@ def local_time(context: Any, value: datetime | None, fmt: str | None = None) -> 
 
 
 templates.env.filters["local_time"] = local_time
+templates.env.filters["safe_url"] = safe_url
 
 
 def js_messages(locale: str, *prefixes: str) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from server.accounts import ClientInfo
 from server.config import Settings
 from server.models import User
-from server.security import SESSION_COOKIE, open_session, record_audit, revoke_session
+from server.security import SESSION_COOKIE, open_session, record_audit, revoke_session, session_token_hash
 
 
 def client_info(request: Request) -> ClientInfo:
@@ -29,6 +29,10 @@ def start_login_session(db: Session, response: Response, user: User, settings: S
 
 
 def end_login_session(db: Session, request: Request, response: Response, user: User | None) -> None:
-    revoke_session(db, request.cookies.get(SESSION_COOKIE))
+    token = request.cookies.get(SESSION_COOKIE)
+    revoke_session(db, token)
+    if token:
+        db.commit()  # revoked before its sockets close, so they cannot reconnect with it
+        request.app.state.session_sockets.end_session(session_token_hash(token))
     record_audit(db, "logout", actor=user, ip=client_info(request).ip, path=request.url.path)
     response.delete_cookie(SESSION_COOKIE, path="/")

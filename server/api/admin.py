@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from server.access import require_user
 from server.accounts import ConsultantCreate, UserPublic, create_consultant
+from server.audit_view import MAX_PAGE_SIZE, AuditFilters, audit_page
 from server.deps import DbSession
-from server.models import AuditEvent, Role, User
+from server.models import Role, User
 from server.web_session import client_info
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -46,9 +47,17 @@ def api_admin_users(db: DbSession, role: Role | None = None) -> list[UserPublic]
 
 @router.get("/audit-events", name="api_admin_audit")
 def api_admin_audit(
-    db: DbSession, event: str | None = None, limit: int = Query(default=100, ge=1, le=1000)
+    db: DbSession,
+    response: Response,
+    event: str | None = Query(default=None, max_length=64),
+    actor: str | None = Query(default=None, max_length=320),
+    date_from: date | None = None,
+    date_to: date | None = None,
+    offset: int = Query(default=0, ge=0, le=10_000_000),
+    limit: int = Query(default=100, ge=1, le=MAX_PAGE_SIZE),
 ) -> list[AuditEventPublic]:
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-    if event:
-        query = query.where(AuditEvent.event == event)
-    return [AuditEventPublic.model_validate(e) for e in db.scalars(query)]
+    """Newest first; the total that matches the filters is in `X-Total-Count`."""
+    filters = AuditFilters(actor=actor or "", event=event or "", date_from=date_from, date_to=date_to)
+    page = audit_page(db, filters, offset=offset, limit=limit)
+    response.headers["X-Total-Count"] = str(page.total)
+    return [AuditEventPublic.model_validate(e) for e in page.events]

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from server.access import current_user, require_user
-from server.accounts import LoginIn, SignupIn, UserPublic, authenticate, sign_up
+from server.accounts import LoginIn, SignupIn, UserPublic, authenticate, check_signup_allowed, sign_up
 from server.deps import DbSession, SettingsDep
 from server.ice import browser_ice_servers
 from server.web_session import client_info, end_login_session, start_login_session
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/api", tags=["auth"])
 def api_signup(
     data: SignupIn, request: Request, response: Response, db: DbSession, settings: SettingsDep
 ) -> UserPublic:
+    check_signup_allowed(client_info(request), request.app.state.auth_throttle)
     user = sign_up(db, data, client_info(request))
     start_login_session(db, response, user, settings)
     return UserPublic.model_validate(user)
@@ -28,7 +29,7 @@ def api_signup(
 def api_login(
     data: LoginIn, request: Request, response: Response, db: DbSession, settings: SettingsDep
 ) -> UserPublic:
-    user = authenticate(db, data, client_info(request), request.app.state.login_limiter)
+    user = authenticate(db, data, client_info(request), request.app.state.auth_throttle)
     start_login_session(db, response, user, settings)
     return UserPublic.model_validate(user)
 

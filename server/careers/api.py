@@ -21,6 +21,7 @@ from server.careers import matching_service as ms
 from server.deps import DbSession
 from server.errors import NotFound
 from server.models import Company, ConsultantAssignment, CoverLetter, Role, User
+from server.security import audit_request
 
 
 def commit_before_response(db: DbSession) -> Iterator[None]:
@@ -77,8 +78,11 @@ def careers_api_company_public(company_id: int, db: DbSession) -> dict[str, Any]
 
 
 @router.put("/api/careers/admin/companies/{company_id}/promising", name="careers_api_company_promising")
-def careers_api_company_promising(company_id: int, db: DbSession, data: ms.PromisingIn) -> dict[str, Any]:
+def careers_api_company_promising(
+    company_id: int, request: Request, db: DbSession, data: ms.PromisingIn
+) -> dict[str, Any]:
     ms.set_promising(db, company_id, data)
+    audit_request(db, request, "company_promising_set", company_id=company_id, promising=data.promising)
     company = db.get(Company, company_id)
     assert company is not None
     return ms.company_public(db, company)
@@ -158,10 +162,15 @@ def _application_public(a: Any) -> dict[str, Any]:
 @router.get("/api/careers/postings/{posting_id}/applicants", name="careers_api_posting_applicants")
 def careers_api_posting_applicants(posting_id: int, request: Request, db: DbSession) -> dict[str, Any]:
     rows = ms.posting_applicants(db, require_user(request), posting_id)
+    claimed = ms.seekers_reporting_hire(db, posting_id)
+    if rows:
+        audit_request(db, request, "seeker_profiles_viewed", posting_id=posting_id, seeker_ids=[u.id for _, _, u in rows])
     return {
         "applicants": [
             {
                 **_application_public(a),
+                # The seeker's own report, shown beside (never instead of) the employer's status.
+                "seeker_reported_hired": u.id in claimed,
                 "seeker_id": u.id,
                 "display_name": u.display_name,
                 "profile": ms.profile_public(p) if p else None,
@@ -176,6 +185,8 @@ def careers_api_posting_talent(
     posting_id: int, request: Request, db: DbSession, limit: int = 10
 ) -> dict[str, Any]:
     results = ms.recommend_talent(db, require_user(request), posting_id, limit=max(1, min(limit, 50)))
+    if results:
+        audit_request(db, request, "seeker_profiles_viewed", posting_id=posting_id, seeker_ids=[u.id for _, _, u in results])
     return {
         "talent": [
             {"seeker": ms.profile_public(p, u), "match": ms.match_public(r, _locale(request))}
@@ -186,11 +197,12 @@ def careers_api_posting_talent(
 
 @router.get("/api/careers/talent", name="careers_api_talent_search")
 def careers_api_talent_search(
-    db: DbSession, q: str = "", field: str = "", region: str = ""
+    request: Request, db: DbSession, q: str = "", field: str = "", region: str = ""
 ) -> dict[str, Any]:
-    return {
-        "talent": [ms.profile_public(p, u) for p, u in ms.search_talent(db, q[:200], field, region[:100])]
-    }
+    found = ms.search_talent(db, q[:200], field, region[:100])
+    if found:
+        audit_request(db, request, "seeker_profiles_viewed", seeker_ids=[u.id for _, u in found])
+    return {"talent": [ms.profile_public(p, u) for p, u in found]}
 
 
 class InviteIn(BaseModel):
@@ -201,6 +213,7 @@ class InviteIn(BaseModel):
 @router.post("/api/careers/postings/{posting_id}/invitations", name="careers_api_invite", status_code=201)
 def careers_api_invite(posting_id: int, request: Request, db: DbSession, data: InviteIn) -> dict[str, Any]:
     invitation = ms.invite_seeker(db, require_user(request), posting_id, data.seeker_id, data.message)
+    audit_request(db, request, "job_invitation_sent", posting_id=posting_id, seeker_id=data.seeker_id)
     return {
         "id": invitation.id,
         "posting_id": posting_id,
@@ -229,9 +242,10 @@ class ApplicationStatusIn(BaseModel):
 def careers_api_application_status(
     application_id: int, request: Request, db: DbSession, data: ApplicationStatusIn
 ) -> dict[str, Any]:
-    return _application_public(
-        ms.set_application_status(db, require_user(request), application_id, data.status)
-    )
+    application = ms.set_application_status(db, require_user(request), application_id, data.status)
+    audit_request(db, request, "application_status_set", application_id=application_id,
+                  seeker_id=application.seeker_id, status=application.status)
+    return _application_public(application)
 
 
 @router.get("/api/careers/applications", name="careers_api_my_applications")
@@ -347,7 +361,11 @@ def journey_api_letter_create(request: Request, db: DbSession, data: js.CoverLet
 
 @router.get("/api/journey/cover-letters/{letter_id}", name="journey_api_letter_get")
 def journey_api_letter_get(letter_id: int, request: Request, db: DbSession) -> dict[str, Any]:
-    return _letter_public(db, js.visible_letter(db, require_user(request), letter_id))
+    user = require_user(request)
+    letter = js.visible_letter(db, user, letter_id)
+    if letter.seeker_id != user.id:
+        audit_request(db, request, "cover_letter_viewed", letter_id=letter.id, seeker_id=letter.seeker_id)
+    return _letter_public(db, letter)
 
 
 @router.post(
@@ -529,6 +547,8 @@ def journey_api_assigned_seekers(request: Request, db: DbSession) -> dict[str, A
         ]
     else:
         seekers = [(u, a) for u, a in js.assigned_seekers(db, user)]
+    if seekers:
+        audit_request(db, request, "journey_viewed", seeker_ids=[u.id for u, _ in seekers])
     return {
         "seekers": [
             {
@@ -545,6 +565,7 @@ def journey_api_assigned_seekers(request: Request, db: DbSession) -> dict[str, A
 @router.get("/api/journey/seekers/{seeker_id}", name="journey_api_seeker")
 def journey_api_seeker(seeker_id: int, request: Request, db: DbSession) -> dict[str, Any]:
     seeker = js.visible_seeker(db, require_user(request), seeker_id)
+    audit_request(db, request, "journey_viewed", seeker_id=seeker.id)
     return {
         "id": seeker.id,
         "display_name": seeker.display_name,
@@ -569,8 +590,10 @@ def journey_api_note_add(seeker_id: int, request: Request, db: DbSession, data: 
 
 
 @router.put("/api/journey/assignments", name="journey_api_assign")
-def journey_api_assign(db: DbSession, data: js.AssignmentIn) -> dict[str, Any]:
+def journey_api_assign(request: Request, db: DbSession, data: js.AssignmentIn) -> dict[str, Any]:
     assignment = js.assign(db, data)
+    audit_request(db, request, "consultant_assigned", seeker_id=data.seeker_id,
+                  consultant_id=assignment.consultant_id if assignment else None)
     return {
         "seeker_id": data.seeker_id,
         "consultant_id": assignment.consultant_id if assignment else None,
@@ -579,8 +602,9 @@ def journey_api_assign(db: DbSession, data: js.AssignmentIn) -> dict[str, Any]:
 
 
 @router.get("/api/journey/admin/summary", name="journey_api_admin_summary")
-def journey_api_admin_summary(db: DbSession) -> dict[str, Any]:
+def journey_api_admin_summary(request: Request, db: DbSession) -> dict[str, Any]:
     summary = js.admin_summary(db)
+    audit_request(db, request, "journey_summary_viewed")
     summary["retention"] = {
         centre: [asdict(r) for r in rows] for centre, rows in js.retention_by_centre(db).items()
     }

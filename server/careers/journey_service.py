@@ -528,14 +528,9 @@ def record_hire(db: Session, seeker: User, data: HireIn) -> Hire:
     if data.hired_on > today_kst() + dt.timedelta(days=90):
         raise InvalidInput("hire_date_too_far")
     if data.posting_id is not None:
+        # The seeker's word only: recorded as their claim (Hire.posting_id), never written into the
+        # employer's application status, which only the employer sets.
         visible_posting(db, data.posting_id)
-        application = db.scalar(
-            select(JobApplication).where(
-                JobApplication.posting_id == data.posting_id, JobApplication.seeker_id == seeker.id
-            )
-        )
-        if application is not None:
-            application.status = "hired"
     hire = Hire(
         seeker_id=seeker.id,
         posting_id=data.posting_id,

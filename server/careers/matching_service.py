@@ -52,7 +52,8 @@ from server.models import (
     SeekerProfileRow,
     User,
 )
-from server.models.careers import PostingIndexVersion
+from server.models.careers import Hire, PostingIndexVersion
+from server.safe_urls import WebUrl
 
 log = logging.getLogger("untact.careers")
 
@@ -92,7 +93,7 @@ class CompanyProfileIn(BaseModel):
     region: str = Field(default="", max_length=100)
     description: str = Field(default="", max_length=5000)
     benefits: str = Field(default="", max_length=3000)
-    website: str = Field(default="", max_length=300)
+    website: WebUrl = ""
 
 
 class PromisingIn(BaseModel):
@@ -765,6 +766,11 @@ def posting_applicants(
             .order_by(JobApplication.match_score.desc(), JobApplication.id)
         ).all()
     ]
+
+
+def seekers_reporting_hire(db: Session, posting_id: int) -> set[int]:
+    """Seekers who reported being hired through this posting (their claim, not the status)."""
+    return set(db.scalars(select(Hire.seeker_id).where(Hire.posting_id == posting_id)).all())
 
 
 APPLICATION_STATUSES = ("applied", "reviewing", "interview", "rejected", "hired")

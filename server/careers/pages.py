@@ -33,6 +33,7 @@ from server.domain.stress import crisis_resources, stress_items, stress_scale
 from server.errors import AppError, NotFound
 from server.i18n import translate
 from server.models import Company, ConsultantAssignment, JobInvitation, JobPostingRow, Role, User
+from server.security import audit_request
 from server.templating import js_messages, render, templates
 
 router = APIRouter()
@@ -259,12 +260,16 @@ def careers_posting_manage_page(posting_id: int, request: Request, db: DbSession
     invited = {
         i.seeker_id for i in db.scalars(select(JobInvitation).where(JobInvitation.posting_id == row.id)).all()
     }
+    shown = sorted(applied_ids | {u.id for _, _, u, _ in talent})
+    if shown:
+        audit_request(db, request, "seeker_profiles_viewed", posting_id=posting_id, seeker_ids=shown)
     return _page(
         request,
         "careers_posting_manage.html",
         {
             "posting": ms.posting_public(row),
             "applicants": applicants,
+            "hire_claims": ms.seekers_reporting_hire(db, posting_id),
             "talent": talent,
             "invited": invited,
             **_choices(request),
@@ -279,6 +284,8 @@ def careers_talent_page(
 ) -> Response:
     user = require_user(request)
     pairs = ms.search_talent(db, q[:200], field, region[:100])
+    if pairs:
+        audit_request(db, request, "seeker_profiles_viewed", seeker_ids=[u.id for _, u in pairs])
     postings = [r for r, _ in ms.employer_postings(db, user) if r.status == "open"]
     return _page(
         request,
@@ -435,6 +442,8 @@ def journey_letter_page(
 ) -> Response:
     user = require_user(request)
     letter = js.visible_letter(db, user, letter_id)
+    if letter.seeker_id != user.id:
+        audit_request(db, request, "cover_letter_viewed", letter_id=letter.id, seeker_id=letter.seeker_id)
     versions = js.letter_versions(db, letter)
     by_number = {v.number: v for v in versions}
     right_v = by_number.get(right) or versions[-1]
@@ -570,6 +579,7 @@ def consultant_seekers_page(request: Request, db: DbSession) -> Response:
 @_html_errors
 def consultant_seeker_page(seeker_id: int, request: Request, db: DbSession) -> Response:
     seeker = js.visible_seeker(db, require_user(request), seeker_id)
+    audit_request(db, request, "journey_viewed", seeker_id=seeker.id)
     results = {k: js.latest_result(db, seeker.id, k) for k in ("diagnosis", "aptitude", "stress")}
     hire = js.current_hire(db, seeker.id)
     return _page(
@@ -604,6 +614,7 @@ def consultant_slots_page(request: Request, db: DbSession) -> Response:
 @_html_errors
 def admin_journeys_page(request: Request, db: DbSession) -> Response:
     summary = js.admin_summary(db)
+    audit_request(db, request, "journey_summary_viewed")
     en = _locale(request) == "en"
     names = {s.step_id: f"{s.number}. {s.name_en if en else s.name_ko}" for s in STEPS}
     t = _t(request)

@@ -40,7 +40,7 @@ from server.models.interviews import (
     InterviewQuestionSet,
     RoomRecording,
 )
-from server.security import record_audit
+from server.security import audit_request, record_audit
 from server.signalling import SignallingError, error_message
 
 router = APIRouter(prefix="/api/interviews", tags=["interviews"])
@@ -131,7 +131,7 @@ def invitation_public(db: Any, invitation: InterviewInvitation, viewer: User) ->
                 "actor": e.actor_name,
                 "from": e.from_status,
                 "to": e.to_status,
-                "note": e.note,
+                "note": service.event_note_for(e, invitation, viewer),
             }
             for e in invitation.events
         ],
@@ -218,6 +218,7 @@ def interviews_consent_status(request: Request, db: DbSession) -> dict[str, Any]
 @router.post("/consent", name="interviews_consent_grant", status_code=201)
 def interviews_consent_grant(data: ConsentIn, request: Request, db: DbSession) -> dict[str, Any]:
     consent = service.grant_interview_consent(db, require_user(request), data.version, request.state.locale)
+    audit_request(db, request, "consent_given", purpose=consent.purpose, version=consent.version)
     return {"version": consent.version, "granted_at": consent.granted_at.isoformat()}
 
 
@@ -378,6 +379,8 @@ def interviews_invitation_create(
 ) -> dict[str, Any]:
     user = require_user(request)
     invitation = service.create_invitation(db, user, data)
+    audit_request(db, request, "interview_invited", invitation_id=invitation.id, seeker_id=invitation.seeker_id,
+                  kind=invitation.kind)
     return invitation_public(db, invitation, user)
 
 
@@ -447,7 +450,9 @@ def interviews_invitation_ics(
 @router.get("/invitations/{invitation_id}/review", name="interviews_invitation_review")
 def interviews_invitation_review(invitation_id: int, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
-    return review_public(db, service.company_invitation(db, user, invitation_id), user)
+    invitation = service.company_invitation(db, user, invitation_id)
+    audit_request(db, request, "interview_answers_viewed", invitation_id=invitation.id, seeker_id=invitation.seeker_id)
+    return review_public(db, invitation, user)
 
 
 @router.get("/invitations/{invitation_id}/scorecard", name="interviews_scorecard_get")
@@ -478,17 +483,27 @@ def interviews_scorecard_put(
 # ------------------------------------------------------------------ answers
 
 
+def _audit_other_persons_answer(db: Any, request: Request, user: User, answer: Any, event: str) -> None:
+    seeker_id = answer.invitation.seeker_id
+    if seeker_id != user.id:  # the seeker watching their own answer is not an access to another's data
+        audit_request(db, request, event, answer_id=answer.id, invitation_id=answer.invitation_id, seeker_id=seeker_id)
+
+
 @router.get("/answers/{answer_id}/video", name="interviews_answer_video")
 def interviews_answer_video(
     answer_id: int, request: Request, db: DbSession, settings: SettingsDep
 ) -> FileResponse:
-    answer = service.visible_answer(db, require_user(request), answer_id)
+    user = require_user(request)
+    answer = service.visible_answer(db, user, answer_id)
+    _audit_other_persons_answer(db, request, user, answer, "interview_recording_viewed")
     return private_file(settings.recordings_dir, answer.recording_path)
 
 
 @router.get("/answers/{answer_id}/report", name="interviews_answer_report")
 def interviews_answer_report(answer_id: int, request: Request, db: DbSession) -> dict[str, Any]:
-    answer = service.visible_answer(db, require_user(request), answer_id)
+    user = require_user(request)
+    answer = service.visible_answer(db, user, answer_id)
+    _audit_other_persons_answer(db, request, user, answer, "interview_report_viewed")
     if answer.report is None:
         raise NotFound("report_not_ready")
     return {"answer": answer_public(answer, with_report=True), "question": answer.question.text}
@@ -699,7 +714,9 @@ def room_recordings_public(db: Any, invitation: InterviewInvitation) -> list[dic
 @router.get("/invitations/{invitation_id}/recordings", name="interviews_room_recordings")
 def interviews_room_recordings(invitation_id: int, request: Request, db: DbSession) -> list[dict[str, Any]]:
     user = require_user(request)
-    return room_recordings_public(db, service.company_invitation(db, user, invitation_id))
+    invitation = service.company_invitation(db, user, invitation_id)
+    audit_request(db, request, "room_recordings_viewed", invitation_id=invitation.id, seeker_id=invitation.seeker_id)
+    return room_recordings_public(db, invitation)
 
 
 @router.get("/recordings/{recording_id}/video", name="interviews_room_recording_video")
@@ -710,5 +727,7 @@ def interviews_room_recording_video(
     row = db.get(RoomRecording, recording_id)
     if row is None:
         raise NotFound("recording_not_found")
-    service.company_invitation(db, user, row.invitation_id)  # 404 unless it is this company's
+    invitation = service.company_invitation(db, user, row.invitation_id)  # 404 unless it is this company's
+    audit_request(db, request, "room_recording_viewed", recording_id=row.id, invitation_id=invitation.id,
+                  participant_id=row.participant_id)
     return private_file(settings.recordings_dir, row.recording_path)

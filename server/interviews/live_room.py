@@ -37,6 +37,7 @@ from server.jobs import enqueue
 from server.live_answers import LiveAnswerServices
 from server.models.accounts import User
 from server.models.interviews import InterviewInvitation, RoomChatMessage, RoomRecording
+from server.security import record_audit
 from server.signalling import Ice, Offer, Ping, answer_message, error_message
 
 log = logging.getLogger("untact.interviews.room")
@@ -266,6 +267,10 @@ class LiveRoom:
         if candidate is None or candidate.admitted:
             await member.error("not_in_lobby")
             return
+        await asyncio.to_thread(
+            self._audit, "room_admit" if admit else "room_deny", member.claims.user_id,
+            member_user_id=candidate.claims.user_id, member_role=candidate.claims.role,
+        )
         if admit:
             candidate.admitted = True
             await asyncio.to_thread(self._mark_started, member.claims.user_id)
@@ -283,8 +288,16 @@ class LiveRoom:
             return
         member.consent = granted
         await asyncio.to_thread(self._save_consent, granted)
+        # The invitation keeps only the current consent; the audit log keeps its history.
+        await asyncio.to_thread(
+            self._audit, "room_consent_given" if granted else "room_consent_withdrawn", member.claims.user_id,
+            purpose="live_room_recording_and_captions",
+        )
         if not granted and self.recording_active:
             await self._stop_all_recorders()
+            await asyncio.to_thread(
+                self._audit, "room_recording_stopped", member.claims.user_id, reason="consent_withdrawn"
+            )
         if not granted and self.captions_on:
             self.captions_on = False
             await self._broadcast({"type": "captions", "on": False})
@@ -392,6 +405,7 @@ class LiveRoom:
         if self.recording_active:
             return
         self.recording_active = True
+        await asyncio.to_thread(self._audit, "room_recording_started", member.claims.user_id)
         for other in list(self.members.values()):
             if other.peer is not None:
                 await self._start_recorder(other)
@@ -401,6 +415,8 @@ class LiveRoom:
         if not member.claims.grants.record:
             await member.error("not_allowed")
             return
+        if self.recording_active:
+            await asyncio.to_thread(self._audit, "room_recording_stopped", member.claims.user_id, reason="stopped")
         await self._stop_all_recorders()
 
     async def _stop_all_recorders(self) -> None:
@@ -481,6 +497,13 @@ class LiveRoom:
                 )
 
     # ---------------------------------------------------------------- persistence (worker threads)
+
+    def _audit(self, event: str, actor_id: int, **detail: Any) -> None:
+        with session_scope(self._services.sessionmaker) as db:
+            record_audit(
+                db, event, actor=db.get(User, actor_id), path=f"/ws/interviews/{self.invitation_id}/room",
+                invitation_id=self.invitation_id, **detail,
+            )
 
     def _consent_given(self) -> bool:
         with session_scope(self._services.sessionmaker) as db:

@@ -20,9 +20,11 @@ from server.models.accounts import Role
 from server.models.careers import JobPostingRow
 from server.models.interviews import InterviewQuestionSet
 from server.practice.charts import score_bars, transcript_html
-from server.templating import js_messages, render
+from server.security import audit_request
+from server.templating import js_messages, render, templates
 
 router = APIRouter()
+templates.env.globals["event_note_for"] = service.event_note_for
 
 
 def _criterion_labels(request: Request, criteria: Any) -> dict[str, str]:
@@ -74,6 +76,7 @@ def interviews_detail_page(invitation_id: int, request: Request, db: DbSession) 
     t = _translator(request)
     messages = js_messages(request.state.locale, "interviews.")
     if user.role is Role.EMPLOYER:
+        audit_request(db, request, "interview_answers_viewed", invitation_id=invitation.id, seeker_id=invitation.seeker_id)
         review = review_public(db, invitation, user)
         for item in review["answers"]:
             reviewed = (item.get("answer") or {}).get("report")

@@ -334,6 +334,14 @@ def record_event(
     invitation.updated_at = utcnow()
 
 
+def event_note_for(event: InvitationEvent, invitation: InterviewInvitation, viewer: User | None) -> str:
+    """The seeker sees only the notes they wrote themselves: an employer's status-change note
+    ("메모") is the company's own (the invitation message is shown on its own)."""
+    if viewer is not None and viewer.id == invitation.seeker_id and event.actor_id != viewer.id:
+        return ""
+    return event.note
+
+
 def create_invitation(db: Session, employer: User, data: InvitationCreate) -> InterviewInvitation:
     company_id = employer_company_id(employer)
     seeker = db.scalar(select(User).where(func.lower(User.email) == data.seeker_email.strip().lower()))

@@ -1,6 +1,6 @@
 """ORM models. Import every model module here so Alembic and the app see one metadata."""
 
-from server.models.accounts import AuditEvent, Company, Role, User, UserSession
+from server.models.accounts import AuditEvent, AuthThrottle, Company, Role, User, UserSession
 from server.models.careers import (
     CareersActivity,
     CompanyProfile,
@@ -48,6 +48,7 @@ from server.models.review import (
 __all__ = [
     "AnswerRating",
     "AuditEvent",
+    "AuthThrottle",
     "CareersActivity",
     "Company",
     "CompanyProfile",

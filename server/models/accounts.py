@@ -67,7 +67,7 @@ class AuditEvent(Base):
     """Auth events and denied accesses, kept for review by admins."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_at", "at"),)
+    __table_args__ = (Index("ix_audit_events_at", "at"), Index("ix_audit_events_event", "event"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -77,3 +77,21 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(64), default=None)
     path: Mapped[str | None] = mapped_column(String(500), default=None)
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class AuthThrottle(Base):
+    """Failed-login and sign-up counters, shared by every app process through the database.
+
+    `key` is `acct_ip:<email>|<address>` (progressive delay), `ip:<address>` (a looser cap per
+    address) or `signup:<address>`. Kept out of the audit log, so an attack cannot push real
+    events off the admin's view.
+    """
+
+    __tablename__ = "auth_throttle"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    refused: Mapped[int] = mapped_column(Integer, default=0)  # attempts answered 429

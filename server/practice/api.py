@@ -32,7 +32,7 @@ from server.practice.service import (
     owned_answer,
     owned_session,
 )
-from server.security import record_audit
+from server.security import audit_request, record_audit
 
 log = logging.getLogger("untact.practice.api")
 
@@ -122,6 +122,7 @@ def practice_consent_status(request: Request, db: DbSession) -> dict[str, Any]:
 def practice_consent_grant(data: ConsentIn, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     consent = grant_consent(db, user, data.version, request.state.locale)
+    audit_request(db, request, "consent_given", purpose=consent.purpose, version=consent.version)
     return {"version": consent.version, "granted_at": consent.granted_at.isoformat()}
 
 

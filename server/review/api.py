@@ -13,7 +13,7 @@ from server.access import require_user
 from server.deps import DbSession, SettingsDep
 from server.errors import NotFound
 from server.files import private_file
-from server.models import PracticeAnswer, ReviewComment, ReviewRequest, ReviewShareLink, ScoreVerdict
+from server.models import PracticeAnswer, ReviewComment, ReviewRequest, ReviewShareLink, ScoreVerdict, User
 from server.practice.api import answer_summary
 from server.review import service
 from server.review.service import (
@@ -309,14 +309,129 @@ def review_share_revoke(link_id: int, request: Request, db: DbSession) -> dict[s
     return result
 
 
-@router.get("/api/shared/review/{token}", name="review_shared_detail")
-def review_shared_detail(token: str, request: Request, db: DbSession) -> dict[str, Any]:
+class SharedCommentOut(BaseModel):
+    """A submitted comment as the share page shows it: time range, category, text, reply."""
+
+    start_s: float
+    end_s: float
+    category: str
+    body: str
+    reply: str | None
+
+
+class SharedAnswerOut(BaseModel):
+    id: int
+    number: int
+    question: str
+    duration_s: float
+    video_url: str
+    scores: dict[str, Any]
+    transcript: dict[str, Any]
+    comments: list[SharedCommentOut]
+
+
+class SharedReviewOut(BaseModel):
+    """Exactly what `/shared/review/<token>` shows, and nothing else: no seeker or consultant
+    identity, no private request message or target job, no verdict reasons, no drafts."""
+
+    session_title: str
+    submitted: bool
+    rubric: dict[str, int] | None
+    summary: str | None
+    answers: list[SharedAnswerOut]
+
+
+def shared_review_out(review: ReviewRequest, token: str, locale: str) -> SharedReviewOut:
+    from server.i18n import translate
+    from server.practice.pages import display_title
+
+    submitted = service.share_shows_review(review)
+    answers = []
+    items = service.shared_answer_items(
+        review, lambda key: translate(locale, key), lambda a: f"/api/shared/review/{token}/answers/{a.id}/video"
+    )
+    for item in items:
+        answer, report = item["answer"], item["report"]
+        answers.append(
+            SharedAnswerOut(
+                id=answer.id,
+                number=item["number"],
+                question=answer.question.text,
+                duration_s=item["duration_s"],
+                video_url=item["video_url"],
+                scores=report.get("scores") or {},
+                transcript={"words": (report.get("transcript") or {}).get("words", [])},
+                comments=[
+                    SharedCommentOut(start_s=c.start_s, end_s=c.end_s, category=c.category, body=c.body, reply=c.reply_body)
+                    for c in item["comments"]
+                ],
+            )
+        )
+    return SharedReviewOut(
+        session_title=display_title(review.session, locale),
+        submitted=submitted,
+        rubric=review.rubric if submitted else None,
+        summary=review.summary if submitted else None,
+        answers=answers,
+    )
+
+
+@router.get("/api/shared/review/{token}", name="review_shared_detail", response_model=SharedReviewOut)
+def review_shared_detail(token: str, request: Request, db: DbSession) -> SharedReviewOut:
     review = service.shared_request(
         db, token, path=request.url.path, ip=_client_ip(request), user_agent=request.headers.get("user-agent")
     )
-    data = request_public(review, full=True)
-    data.pop("seeker_id", None)
-    return data
+    return shared_review_out(review, token, request.state.locale)
+
+
+# ----------------------------------------------------------------- a seeker's own share links
+
+
+class SeekerShareOut(BaseModel):
+    id: int
+    session_id: int
+    label: str
+    created_by: str | None
+    created_at: str
+    expires_at: str
+    revoked_at: str | None
+    active: bool
+    views: int
+    last_opened_at: str | None
+
+
+def _seeker_share_out(db: DbSession, link: ReviewShareLink) -> SeekerShareOut:
+    creator = db.get(User, link.created_by_id) if link.created_by_id else None
+    last = service.share_last_opened(db, link.id)
+    return SeekerShareOut(
+        id=link.id,
+        session_id=link.session_id,
+        label=link.label,
+        created_by=creator.display_name if creator else None,
+        created_at=link.created_at.isoformat(),
+        expires_at=link.expires_at.isoformat(),
+        revoked_at=link.revoked_at.isoformat() if link.revoked_at else None,
+        active=service.share_link_live(link),
+        views=service.share_views(db, link.id),
+        last_opened_at=last.isoformat() if last else None,
+    )
+
+
+@router.get("/api/review/my-shares", name="review_my_shares")
+def review_my_shares(request: Request, db: DbSession, session_id: int | None = None) -> list[SeekerShareOut]:
+    """The share links consultants made for the seeker's sessions: who, until when, last opened."""
+    user = require_user(request)
+    return [_seeker_share_out(db, link) for link in service.seeker_share_links(db, user, session_id)]
+
+
+@router.post("/api/review/my-shares/{link_id}/revoke", name="review_my_share_revoke")
+def review_my_share_revoke(link_id: int, request: Request, db: DbSession) -> SeekerShareOut:
+    user = require_user(request)
+    link = service.revoke_own_share_link(db, user, link_id)
+    record_audit(db, "review_share_revoked", actor=user, path=request.url.path, link_id=link_id, by="seeker")
+    result = _seeker_share_out(db, link)
+    db.commit()  # committed before the response: the page reloads right after
+    return result
 
 
 @router.get("/api/shared/review/{token}/answers/{answer_id}/video", name="review_shared_video")

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from server.access import current_user, require_user
 from server.deps import DbSession
 from server.i18n import translate
-from server.models import ReviewRequest, ReviewShareLink, Role
+from server.models import ReviewRequest, ReviewShareLink, Role, User
 from server.practice.charts import ProgressPoint, progress_chart
 from server.practice.pages import display_title
 from server.practice.progress import session_totals
 from server.practice.service import owned_session
 from server.review import service
 from server.review.views import answer_views, clock
-from server.templating import js_messages, render, templates, viewer_zone
+from server.templating import js_messages, local_time, render, templates, viewer_zone
 
 log = logging.getLogger("untact.review")
 
@@ -129,6 +129,24 @@ def review_workspace_page(request_id: int, request: Request, db: DbSession) -> R
     )
 
 
+def _seeker_share_rows(db: DbSession, seeker: User, session_id: int) -> list[dict[str, Any]]:
+    """The session's share links as the seeker sees them (who made them, expiry, last opened)."""
+    rows = []
+    for link in service.seeker_share_links(db, seeker, session_id):
+        creator = db.get(User, link.created_by_id) if link.created_by_id else None
+        rows.append(
+            {
+                "id": link.id,
+                "label": link.label,
+                "created_by": creator.display_name if creator else None,
+                "expires_at": local_time({"user": seeker}, link.expires_at),
+                "last_opened_at": local_time({"user": seeker}, service.share_last_opened(db, link.id)),
+                "active": service.share_link_live(link),
+            }
+        )
+    return rows
+
+
 @router.get("/practice/{session_id}/feedback", name="review_feedback_page")
 def review_feedback_page(session_id: int, request: Request, db: DbSession) -> Response:
     user = require_user(request)
@@ -162,6 +180,7 @@ def review_feedback_page(session_id: int, request: Request, db: DbSession) -> Re
             "answers": answers,
             "reviewable": any(a.report is not None for a in session.answers),
             "default_job": session.title if session.source == "posting" else "",
+            "share_links": _seeker_share_rows(db, user, session.id),
         },
     )
 
@@ -208,8 +227,9 @@ def review_shared_page(token: str, request: Request, db: DbSession) -> Response:
             **_common(request),
             "review": review,
             "session_title": display_title(review.session, request.state.locale),
-            "answers": answer_views(
-                review, _t(request), video_url=lambda a: f"/api/shared/review/{token}/answers/{a.id}/video"
+            "submitted": service.share_shows_review(review),
+            "answers": service.shared_answer_items(
+                review, _t(request), lambda a: f"/api/shared/review/{token}/answers/{a.id}/video"
             ),
         },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -486,6 +487,51 @@ def revoke_share_link(db: Session, user: User, link_id: int, *, path: str) -> Re
     link.revoked_at = link.revoked_at or utcnow()
     db.flush()
     return link
+
+
+def share_link_live(link: ReviewShareLink) -> bool:
+    return link.revoked_at is None and link.expires_at > utcnow()
+
+
+def share_last_opened(db: Session, link_id: int) -> datetime | None:
+    return db.scalar(select(func.max(ReviewShareView.viewed_at)).where(ReviewShareView.link_id == link_id))
+
+
+def seeker_share_links(db: Session, seeker: User, session_id: int | None = None) -> list[ReviewShareLink]:
+    """Links made for the seeker's own review requests, newest first."""
+    query = (
+        select(ReviewShareLink)
+        .join(ReviewRequest, ReviewRequest.id == ReviewShareLink.request_id)
+        .where(ReviewRequest.seeker_id == seeker.id)
+    )
+    if session_id is not None:
+        query = query.where(ReviewShareLink.session_id == session_id)
+    return list(db.scalars(query.order_by(ReviewShareLink.id.desc())).all())
+
+
+def revoke_own_share_link(db: Session, seeker: User, link_id: int) -> ReviewShareLink:
+    link = db.get(ReviewShareLink, link_id)
+    request = db.get(ReviewRequest, link.request_id) if link is not None else None
+    if link is None or request is None or request.seeker_id != seeker.id:
+        raise NotFound("share_link_not_found")  # someone else's link: like an unknown one
+    link.revoked_at = link.revoked_at or utcnow()
+    db.flush()
+    return link
+
+
+def share_shows_review(request: ReviewRequest) -> bool:
+    """The rubric, summary and comments are shown only once the consultant submitted them:
+    before that they are drafts."""
+    return request.status == "submitted"
+
+
+def shared_answer_items(
+    request: ReviewRequest, t: Callable[[str], str], video_url: Callable[[PracticeAnswer], str]
+) -> list[dict[str, Any]]:
+    """What the share page and the share API both show per answer (draft comments left out)."""
+    from server.review.views import answer_views
+
+    return answer_views(request, t, video_url=video_url, include_comments=share_shows_review(request))
 
 
 def share_views(db: Session, link_id: int) -> int:

@@ -68,12 +68,18 @@ def comment_lane(
     return Markup("".join(parts))
 
 
-def answer_views(request: ReviewRequest, t: Translate, *, video_url: Callable[[PracticeAnswer], str]) -> list[dict[str, Any]]:
+def answer_views(
+    request: ReviewRequest,
+    t: Translate,
+    *,
+    video_url: Callable[[PracticeAnswer], str],
+    include_comments: bool = True,
+) -> list[dict[str, Any]]:
     """The session's analysed answers in question order, with charts and their comments."""
     session = request.session
     position = {q.id: q.position for q in session.questions}
     by_answer: dict[int, list[ReviewComment]] = {}
-    for comment in request.comments:
+    for comment in request.comments if include_comments else []:
         by_answer.setdefault(comment.answer_id, []).append(comment)
     verdicts = {(v.answer_id, v.score_key): v for v in request.verdicts}
     views = []

@@ -111,9 +111,9 @@ def test_device_check_shows_the_fake_camera_and_moves_the_mic_meter(live_server,
     status = page.get_by_role("status")
     assert status.inner_text() == "아직 장치를 켜지 않았습니다."
     page.get_by_role("button", name="카메라·마이크 켜기").click()
-    page.wait_for_function("document.getElementById('device-status').dataset.state === 'ok'", timeout=15000)
+    page.wait_for_function("() => document.getElementById('device-status').dataset.state === 'ok'", timeout=15000)
     assert status.inner_text() == "카메라와 마이크가 정상입니다. (640×480)"
-    page.wait_for_function("document.getElementById('preview').currentTime > 1.0", timeout=15000)
+    page.wait_for_function("() => document.getElementById('preview').currentTime > 1.0", timeout=15000)
     size = page.evaluate("[document.getElementById('preview').videoWidth, document.getElementById('preview').videoHeight]")
     assert size == [640, 480]
     # The preview shows the face picture, not a black frame: sample its pixels.
@@ -124,7 +124,7 @@ def test_device_check_shows_the_fake_camera_and_moves_the_mic_meter(live_server,
         return s / (d.length / 4) / 3; }"""
     )
     assert brightness > 40
-    page.wait_for_function("Number(document.getElementById('mic-level').dataset.peak || 0) > 0.05", timeout=15000)
+    page.wait_for_function("() => Number(document.getElementById('mic-level').dataset.peak || 0) > 0.05", timeout=15000)
     screenshot(page, "foundation-device-check-ko")
     page.get_by_role("button", name="끄기").click()
     assert status.inner_text() == "아직 장치를 켜지 않았습니다."

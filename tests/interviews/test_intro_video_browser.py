@@ -155,7 +155,7 @@ def test_employer_edits_rubric_and_uploads_intro_seeker_watches_it(
     # Once the questions begin, the intro is put away.
     seeker_page.get_by_role("button", name="카메라·마이크 켜기").click()
     seeker_page.wait_for_function(
-        "document.getElementById('connection-status').dataset.state === 'ok'", timeout=30000
+        "() => document.getElementById('connection-status').dataset.state === 'ok'", timeout=30000
     )
     seeker_page.get_by_role("button", name="다음").click()
     seeker_page.get_by_label("위 내용을 이해했으며 녹화 면접의 녹화와 분석에 동의합니다.").check()

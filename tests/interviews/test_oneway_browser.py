@@ -41,7 +41,7 @@ def _post(client: httpx.Client, url: str, body: dict) -> dict:
 
 def _device_check(page) -> None:
     page.get_by_role("button", name="카메라·마이크 켜기").click()
-    page.wait_for_function("document.getElementById('connection-status').dataset.state === 'ok'", timeout=30000)
+    page.wait_for_function("() => document.getElementById('connection-status').dataset.state === 'ok'", timeout=30000)
     page.get_by_role("button", name="다음").click()
 
 
@@ -51,7 +51,7 @@ def _answer_current_question(page, seconds: float) -> None:
     time.sleep(seconds)
     page.get_by_role("button", name="답변 마치기").click()
     page.wait_for_function(
-        "document.getElementById('answer-status').dataset.state === 'ready'", timeout=120000
+        "() => document.getElementById('answer-status').dataset.state === 'ready'", timeout=120000
     )
 
 
@@ -92,7 +92,7 @@ def test_employer_set_seeker_answers_across_two_visits_employer_reviews(live_ser
     row.get_by_role("link", name="열기").click()
     page.wait_for_selector("body[data-interviews-ready]")
     page.get_by_role("button", name="수락").click()
-    page.wait_for_function("document.getElementById('invitation-status').dataset.status === 'accepted'")
+    page.wait_for_function("() => document.getElementById('invitation-status').dataset.status === 'accepted'")
 
     # Visit 1: device check, the interview's own consent, then question 1 only.
     page.get_by_role("link", name="녹화 면접 답변하기").click()
@@ -121,7 +121,7 @@ def test_employer_set_seeker_answers_across_two_visits_employer_reviews(live_ser
     page.wait_for_url(f"**/interviews/{inv_id}")
     page.wait_for_selector("body[data-interviews-ready]")
     page.get_by_role("button", name="답변 제출하기").click()
-    page.wait_for_function("document.getElementById('invitation-status').dataset.status === 'submitted'")
+    page.wait_for_function("() => document.getElementById('invitation-status').dataset.status === 'submitted'")
     assert page.get_by_text("Thank you for your answers.").is_visible()
     assert page.locator("article.answer video").count() == 2
     screenshot(page, "interview-oneway-seeker-submitted-ko")
@@ -155,7 +155,7 @@ def test_employer_set_seeker_answers_across_two_visits_employer_reviews(live_ser
     answers.first.get_by_label("내 점수(1–5)").select_option("4")
     answers.first.get_by_role("button", name="점수 저장").click()
     employer_page.wait_for_function(
-        "document.querySelector('article.answer [data-testid=rating-aggregate]').textContent.includes('1명')"
+        "() => document.querySelector('article.answer [data-testid=rating-aggregate]').textContent.includes('1명')"
     )
     assert "평균 4.0" in answers.first.locator('[data-testid="rating-aggregate"]').inner_text()
     answers.first.get_by_label("현재 재생 위치에 코멘트").fill("Clear structure here")

@@ -127,7 +127,7 @@ def test_two_browsers_meet_in_a_room_with_lobby_chat_and_consented_recording(liv
     expect(employer_page.locator("#room-error")).to_contain_text("동의")
     assert employer_page.locator("#rec-indicator").is_hidden()
     seeker_page.get_by_label("면접 녹화와 실시간 자막에 동의합니다(선택)").check()
-    seeker_page.wait_for_function("window.roomState.consent === true")
+    seeker_page.wait_for_function("() => window.roomState.consent === true")
 
     # Live captions: the seeker is told, and the interviewer reads Hangul a few seconds behind.
     employer_page.get_by_role("button", name="자막 켜기").click()

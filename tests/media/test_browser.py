@@ -149,7 +149,7 @@ async def test_chromium_camera_is_recorded_to_playable_webm(
             elapsed = time.monotonic() - started
 
             await wait_for(lambda: peer.send_json({"type": "nudge", "code": "slow_down"}), 5, "channel")
-            await page.wait_for_function("window.nudges.length > 0", timeout=5000)
+            await page.wait_for_function("() => window.nudges.length > 0", timeout=5000)
             assert await page.evaluate("window.nudges[0].code") == "slow_down"
         finally:
             await browser.close()
@@ -286,7 +286,7 @@ async def test_recorded_answer_plays_and_seeks_in_chromium(
         try:
             page = await browser.new_page()
             await page.goto(page_url.replace("call.html", "play.html"))
-            await page.wait_for_function("document.getElementById('v').readyState >= 1", timeout=10000)
+            await page.wait_for_function("() => document.getElementById('v').readyState >= 1", timeout=10000)
             duration = await page.evaluate("document.getElementById('v').duration")
             assert abs(duration - ref.duration_s) < 0.5, (duration, ref)
             await page.evaluate("document.getElementById('v').currentTime = 2.0")

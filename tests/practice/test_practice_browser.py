@@ -48,7 +48,7 @@ def _create_session_in_ui(page, base_url: str, *, answer_limit_s: int) -> int:
 
 def _pass_device_check_and_consent(page) -> None:
     page.get_by_role("button", name="카메라·마이크 켜기").click()
-    page.wait_for_function("document.getElementById('connection-status').dataset.state === 'ok'", timeout=30000)
+    page.wait_for_function("() => document.getElementById('connection-status').dataset.state === 'ok'", timeout=30000)
     assert "미디어 서버와 연결되었습니다" in page.locator("#connection-status").inner_text()
     page.get_by_role("button", name="다음").click()
     page.get_by_label("위 내용을 이해했으며 녹화와 분석에 동의합니다.").check()
@@ -61,7 +61,7 @@ def _answer_current_question(page, seconds: float) -> None:
     time.sleep(seconds)
     page.get_by_role("button", name="답변 마치기").click()
     page.wait_for_function(
-        "document.getElementById('answer-status').dataset.state === 'ready'", timeout=60000
+        "() => document.getElementById('answer-status').dataset.state === 'ready'", timeout=60000
     )
 
 
@@ -155,7 +155,7 @@ def test_a_turned_away_face_gets_a_look_at_camera_nudge_and_a_low_eye_contact_sc
     assert nudge.get_attribute("data-kind") == "look_at_camera"
     screenshot(page, "practice-nudge-look-at-camera-ko")
     page.get_by_role("button", name="답변 마치기").click()
-    page.wait_for_function("document.getElementById('answer-status').dataset.state === 'ready'", timeout=90000)
+    page.wait_for_function("() => document.getElementById('answer-status').dataset.state === 'ready'", timeout=90000)
 
     page.goto(f"{live_server.base_url}/practice/{session_id}/report")
     answer = page.locator("article.answer").first

@@ -58,7 +58,7 @@ def _video_time(page, answer_id: int) -> float:
 
 def _wait_video_at(page, answer_id: int, seconds: float) -> None:
     page.wait_for_function(
-        f"Math.abs(document.querySelector('#answer-{answer_id} video').currentTime - {seconds}) < 0.3",
+        f"() => Math.abs(document.querySelector('#answer-{answer_id} video').currentTime - {seconds}) < 0.3",
         timeout=15000,
     )
 
@@ -120,7 +120,7 @@ def test_seeker_requests_admin_assigns_consultant_comments_seeker_sees_and_seeks
     assert "말하기 속도와 답변 구성이 궁금합니다." in consultant.inner_text(".request-info")
     article = consultant.locator(f"#answer-{answer_id}")
     consultant.wait_for_function(
-        f"document.querySelector('#answer-{answer_id} video').readyState >= 1", timeout=20000
+        f"() => document.querySelector('#answer-{answer_id} video').readyState >= 1", timeout=20000
     )
     # Clicking a transcript word seeks the video to that word, and the word is highlighted.
     word = article.locator(".transcript .word", has_text=re.compile("deadline", re.I)).first
@@ -141,7 +141,7 @@ def test_seeker_requests_admin_assigns_consultant_comments_seeker_sees_and_seeks
     # Second comment: start taken from the playhead, after seeking via the transcript.
     article = consultant.locator(f"#answer-{answer_id}")
     consultant.wait_for_function(
-        f"document.querySelector('#answer-{answer_id} video').readyState >= 1", timeout=20000
+        f"() => document.querySelector('#answer-{answer_id} video').readyState >= 1", timeout=20000
     )
     article.locator(".transcript .word", has_text=re.compile("deadline", re.I)).first.click()
     _wait_video_at(consultant, answer_id, word_start)
@@ -153,7 +153,7 @@ def test_seeker_requests_admin_assigns_consultant_comments_seeker_sees_and_seeks
     article.get_by_label("코멘트 내용").fill("상황 다음에 본인이 한 행동을 구체적으로 말해 주세요.")
     with consultant.expect_navigation():
         article.get_by_role("button", name="코멘트 저장").click()
-    consultant.wait_for_function(f"document.querySelectorAll('#answer-{answer_id} li.comment').length === 2")
+    consultant.wait_for_function(f"() => document.querySelectorAll('#answer-{answer_id} li.comment').length === 2")
     _ready(consultant)
     article = consultant.locator(f"#answer-{answer_id}")
     assert article.locator(".comment-marker").count() == 2
@@ -205,7 +205,7 @@ def test_seeker_requests_admin_assigns_consultant_comments_seeker_sees_and_seeks
         x = float(lane.locator(".comment-marker").nth(i).locator("rect").get_attribute("x"))
         assert x == pytest.approx(left + width * start / duration, abs=1.0)
     seeker.wait_for_function(
-        f"document.querySelector('#answer-{answer_id} video').readyState >= 1", timeout=20000
+        f"() => document.querySelector('#answer-{answer_id} video').readyState >= 1", timeout=20000
     )
     # Clicking the second comment seeks the video there and marks the comment as playing.
     comments.nth(1).locator("button.comment-seek").click()

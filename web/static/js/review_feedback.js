@@ -44,5 +44,17 @@ for (const form of document.querySelectorAll("form[data-reply]")) {
   });
 }
 
+for (const button of document.querySelectorAll("[data-revoke-share]")) {
+  button.addEventListener("click", async () => {
+    if (!window.confirm(messages["review.confirm_revoke_share"])) return;
+    try {
+      await api("POST", `/api/review/my-shares/${button.dataset.revokeShare}/revoke`);
+      location.reload();
+    } catch (error) {
+      window.alert(format(messages["review.error_saving"], { message: error.message }));
+    }
+  });
+}
+
 // Tests (and people on slow machines) can tell when the handlers are attached.
 document.documentElement.dataset.reviewReady = "true";
