@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from server.db import make_engine, make_sessionmaker, migrate, session_scope, utcnow
-from server.jobs import JobFailed, JobWorker, WakeupChannel, enqueue
+from server.jobs import WAKEUP_KEY, JobFailed, JobNotifier, JobWorker, WakeupChannel, enqueue
 from server.models import Job
 
 pytestmark = pytest.mark.unit
@@ -80,7 +80,7 @@ def test_a_job_left_running_by_a_dead_worker_is_claimed_again(factory) -> None:
     survivor = JobWorker(factory, {"work": lambda c, p: None}, lease_s=60)
     assert survivor.claim() is None  # lease still valid
     with session_scope(factory) as db:
-        db.execute(update(Job).where(Job.id == job_id).values(locked_at=utcnow() - timedelta(seconds=120)))
+        db.execute(update(Job).where(Job.id == job_id).values(lease_until=utcnow() - timedelta(seconds=1)))
     assert survivor.run_once() is True
     job = _job(factory, job_id)
     assert job.status == "done" and job.attempts == 2
@@ -94,28 +94,61 @@ def test_jobs_of_unknown_kinds_are_left_for_other_workers(factory) -> None:
         assert db.scalar(select(Job.status)) == "queued"
 
 
-def test_background_worker_is_woken_through_redis(factory) -> None:
+def test_background_worker_is_woken_through_redis_after_the_enqueue_commits(factory) -> None:
     import redis
 
+    url = "redis://127.0.0.1:6379/15"
     try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=2).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=2).delete(WAKEUP_KEY)
     except redis.RedisError as exc:
         pytest.skip(f"Redis unreachable: {exc}")
-    done: list[int] = []
+    done: list[tuple[int, float]] = []
     worker = JobWorker(
-        factory, {"ping": lambda c, p: done.append(p["n"])},
-        poll_interval_s=30, wakeup=WakeupChannel("redis://127.0.0.1:6379/15"),
+        factory, {"ping": lambda c, p: done.append((p["n"], time.monotonic()))},
+        poll_interval_s=30, wakeup=WakeupChannel(url),
     )
+    notifier = JobNotifier(WakeupChannel(url))
+    notifier.install(factory)
+    notifier.start()
     worker.start()
     try:
         time.sleep(0.5)  # the worker is now blocked waiting for a wake-up, not polling
         with session_scope(factory) as db:
-            enqueue(db, "ping", {"n": 7})
-        WakeupChannel("redis://127.0.0.1:6379/15").notify()
-        deadline = time.monotonic() + 5  # well under the 30 s poll: only the wake-up explains it
+            enqueue(db, "ping", {"n": 7})  # no explicit notify: the commit wakes the worker
+        committed = time.monotonic()
+        deadline = committed + 10  # far under the 30 s poll: only the wake-up explains it
         while not done and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert done == [7]
+        assert [n for n, _ in done] == [7]
+        assert done[0][1] - committed < 5
     finally:
         worker.close()
         worker.close()  # closing twice is safe
+        notifier.close()
+
+
+def test_wakeups_fire_after_commit_when_the_job_is_visible_and_never_on_rollback(factory) -> None:
+    seen_at_wakeup: list[int] = []
+
+    def kick() -> None:  # runs at the wake-up: can another session already see the job?
+        with factory() as other:
+            seen_at_wakeup.append(len(other.scalars(select(Job.id).where(Job.kind == "visible")).all()))
+
+    notifier = JobNotifier()
+    notifier.add_local(kick)
+    notifier.install(factory)
+    try:
+        with session_scope(factory) as db:
+            enqueue(db, "visible", {})
+            enqueue(db, "visible", {})
+            db.flush()
+            assert seen_at_wakeup == []  # not before the commit
+        assert seen_at_wakeup == [2]
+        with pytest.raises(RuntimeError), session_scope(factory) as db:
+            enqueue(db, "visible", {})
+            raise RuntimeError("the request failed")
+        with session_scope(factory) as db:
+            db.execute(select(Job.id))  # a later commit without jobs wakes nobody
+        assert seen_at_wakeup == [2]
+    finally:
+        notifier.close()
