@@ -24,6 +24,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -246,6 +247,7 @@ class JobWorker:
         self._heartbeat: threading.Thread | None = None
         self._current_lock = threading.Lock()
         self._current: int | None = None  # the job this worker runs now
+        self._next_exhausted_check = 0.0
         self._closed = False
 
     @property
@@ -406,7 +408,10 @@ class JobWorker:
     def claim(self) -> Job | None:
         now = utcnow()
         with self._factory() as db:
-            self._fail_exhausted_takeovers(db, now)
+            if time.monotonic() >= self._next_exhausted_check:
+                # Leases expire on the scale of the lease, so once every lease/3 is enough.
+                self._next_exhausted_check = time.monotonic() + min(self._heartbeat_s, 5.0)
+                self._fail_exhausted_takeovers(db, now)
             postgres = db.get_bind().dialect.name == "postgresql"
             candidates = db.scalars(
                 select(Job.id)
@@ -418,19 +423,20 @@ class JobWorker:
                 .with_for_update(skip_locked=True)
             ).all()
             for job_id in candidates:
-                claimed = db.execute(
+                claimed = db.scalars(
                     update(Job)
                     .where(Job.id == job_id, self._claimable(now))
                     .values(
                         status="running", locked_by=self.name, locked_at=now,
                         lease_until=now + self._lease, attempts=Job.attempts + 1,
                     )
-                )
+                    .returning(Job)
+                ).first()
                 db.commit()
-                if getattr(claimed, "rowcount", 0) == 1:
+                if claimed is not None:
                     with self._current_lock:
                         self._current = job_id
-                    return db.get(Job, job_id)
+                    return claimed
             db.rollback()
         return None
 
