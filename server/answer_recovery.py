@@ -3,8 +3,9 @@
 An answer in `recording` or `analyzing` belongs to the app process in its `owner_instance`.
 Recovery re-queues it (as a partial recording if it was still recording) only when:
 
-- that process is gone: no `process_heartbeats` row refreshed within the timeout (answers
-  from before owners were recorded have none and count as orphaned); and
+- that process is gone: no `process_heartbeats` row refreshed within the timeout. Answers
+  with no owner (from before owners were recorded, or already recovered once) are taken only
+  by the sweep at a process's start, as before; and
 - its whole-file analysis is not already queued or running.
 
 The update is a compare-and-set on the status and owner, so two processes sweeping at once
@@ -41,7 +42,8 @@ def answers_with_live_jobs(db: Session, kind: str, key: str = "answer_id") -> se
 
 
 def recover_orphaned_answers(
-    factory: sessionmaker[Session], model: Any, job_kind: str, *, owner_timeout_s: float
+    factory: sessionmaker[Session], model: Any, job_kind: str, *, owner_timeout_s: float,
+    include_unowned: bool = True,
 ) -> list[int]:
     """Re-queue the answers of `model` whose owner is gone; the ids recovered."""
     recovered: list[int] = []
@@ -54,6 +56,8 @@ def recover_orphaned_answers(
         live = live_instance_ids(db, owner_timeout_s)
         queued = answers_with_live_jobs(db, job_kind)
         for answer_id, status, owner in rows:
+            if owner is None and not include_unowned:
+                continue
             if (owner is not None and owner in live) or answer_id in queued:
                 continue
             owner_matches = model.owner_instance.is_(None) if owner is None else model.owner_instance == owner

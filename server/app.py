@@ -59,10 +59,12 @@ def start_worker(settings: Settings, factory: sessionmaker[Session], model_pool:
     return worker
 
 
-def recover_orphaned_answers(settings: Settings, factory: sessionmaker[Session]) -> None:
-    """Re-queue answers whose owning process is gone (at start and on every heartbeat)."""
-    recover_interrupted_answers(factory, owner_timeout_s=settings.instance_timeout_s)
-    recover_interrupted_interview_answers(factory, owner_timeout_s=settings.instance_timeout_s)
+def recover_orphaned_answers(settings: Settings, factory: sessionmaker[Session], *, at_start: bool) -> None:
+    """Re-queue answers whose owning process is gone (at start and on every heartbeat; answers
+    with no recorded owner only at start)."""
+    timeout = settings.instance_timeout_s
+    recover_interrupted_answers(factory, owner_timeout_s=timeout, include_unowned=at_start)
+    recover_interrupted_interview_answers(factory, owner_timeout_s=timeout, include_unowned=at_start)
 
 
 def _prewarm(pool: ModelPool, model: str) -> None:
@@ -88,11 +90,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     notifier = make_notifier(settings, factory)  # wakes workers after commits that queue jobs
     heartbeat = InstanceHeartbeat(
         factory, role="serve", interval_s=settings.instance_heartbeat_s, timeout_s=settings.instance_timeout_s,
-        on_beat=lambda: recover_orphaned_answers(settings, factory),
+        on_beat=lambda: recover_orphaned_answers(settings, factory, at_start=False),
     )
     heartbeat.start()
     app.state.instance = heartbeat
-    recover_orphaned_answers(settings, factory)
+    recover_orphaned_answers(settings, factory, at_start=True)
     worker = (
         start_worker(settings, factory, model_pool)
         if settings.analysis_worker == "inprocess"

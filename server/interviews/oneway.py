@@ -186,14 +186,17 @@ def analyze_interview_answer(context: JobContext, payload: dict[str, Any]) -> No
         save_answer_report(db, answer_id, report)
 
 
-def recover_interrupted_interview_answers(factory: Any, *, owner_timeout_s: float) -> int:
+def recover_interrupted_interview_answers(
+    factory: Any, *, owner_timeout_s: float, include_unowned: bool = True
+) -> int:
     """Answers left recording or analysing by a process that stopped: analyse what was saved.
     Answers of live processes, and answers whose analysis is queued or running, are left alone."""
     from server.answer_recovery import recover_orphaned_answers
 
     return len(
         recover_orphaned_answers(
-            factory, InterviewAnswer, "analyze_interview_answer", owner_timeout_s=owner_timeout_s
+            factory, InterviewAnswer, "analyze_interview_answer", owner_timeout_s=owner_timeout_s,
+            include_unowned=include_unowned,
         )
     )
 

@@ -85,14 +85,17 @@ def purge_expired_practice(context: JobContext, _payload: dict[str, Any]) -> Non
         enqueue_unless_pending(db, "purge_expired_practice", delay_s=24 * 3600)
 
 
-def recover_interrupted_answers(factory: sessionmaker[Session], *, owner_timeout_s: float) -> int:
+def recover_interrupted_answers(
+    factory: sessionmaker[Session], *, owner_timeout_s: float, include_unowned: bool = True
+) -> int:
     """Answers left recording or analysing by a process that stopped: analyse what was saved.
     Answers of live processes, and answers whose analysis is queued or running, are left alone."""
     from server.answer_recovery import recover_orphaned_answers
 
     return len(
         recover_orphaned_answers(
-            factory, PracticeAnswer, "analyze_practice_answer", owner_timeout_s=owner_timeout_s
+            factory, PracticeAnswer, "analyze_practice_answer", owner_timeout_s=owner_timeout_s,
+            include_unowned=include_unowned,
         )
     )
 

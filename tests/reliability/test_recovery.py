@@ -131,6 +131,8 @@ def test_an_orphan_whose_analysis_is_already_queued_or_running_is_not_queued_aga
 
 def test_answers_from_before_owners_were_recorded_are_recovered(factory) -> None:
     legacy = _answer(factory, owner=None, status="analyzing")
+    periodic = recover_orphaned_answers(factory, PracticeAnswer, KIND, owner_timeout_s=TIMEOUT_S, include_unowned=False)
+    assert periodic == [] and _jobs_for(factory, legacy) == []  # only a process's start sweep takes them
     assert _sweep(factory) == [legacy]
     assert _state(factory, legacy) == ("analyzing", False, None) and len(_jobs_for(factory, legacy)) == 1
 
