@@ -197,3 +197,25 @@ def test_redis_wakes_a_worker_process_long_before_its_poll(factory, make_workers
         notifier.close()
     started = float(log_lines(runs)[0][3])
     assert started - committed < 5, f"started {started - committed:.2f} s after the commit (poll is 30 s)"
+
+
+def test_stopping_the_server_hands_back_its_in_process_workers_job(factory, postgres_url: str, tmp_path: Path) -> None:  # noqa: F811
+    from tests.liveserver import start_live_server
+
+    hold, runs = tmp_path / "hold", tmp_path / "runs.log"
+    hold.touch()
+    server = start_live_server(tmp_path / "server", {
+        "DATABASE_URL": postgres_url, "UNTACT_JOB_HANDLER_MODULES": "tests.reliability.job_kinds:job_handlers",
+        "UNTACT_JOB_SHUTDOWN_GRACE_S": "1", "UNTACT_JOB_POLL_INTERVAL_S": "0.2", "UNTACT_PREWARM_MODELS": "false",
+    })
+    try:
+        job_id = _enqueue(factory, "test_hold_until_released", {"hold": str(hold), "log": str(runs)})
+        wait_until(lambda: _job(factory, job_id).status == "running", 30, "the server's worker to start the job")
+        server.process.send_signal(signal.SIGTERM)  # what `docker stop` sends
+        assert server.process.wait(timeout=60) == 0
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+    job = _job(factory, job_id)
+    assert job.status == "queued" and job.attempts == 0 and job.locked_by is None, server.log()[-2000:]
