@@ -26,12 +26,13 @@ from server.db import make_engine, make_sessionmaker, migrate, session_scope
 from server.deps import verify_csrf
 from server.errors import install_error_handlers
 from server.ice import server_ice_servers
+from server.instances import InstanceHeartbeat
 from server.interviews import api as interviews_api
 from server.interviews import pages as interviews_pages
 from server.interviews.live_room import RoomRegistry
 from server.interviews.oneway import recover_interrupted_interview_answers
-from server.job_handlers import job_handlers
-from server.jobs import JobWorker, WakeupChannel, enqueue, enqueue_unless_pending
+from server.job_handlers import make_notifier, make_worker
+from server.jobs import JobWorker, enqueue, enqueue_unless_pending
 from server.logging_setup import configure_logging
 from server.middleware import RequestGuardMiddleware
 from server.pages import router as pages_router
@@ -52,14 +53,20 @@ WEB_DIR = PROJECT_ROOT / "web"
 
 def start_worker(settings: Settings, factory: sessionmaker[Session], model_pool: ModelPool) -> JobWorker:
     """The in-process worker of the embedded defaults; `untact worker` runs the same loop alone."""
-    wakeup = WakeupChannel(settings.redis_url) if settings.redis_url else None
-    services = {"settings": settings, "model_pool": model_pool}
-    worker = JobWorker(factory, job_handlers(), services=services, wakeup=wakeup)
+    worker = make_worker(settings, factory, {"settings": settings, "model_pool": model_pool})
     with session_scope(factory) as db:
         enqueue(db, "purge_expired_sessions", {})
         enqueue_unless_pending(db, "purge_expired_practice")
     worker.start()
     return worker
+
+
+def recover_orphaned_answers(settings: Settings, factory: sessionmaker[Session], *, at_start: bool) -> None:
+    """Re-queue answers whose owning process is gone (at start and on every heartbeat; answers
+    with no recorded owner only at start)."""
+    timeout = settings.instance_timeout_s
+    recover_interrupted_answers(factory, owner_timeout_s=timeout, include_unowned=at_start)
+    recover_interrupted_interview_answers(factory, owner_timeout_s=timeout, include_unowned=at_start)
 
 
 def _prewarm(pool: ModelPool, model: str) -> None:
@@ -91,13 +98,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         enqueue_unless_pending(db, "purge_old_audit")  # retention; the job re-queues itself daily
     model_pool = ModelPool(settings.model_cache_dir)
     app.state.model_pool = model_pool
-    recover_interrupted_answers(app.state.sessionmaker)
-    recover_interrupted_interview_answers(app.state.sessionmaker)
+    factory = app.state.sessionmaker
+    notifier = make_notifier(settings, factory)  # wakes workers after commits that queue jobs
+    heartbeat = InstanceHeartbeat(
+        factory, role="serve", interval_s=settings.instance_heartbeat_s, timeout_s=settings.instance_timeout_s,
+        on_beat=lambda: recover_orphaned_answers(settings, factory, at_start=False),
+    )
+    heartbeat.start()
+    app.state.instance = heartbeat
+    recover_orphaned_answers(settings, factory, at_start=True)
     worker = (
-        start_worker(settings, app.state.sessionmaker, model_pool)
+        start_worker(settings, factory, model_pool)
         if settings.analysis_worker == "inprocess"
         else None
     )
+    if worker is not None:
+        notifier.add_local(worker.kick)
     app.state.worker = worker
     app.state.live_sessions = set()
     app.state.practice_services = PracticeServices(
@@ -108,6 +124,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model_cache_dir=str(settings.model_cache_dir),
         ice_servers=server_ice_servers(settings.ice_servers),
         kick_worker=worker.kick if worker is not None else lambda: None,
+        instance_id=heartbeat.instance_id,
     )
     app.state.interview_rooms = RoomRegistry(app.state.practice_services)  # live interview rooms (issue 5)
     if settings.prewarm_models:
@@ -126,7 +143,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         live = list(app.state.live_sessions)
         await asyncio.gather(*(session.close("server_shutdown") for session in live), return_exceptions=True)
         if worker is not None:
-            await run_in_threadpool(worker.close)
+            await run_in_threadpool(worker.close)  # finishes or hands back the running job
+        await run_in_threadpool(heartbeat.close)
+        notifier.close()
         engine.dispose()
         log.info("server stopped")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -26,6 +27,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         engine.dispose()
     app = create_app(settings)
     proxy_headers, forwarded_allow_ips = proxy_options(settings.forwarded_allow_ips)
+    # uvicorn shuts down gracefully on SIGTERM (live sessions closed, the in-process worker's job
+    # finished or handed back), then re-raises the signal to the handler it found: ours, so a
+    # clean `docker stop` exits 0 instead of 143.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         app,
         host=host,
@@ -36,6 +41,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         ws_max_size=2 * 1024 * 1024,
     )
     return 0
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def proxy_options(forwarded_allow_ips: str) -> tuple[bool, str | None]:
@@ -99,9 +108,12 @@ def _cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
+    import os
+    import threading
+
     from server.db import database_reachable, make_engine, make_sessionmaker, migrate
-    from server.job_handlers import job_handlers
-    from server.jobs import JobWorker, WakeupChannel
+    from server.instances import InstanceHeartbeat
+    from server.job_handlers import make_notifier, make_worker
     from server.logging_setup import configure_logging
     from server.models_check import model_status
 
@@ -115,14 +127,48 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     migrate(engine)
     from analysis import ModelPool
 
-    wakeup = WakeupChannel(settings.redis_url) if settings.redis_url else None
+    factory = make_sessionmaker(engine)
+    notifier = make_notifier(settings, factory)
     services = {"settings": settings, "model_pool": ModelPool(settings.model_cache_dir)}
-    worker = JobWorker(make_sessionmaker(engine), job_handlers(), services=services, wakeup=wakeup)
+    worker = make_worker(settings, factory, services)
+    heartbeat = InstanceHeartbeat(
+        factory, role="worker", interval_s=settings.instance_heartbeat_s, timeout_s=settings.instance_timeout_s
+    )
+    heartbeat.start()
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if stopping.is_set():  # a second signal: hand the running job back at once
+            worker.abort()
+            return
+        stopping.set()
+        worker.request_stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    worker.start()
     print(f"untact worker {worker.name}: waiting for jobs", file=sys.stderr, flush=True)
-    try:
-        worker.run_forever()
-    finally:
-        worker.close()
+    while not stopping.wait(1.0):
+        pass
+    running = worker.current_job_id
+    print(
+        f"untact worker {worker.name}: stopping"
+        + (f", finishing job {running} (grace {settings.job_shutdown_grace_s:g} s)" if running else ""),
+        file=sys.stderr, flush=True,
+    )
+    handed_back = worker.close()
+    heartbeat.close()
+    notifier.close()
+    engine.dispose()
+    print(
+        f"untact worker {worker.name}: stopped" + (f", job {running} handed back" if handed_back else ""),
+        file=sys.stderr, flush=True,
+    )
+    if handed_back:
+        # The handler's thread cannot be interrupted; the job is back in the queue, so leave now
+        # rather than wait for it (or for threads it started) at interpreter exit.
+        sys.stdout.flush()
+        os._exit(0)
     return 0
 
 

@@ -46,10 +46,28 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For is believed; none by default
     audit_retention_days: int = Field(default=365, ge=1)
     redis_url: str = ""
+    # Jobs (server/jobs.py): a worker's lease on a running job, extended by its heartbeat every
+    # lease/3; how long a stopping worker lets the running job finish before handing it back
+    # (keep it under `docker stop`'s 10 s, or raise `stop_grace_period`); the idle poll.
+    job_lease_s: float = Field(default=60.0, ge=1.0)
+    job_shutdown_grace_s: float = Field(default=8.0, ge=0.0)
+    job_poll_interval_s: float = Field(default=1.0, gt=0.0)
+    # Extra job kinds, `module:function` comma-separated; each returns {kind: handler}.
+    job_handler_modules: str = ""
+    # Each app process refreshes its `process_heartbeats` row this often; recovery treats a
+    # process silent for `instance_timeout_s` as gone and re-queues its answers.
+    instance_heartbeat_s: float = Field(default=5.0, gt=0.0)
+    instance_timeout_s: float = Field(default=30.0, gt=0.0)
     log_level: str = "INFO"
     ice_servers: str = ""
     turn_secret: str = ""
     turn_ttl_s: int = Field(default=6 * 3600, ge=60)  # lifetime of a browser's TURN credentials
+
+    @model_validator(mode="after")
+    def _heartbeat_within_timeout(self) -> Settings:
+        if self.instance_timeout_s < 2 * self.instance_heartbeat_s:
+            raise ValueError("UNTACT_INSTANCE_TIMEOUT_S must be at least twice UNTACT_INSTANCE_HEARTBEAT_S")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, or_
+from sqlalchemy.orm import Session, sessionmaker
 
 from server.db import session_scope, utcnow
-from server.jobs import JobContext, JobHandler
+from server.jobs import (
+    FailureHandler,
+    JobContext,
+    JobHandler,
+    JobNotifier,
+    JobWorker,
+    WakeupChannel,
+    load_handler_modules,
+)
 from server.models import UserSession
+
+if TYPE_CHECKING:
+    from server.config import Settings
 
 
 def purge_expired_sessions(context: JobContext, _payload: dict[str, Any]) -> None:
@@ -46,3 +59,40 @@ def job_handlers() -> dict[str, JobHandler]:
         "analyze_interview_answer": analyze_interview_answer,
         "analyze_room_recording": analyze_room_recording,
     }
+
+
+def job_failure_handlers() -> dict[str, FailureHandler]:
+    """What to mark failed when a job of that kind fails for good (after its last attempt)."""
+    from server.interviews.oneway import fail_interview_answer, fail_room_recording
+    from server.practice.jobs import fail_practice_answer
+
+    return {
+        "analyze_practice_answer": fail_practice_answer,
+        "analyze_interview_answer": fail_interview_answer,
+        "analyze_room_recording": fail_room_recording,
+    }
+
+
+def make_worker(
+    settings: Settings, factory: sessionmaker[Session], services: Mapping[str, Any]
+) -> JobWorker:
+    """A worker with every known job kind and the job settings (server and `untact worker`)."""
+    handlers = {**job_handlers(), **load_handler_modules(settings.job_handler_modules)}
+    return JobWorker(
+        factory,
+        handlers,
+        services=services,
+        failure_handlers=job_failure_handlers(),
+        poll_interval_s=settings.job_poll_interval_s,
+        lease_s=settings.job_lease_s,
+        shutdown_grace_s=settings.job_shutdown_grace_s,
+        wakeup=WakeupChannel(settings.redis_url) if settings.redis_url else None,
+    )
+
+
+def make_notifier(settings: Settings, factory: sessionmaker[Session]) -> JobNotifier:
+    """Wake workers after each commit that queued jobs: through Redis when configured."""
+    notifier = JobNotifier(WakeupChannel(settings.redis_url) if settings.redis_url else None)
+    notifier.install(factory)
+    notifier.start()
+    return notifier

@@ -64,6 +64,8 @@ class LiveAnswerServices:
     model_cache_dir: str
     ice_servers: tuple[IceServer, ...]
     kick_worker: Callable[[], None]
+    # This process's id in `process_heartbeats`, written as each answer's owner (recovery).
+    instance_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,10 @@ class InterviewAnswerStore:
             used = attempts_used(db, invitation.id, question.id)
             if used > question.max_retakes:
                 return "no_retakes_left"
-            answer = InterviewAnswer(invitation_id=invitation.id, question_id=question.id, attempt=used + 1)
+            answer = InterviewAnswer(
+                invitation_id=invitation.id, question_id=question.id, attempt=used + 1,
+                owner_instance=self._services.instance_id or None,  # recovery leaves it to this process
+            )
             db.add(answer)
             db.flush()
             db.refresh(answer)
@@ -183,20 +186,39 @@ def analyze_interview_answer(context: JobContext, payload: dict[str, Any]) -> No
         save_answer_report(db, answer_id, report)
 
 
-def recover_interrupted_interview_answers(factory: Any) -> int:
-    """Answers left recording or analysing by a server that stopped: analyse what was saved."""
-    from sqlalchemy import select
+def recover_interrupted_interview_answers(
+    factory: Any, *, owner_timeout_s: float, include_unowned: bool = True
+) -> int:
+    """Answers left recording or analysing by a process that stopped: analyse what was saved.
+    Answers of live processes, and answers whose analysis is queued or running, are left alone."""
+    from server.answer_recovery import recover_orphaned_answers
 
-    with session_scope(factory) as db:
-        stuck = db.scalars(
-            select(InterviewAnswer).where(InterviewAnswer.status.in_(("recording", "analyzing")))
-        ).all()
-        for answer in stuck:
-            if answer.status == "recording":
-                answer.partial = True
-            answer.status = "analyzing"
-            enqueue(db, "analyze_interview_answer", {"answer_id": answer.id})
-        return len(stuck)
+    return len(
+        recover_orphaned_answers(
+            factory, InterviewAnswer, "analyze_interview_answer", owner_timeout_s=owner_timeout_s,
+            include_unowned=include_unowned,
+        )
+    )
+
+
+def fail_interview_answer(context: JobContext, payload: dict[str, Any], code: str) -> None:
+    """The analysis job failed for good: the answer shows as failed, not `analyzing` forever."""
+    from server.answer_recovery import mark_answer_failed
+
+    mark_answer_failed(context.sessionmaker, InterviewAnswer, int(payload["answer_id"]), code)
+
+
+def fail_room_recording(context: JobContext, payload: dict[str, Any], code: str) -> None:
+    from sqlalchemy import update
+
+    from server.models.interviews import RoomRecording
+
+    with session_scope(context.sessionmaker) as db:
+        db.execute(
+            update(RoomRecording)
+            .where(RoomRecording.id == int(payload["recording_id"]), RoomRecording.status == "analyzing")
+            .values(status="failed", error_code=code[:64])
+        )
 
 
 def analyze_room_recording(context: JobContext, payload: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ from server.models.interviews import (
     RoomChatMessage,
     RoomRecording,
 )
-from server.models.jobs import Job
+from server.models.jobs import Job, ProcessHeartbeat
 from server.models.practice import Consent, PracticeAnswer, PracticeQuestion, PracticeSession
 from server.models.review import (
     Notification,
@@ -80,6 +80,7 @@ __all__ = [
     "PracticeAnswer",
     "PracticeQuestion",
     "PracticeSession",
+    "ProcessHeartbeat",
     "QuestionnaireResult",
     "ReviewComment",
     "ReviewRequest",

@@ -129,6 +129,9 @@ class InterviewAnswer(Base):
     report: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
     overall_score: Mapped[float | None] = mapped_column(Float, default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The app process (`process_heartbeats.instance_id`) recording or analysing this answer
+    # live; recovery leaves the answer alone while that process is alive.
+    owner_instance: Mapped[str | None] = mapped_column(String(128), default=None)
 
     invitation: Mapped[InterviewInvitation] = relationship(back_populates="answers")
     question: Mapped[InterviewSetQuestion] = relationship()

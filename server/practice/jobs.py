@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from analysis import AnalysisError, AnalysisOptions, ModelPool, analyze_file
 from server.db import session_scope, utcnow
-from server.jobs import JobContext, JobFailed, enqueue, enqueue_unless_pending
+from server.jobs import JobContext, JobFailed, enqueue_unless_pending
 from server.models import PracticeAnswer, PracticeSession
 from server.practice.live import with_partial_flag
 from server.practice.service import RETENTION_DAYS, delete_session, mark_completed_if_done
@@ -85,17 +85,23 @@ def purge_expired_practice(context: JobContext, _payload: dict[str, Any]) -> Non
         enqueue_unless_pending(db, "purge_expired_practice", delay_s=24 * 3600)
 
 
-def recover_interrupted_answers(factory: sessionmaker[Session]) -> int:
-    """Answers left recording or analysing by a server that stopped: analyse what was saved."""
-    with session_scope(factory) as db:
-        stuck = db.scalars(
-            select(PracticeAnswer).where(PracticeAnswer.status.in_(("recording", "analyzing")))
-        ).all()
-        for answer in stuck:
-            if answer.status == "recording":
-                answer.partial = True
-            answer.status = "analyzing"
-            enqueue(db, "analyze_practice_answer", {"answer_id": answer.id})
-        if stuck:
-            log.info("re-queued interrupted answers", extra={"count": len(stuck)})
-        return len(stuck)
+def recover_interrupted_answers(
+    factory: sessionmaker[Session], *, owner_timeout_s: float, include_unowned: bool = True
+) -> int:
+    """Answers left recording or analysing by a process that stopped: analyse what was saved.
+    Answers of live processes, and answers whose analysis is queued or running, are left alone."""
+    from server.answer_recovery import recover_orphaned_answers
+
+    return len(
+        recover_orphaned_answers(
+            factory, PracticeAnswer, "analyze_practice_answer", owner_timeout_s=owner_timeout_s,
+            include_unowned=include_unowned,
+        )
+    )
+
+
+def fail_practice_answer(context: JobContext, payload: dict[str, Any], code: str) -> None:
+    """The analysis job failed for good: the answer shows as failed, not `analyzing` forever."""
+    from server.answer_recovery import mark_answer_failed
+
+    mark_answer_failed(context.sessionmaker, PracticeAnswer, int(payload["answer_id"]), code)

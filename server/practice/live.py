@@ -71,7 +71,10 @@ class PracticeAnswerStore:
             used = attempts_used(db, question)
             if used > session.max_retakes:
                 return "no_retakes_left"
-            answer = PracticeAnswer(session_id=session.id, question_id=question.id, attempt=used + 1)
+            answer = PracticeAnswer(
+                session_id=session.id, question_id=question.id, attempt=used + 1,
+                owner_instance=self._services.instance_id or None,  # recovery leaves it to this process
+            )
             db.add(answer)
             db.flush()
             path = answer_file(self._services.recordings_dir, answer)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0405'
-down_revision = '0301'
+down_revision = '0402'
 branch_labels = None
 depends_on = '0101'  # re-featurises careers_postings and bumps careers_posting_index_version
 
