@@ -21,7 +21,7 @@ from server.api import employer as employer_api
 from server.api import health
 from server.careers import api as careers_api
 from server.careers import pages as careers_pages
-from server.config import PROJECT_ROOT, Settings, load_settings
+from server.config import PROJECT_ROOT, Settings, load_settings, make_model_pool
 from server.db import make_engine, make_sessionmaker, migrate, session_scope
 from server.deps import verify_csrf
 from server.errors import install_error_handlers
@@ -77,7 +77,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.login_limiter = LoginRateLimiter(settings.login_max_failures, settings.login_failure_window_s)
-    model_pool = ModelPool(settings.model_cache_dir)
+    model_pool = make_model_pool(settings)
     app.state.model_pool = model_pool
     recover_interrupted_answers(app.state.sessionmaker)
     recover_interrupted_interview_answers(app.state.sessionmaker)

@@ -94,10 +94,10 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         print("ok" if ok else "not ready: database unreachable or analysis models missing")
         return 0 if ok else 1
     migrate(engine)
-    from analysis import ModelPool
-
     wakeup = WakeupChannel(settings.redis_url) if settings.redis_url else None
-    services = {"settings": settings, "model_pool": ModelPool(settings.model_cache_dir)}
+    from server.config import make_model_pool
+
+    services = {"settings": settings, "model_pool": make_model_pool(settings)}
     worker = JobWorker(make_sessionmaker(engine), job_handlers(), services=services, wakeup=wakeup)
     print(f"untact worker {worker.name}: waiting for jobs", file=sys.stderr, flush=True)
     try:
@@ -108,8 +108,19 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    """``untact analyze`` uses the deployment's Whisper settings (UNTACT_WHISPER_*) unless the
+    command line names others."""
     from analysis.cli import run_analyze
 
+    settings = load_settings()
+    if args.model is None:
+        args.model = settings.whisper_model
+    if args.device is None:
+        args.device = settings.whisper_device
+    if args.compute_type is None:
+        args.compute_type = settings.whisper_compute_type
+    if args.model_cache is None:
+        args.model_cache = str(settings.model_cache_dir)
     return run_analyze(args)
 
 
