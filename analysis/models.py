@@ -168,7 +168,20 @@ class Transcriber:
 
     @property
     def english_only(self) -> bool:
+        """An English-only Whisper (tiny.en, base.en ...), by the loaded model itself, so a
+        directory path of such a model counts too."""
+        multilingual = getattr(getattr(self.whisper, "model", None), "is_multilingual", None)
+        if isinstance(multilingual, bool):
+            return not multilingual
         return self.key.model.endswith(".en") or self.model_dir.rstrip("/").endswith(".en")
+
+    @property
+    def device(self) -> str:
+        return self.key.device
+
+    @property
+    def compute_type(self) -> str:
+        return self.key.compute_type
 
     @property
     def name(self) -> str:

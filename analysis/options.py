@@ -26,8 +26,15 @@ class PaceBand:
 
 #: English: published public-speaking / interview coaching ranges (about 130–170 WPM).
 ENGLISH_BAND = PaceBand(130.0, 170.0, "words_per_minute", False, "published coaching ranges for interviews")
-#: Korean: provisional until calibrated on recorded Korean answers (announcer speech is ~300–350 SPM).
-KOREAN_BAND = PaceBand(250.0, 350.0, "syllables_per_minute", True, "provisional, not yet calibrated")
+#: Korean: the net (articulation) rate, syllables as spoken over the speaking time without pauses.
+#: 280–450 is the middle 80 % (10th–90th percentile, 277–456) of the net rates of the 50 real read
+#: utterances in ../shared/corpora/ko-read-speech, measured with this analysis's syllable reading
+#: and pause detector (docs/benchmarks.md "Korean"). Read speech, several speakers; not yet
+#: checked on spontaneous interview answers, which the literature finds slower (more pauses,
+#: shorter phrases) but with a similar articulation rate once pauses are left out.
+KOREAN_BAND = PaceBand(
+    280.0, 450.0, "net_syllables_per_minute", False, "10th–90th percentile of real Korean read speech (net rate)"
+)
 
 
 @dataclass(frozen=True)

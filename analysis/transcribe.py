@@ -80,34 +80,53 @@ class DecodeSettings:
     - ``beam_size``: 1 is greedy; larger is beam search. Both run at temperature 0 with no random
       fallback, so the same audio always gives the same transcript.
     - ``prompt``: the ``initial_prompt`` (None: none). The disfluent filler prompt keeps "um"/"uh".
+    - ``hotwords``: faster-whisper's hotwords (words to favour, e.g. a job's keywords; None: none).
     - ``vad_min_silence_ms``/``vad_speech_pad_ms``: Silero VAD parameters (``vad=False``: no VAD).
     - ``repair``: decode loops and skipped speech again (see :func:`transcribe_samples`).
     - ``hallucination_silence_threshold``: faster-whisper skips silent stretches this long around
       a suspected hallucination (None: off).
+    - ``condition_on_previous_text``: give each 30 s window the previous window's text.
     """
 
     beam_size: int = 1
     prompt: str | None = None
+    hotwords: str | None = None
     vad: bool = True
     vad_min_silence_ms: int = 500
     vad_speech_pad_ms: int = 200
     repair: bool = True
     hallucination_silence_threshold: float | None = 2.0
+    condition_on_previous_text: bool = False
 
 
 def decode_settings_for(language: str, *, beam_size: int | None = None, keep_fillers: bool = True) -> DecodeSettings:
     """The settings the pipeline uses for ``language`` (measured in benchmarks/bench_korean.py and
     benchmarks/bench_analysis.py; see docs/benchmarks.md "Korean transcription").
 
-    - English: greedy, with the disfluent filler prompt (it is what keeps "um"/"uh"), repairs on.
-    - Korean: beam 5, no prompt, no repair passes: on real Korean read speech the Korean filler
-      prompt and the re-decodes cost accuracy (the prompt pulls the decoder towards its own
-      words, 사당역 → 사장력) and time, and beam 5 is both more accurate and, with short Korean
-      token sequences and no re-decodes, within the speed budget.
+    - English: greedy, with the disfluent filler prompt (it is what keeps "um"/"uh"), repairs on,
+      Silero VAD cutting at 500 ms silences (the espeak tests' WER, WPM and filler recall).
+    - Korean: beam 5, no prompt, no repair passes, and Silero VAD's own defaults (2000 ms /
+      400 ms pad). On 50 real Korean utterances (benchmarks/bench_korean.py) each of the English
+      choices costs accuracy: VAD cutting at 500 ms silences with 200 ms pads clips syllables at
+      the edges of every phrase and decodes phrases without their neighbours; the Korean filler
+      prompt pulls the decoder towards its own words; the repair passes re-decode stretches of
+      quiet breath and noise into extra words and triple the time; a question as the prompt
+      derails it. Beam 5 gains over greedy at little cost. What is left is exactly plain
+      faster-whisper beam-5 decoding (its defaults for the previous-text condition and the
+      hallucination skip) with word timestamps: on the corpus it gives the same text as plain
+      beam 5, which no variant measured beat.
     ``beam_size`` (when given) overrides the language's beam.
     """
     if language == "ko":
-        s = DecodeSettings(beam_size=5, prompt=None, repair=False)
+        s = DecodeSettings(
+            beam_size=5,
+            prompt=None,
+            repair=False,
+            vad_min_silence_ms=2000,
+            vad_speech_pad_ms=400,
+            hallucination_silence_threshold=None,
+            condition_on_previous_text=True,
+        )
     else:
         s = DecodeSettings(beam_size=1, prompt=FILLER_PROMPTS.get(language) if keep_fillers else None)
     if not keep_fillers:
@@ -201,7 +220,8 @@ def _decode(transcriber: Transcriber, samples: np.ndarray, language: str, s: Dec
             else None
         ),
         initial_prompt=s.prompt,
-        condition_on_previous_text=False,
+        hotwords=s.hotwords,
+        condition_on_previous_text=s.condition_on_previous_text,
         temperature=0.0,
         hallucination_silence_threshold=s.hallucination_silence_threshold,
     )

@@ -37,33 +37,38 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.transcribe import FILLER_PROMPTS, DecodeSettings  # noqa: E402
+from analysis.transcribe import FILLER_PROMPTS, DecodeSettings, decode_settings_for  # noqa: E402
 from tests import kocorpus  # noqa: E402
 
 # A generic interview question (not corpus text): does question context help or hurt?
 QUESTION_PROMPT = "지원하신 직무와 관련해 가장 어려웠던 경험과 그 결과를 말씀해 주세요."
 
+# Generic job keywords as hotwords (a job posting's words; not corpus text).
+JOB_HOTWORDS = "데이터 분석, 프로젝트 관리, 고객 응대, 일정 조율"
+
 PIPELINE_OLD = DecodeSettings(beam_size=1, prompt=FILLER_PROMPTS["ko"], repair=True)
+VAD_DEFAULT = {"vad_min_silence_ms": 2000, "vad_speech_pad_ms": 400}  # Silero VAD's own defaults
+SHIPPED = decode_settings_for("ko")
 VARIANTS: list[tuple[str, DecodeSettings]] = [
-    ("pipeline before (greedy, filler prompt, repairs)", PIPELINE_OLD),
-    ("greedy, filler prompt, no repairs", replace(PIPELINE_OLD, repair=False)),
-    ("greedy, no prompt, repairs", replace(PIPELINE_OLD, prompt=None)),
-    ("greedy, no prompt, no repairs", replace(PIPELINE_OLD, prompt=None, repair=False)),
-    ("beam 5, filler prompt, repairs", replace(PIPELINE_OLD, beam_size=5)),
-    ("beam 5, no prompt, repairs", replace(PIPELINE_OLD, beam_size=5, prompt=None)),
-    ("beam 5, no prompt, no repairs", DecodeSettings(beam_size=5, prompt=None, repair=False)),
-    ("beam 5, question as prompt, no repairs", DecodeSettings(beam_size=5, prompt=QUESTION_PROMPT, repair=False)),
+    ("before: greedy, filler prompt, repairs, VAD 500/200 ms", PIPELINE_OLD),
+    ("greedy, filler prompt, no repairs, VAD 500/200", replace(PIPELINE_OLD, repair=False)),
+    ("greedy, no prompt, no repairs, VAD 500/200", replace(PIPELINE_OLD, prompt=None, repair=False)),
+    ("beam 5, no prompt, repairs, VAD 500/200", replace(PIPELINE_OLD, beam_size=5, prompt=None)),
+    ("beam 5, no prompt, no repairs, VAD 500/200", DecodeSettings(beam_size=5, repair=False)),
+    ("greedy, no prompt, no repairs, VAD default", DecodeSettings(beam_size=1, repair=False, **VAD_DEFAULT)),
+    ("beam 5, filler prompt, no repairs, VAD default", replace(SHIPPED, prompt=FILLER_PROMPTS["ko"])),
+    ("beam 5, question as prompt, no repairs, VAD default", replace(SHIPPED, prompt=QUESTION_PROMPT)),
+    ("beam 5, job keywords as hotwords, no repairs, VAD default", replace(SHIPPED, hotwords=JOB_HOTWORDS)),
+    ("beam 5, no prompt, repairs, VAD default", replace(SHIPPED, repair=True)),
+    ("beam 5, no prompt, no repairs, VAD off", replace(SHIPPED, vad=False)),
+    ("beam 3, no prompt, no repairs, VAD default", replace(SHIPPED, beam_size=3)),
     (
-        "beam 5, no prompt, no repairs, VAD default (2000 ms / 400 ms)",
-        DecodeSettings(beam_size=5, prompt=None, repair=False, vad_min_silence_ms=2000, vad_speech_pad_ms=400),
+        "beam 5, no prompt, no repairs, VAD default, no previous-text condition, hallucination skip 2 s",
+        replace(SHIPPED, condition_on_previous_text=False, hallucination_silence_threshold=2.0),
     ),
-    (
-        "beam 5, no prompt, no repairs, no hallucination skip",
-        DecodeSettings(beam_size=5, prompt=None, repair=False, hallucination_silence_threshold=None),
-    ),
-    ("beam 3, no prompt, no repairs", DecodeSettings(beam_size=3, prompt=None, repair=False)),
+    ("shipped: beam 5, no prompt, no repairs, VAD default", SHIPPED),
 ]
-QUICK = {0, 3, 6}
+QUICK = {0, 4, 13}
 
 
 def machine() -> dict[str, Any]:
@@ -132,7 +137,8 @@ def run_variants(answers: list[kocorpus.KoreanAnswer], tr: Any, quick: bool) -> 
 def _write_wav(path: Path, samples: Any) -> None:
     import numpy as np
 
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    # the corpus is 16-bit PCM: scaling back by 32768 gives the same samples, bit for bit
+    pcm = np.clip(np.round(samples * 32768), -32768, 32767).astype("<i2")
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
@@ -147,6 +153,7 @@ def run_whole_file(answers: list[kocorpus.KoreanAnswer], pool: Any, tr: Any) -> 
     from analysis.speech import text_syllables
 
     out: dict[str, Any] = {"answers": []}
+    utterance_rates: list[float] = []
     tmp = Path(tempfile.mkdtemp(prefix="untact-ko-bench-"))
     pairs, plain_pairs = [], []
     t_pipe = t_plain = 0.0
@@ -168,6 +175,7 @@ def run_whole_file(answers: list[kocorpus.KoreanAnswer], pool: Any, tr: Any) -> 
         plain_pairs.append((a.reference, plain))
         span = rep.pace.speech_duration_s or 0.0
         ref_rate = text_syllables(a.reference) / max(rep.pace.speaking_time_s or 1e-3, 1e-3) * 60
+        utterance_rates.extend(_utterance_net_rates(a, rep))
         out["answers"].append(
             {
                 "name": a.name,
@@ -191,7 +199,43 @@ def run_whole_file(answers: list[kocorpus.KoreanAnswer], pool: Any, tr: Any) -> 
     out["rtf"] = t_pipe / audio_s
     out["plain_beam5_rtf"] = t_plain / audio_s
     out["ratio_vs_plain"] = t_pipe / max(t_plain, 1e-9)
+    import numpy as np
+
+    r = np.asarray(utterance_rates)
+    out["utterance_net_spm"] = {
+        "count": int(r.size),
+        "p10": round(float(np.percentile(r, 10)), 1),
+        "median": round(float(np.median(r)), 1),
+        "p90": round(float(np.percentile(r, 90)), 1),
+        "min": round(float(r.min()), 1),
+        "max": round(float(r.max()), 1),
+    }
     return out
+
+
+def _utterance_net_rates(a: kocorpus.KoreanAnswer, rep: Any) -> list[float]:
+    """Each utterance's net rate as the analysis measures it: the reference syllables over the
+    time from its first to its last transcribed word, less the detected pauses inside (the
+    figures the Korean band is calibrated on)."""
+    import json as _json
+
+    from analysis.speech import text_syllables
+
+    refs = _json.loads((kocorpus.corpus_dir() / "transcripts.json").read_text(encoding="utf-8"))
+    names = sorted(refs)
+    k = int(a.name.removeprefix("answer")) - 1
+    texts = [refs[n] for n in names[k * kocorpus.PER_ANSWER : (k + 1) * kocorpus.PER_ANSWER]]
+    rates: list[float] = []
+    for (u0, u1), text in zip(a.utterances, texts, strict=True):
+        inside = [w for w in rep.transcript.words if u0 - 0.1 <= (w.start_s + w.end_s) / 2 <= u1 + 0.1]
+        if len(inside) < 2:
+            continue
+        lo, hi = inside[0].start_s, inside[-1].end_s
+        paused = sum(max(0.0, min(p.end_s, hi) - max(p.start_s, lo)) for p in rep.pauses.items)
+        speaking = hi - lo - paused
+        if speaking > 0.5:
+            rates.append(text_syllables(text) / speaking * 60)
+    return rates
 
 
 def main() -> None:
@@ -231,7 +275,13 @@ def main() -> None:
                 f"| {a['name']} | {a['duration_s']} | {a['cer']:.3f} | {a['plain_beam5_cer']:.3f} | {a['rtf']:.3f} "
                 f"| {a['auto_language']} | {a['spm_net']} | {a['reference_spm_net']} |"
             )
-        print(f"\nload before {result['machine_before']['load_avg']}, after {result['machine_after']['load_avg']}")
+        u = wf["utterance_net_spm"]
+        print(
+            f"\nper-utterance net syllables/min ({u['count']}): p10 {u['p10']}, median {u['median']}, "
+            f"p90 {u['p90']} (min {u['min']}, max {u['max']})"
+        )
+        print(f"\nmachine: {result['machine_before']['cpu']}, {result['machine_before']['cores']} cores")
+        print(f"load before {result['machine_before']['uptime']}; after {result['machine_after']['uptime']}")
     else:
         for r in result.get("variants", []):
             r.pop("hyps", None)

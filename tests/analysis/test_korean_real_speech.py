@@ -44,7 +44,8 @@ def answers() -> list[kocorpus.KoreanAnswer]:
 
 
 def _wav(path: Path, samples: np.ndarray) -> Path:
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    # the corpus is 16-bit PCM: scaling back by 32768 gives the same samples, bit for bit
+    pcm = np.clip(np.round(samples * 32768), -32768, 32767).astype("<i2")
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
