@@ -27,13 +27,13 @@ class PaceBand:
 #: English: published public-speaking / interview coaching ranges (about 130–170 WPM).
 ENGLISH_BAND = PaceBand(130.0, 170.0, "words_per_minute", False, "published coaching ranges for interviews")
 #: Korean: the net (articulation) rate, syllables as spoken over the speaking time without pauses.
-#: 280–450 is the middle 80 % (10th–90th percentile, 277–456) of the net rates of the 50 real read
-#: utterances in ../shared/corpora/ko-read-speech, measured with this analysis's syllable reading
-#: and pause detector (docs/benchmarks.md "Korean"). Read speech, several speakers; not yet
-#: checked on spontaneous interview answers, which the literature finds slower (more pauses,
-#: shorter phrases) but with a similar articulation rate once pauses are left out.
+#: Calibrated on the 50 real read utterances of ../shared/corpora/ko-read-speech as this analysis
+#: measures them (benchmarks/bench_korean.py, docs/benchmarks.md "Korean"): whole answers of 10
+#: fluent utterances measured 239–343, single utterances 345–507 (10th–90th percentile). The band
+#: is 230–500, from the slowest fluent answer to the fast end of single utterances. Read speech of
+#: a few speakers; not yet checked on spontaneous interview answers.
 KOREAN_BAND = PaceBand(
-    280.0, 450.0, "net_syllables_per_minute", False, "10th–90th percentile of real Korean read speech (net rate)"
+    230.0, 500.0, "net_syllables_per_minute", False, "real Korean read speech, net rate (docs/benchmarks.md)"
 )
 
 

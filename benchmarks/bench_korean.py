@@ -260,7 +260,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1))
     if args.markdown:
-        print("| variant | CER | decode s (241 s audio) | RTF |\n| --- | ---: | ---: | ---: |")
+        print("| variant | CER | decode s (268 s audio) | RTF |\n| --- | ---: | ---: | ---: |")
         for r in result.get("variants", []):
             print(f"| {r['variant']} | {r['cer']:.3f} | {r['seconds']:.1f} | {r['rtf']:.3f} |")
         wf = result["whole_file"]
