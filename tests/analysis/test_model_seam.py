@@ -44,7 +44,7 @@ def test_a_model_directory_loads_with_the_pools_device_and_compute_type(
     assert tiny.whisper.model.compute_type == "float32"
     assert pool.get(model_dirs["tiny.en"]) is tiny  # once per pool
     base = pool.get(model_dirs["base"], compute_type="int8")
-    assert not base.english_only and base.whisper.model.compute_type == "int8"
+    assert not base.english_only and base.whisper.model.compute_type.startswith("int8")  # int8_float32 on CPU
     options = AnalysisOptions(question_text="q", language="en", model=model_dirs["tiny.en"])
     report = analyze_file(hello_wav, options, pool=pool)
     assert report.transcript.model == model_dirs["tiny.en"]
