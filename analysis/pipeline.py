@@ -32,6 +32,7 @@ from .report import (
 )
 from .scoring import score_answer
 from .speech import (
+    FRAME_S,
     audio_level,
     energy_silences,
     fillers_report,
@@ -48,6 +49,8 @@ ProgressCallback = Callable[[float, str], None]
 """``progress(fraction_0_to_1, stage)``; stages: decoding, transcribing, gaze, scoring, done."""
 
 MIN_WORDS = 15
+_FRAME = round(FRAME_S * SAMPLE_RATE)  # samples per 20 ms level frame
+_BLOCK_FRAMES = 25  # 0.5 s blocks for the live speech reference level
 LOW_AUDIO_DBFS = -40.0
 
 
@@ -338,7 +341,13 @@ class IncrementalAnalysis:
         self._resampler: object | None = None
         self._resampler_rate: int | None = None
         self._resampler_pts = 0
-        self._levels_max = -100.0
+        # 20 ms frame levels of everything fed, on one grid from the first sample, and the
+        # speech reference level (max of the 95th percentile of each complete 0.5 s block). Cut
+        # decisions use only these, so they depend on the audio, never on how it was split into
+        # feeds or on when the worker looked (a busy machine gives the same chunks as a quiet one).
+        self._levels: list[float] = []
+        self._level_rem = np.zeros(0, np.float32)
+        self._block_refs: list[float] = []  # running reference level after each complete block
         self._last_speech_s: float | None = None
         self._frames_q: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue(maxsize=120)
         self._gaze: list[FrameGaze] = []
@@ -428,14 +437,7 @@ class IncrementalAnalysis:
             x = self._to_16k(x, int(sample_rate))
             if x.size == 0:
                 return
-            start_s = self._audio_len / SAMPLE_RATE
-            lv = frame_levels_db(x, SAMPLE_RATE)
-            if lv.size:
-                self._levels_max = max(self._levels_max, float(np.percentile(lv, 95)))
-                thr = max(-50.0, self._levels_max - 30.0)
-                loud = np.flatnonzero(lv >= thr)
-                if loud.size:
-                    self._last_speech_s = start_s + (loud[-1] + 1) * 0.02
+            self._add_levels(x)
             self._audio.append(x)
             self._audio_len += x.size
             if self._audio_len - self._committed >= self._chunk:
@@ -458,6 +460,35 @@ class IncrementalAnalysis:
         except queue.Full:
             with self._lock:
                 self._dropped_frames += 1
+
+    def _add_levels(self, x: np.ndarray) -> None:
+        # Lock held. Extends the frame grid by the complete frames of ``x``.
+        joined = np.concatenate([self._level_rem, x]) if self._level_rem.size else x
+        n_frames = joined.size // _FRAME
+        first_new = len(self._levels)
+        if n_frames:
+            self._levels.extend(frame_levels_db(joined[: n_frames * _FRAME], SAMPLE_RATE).tolist())
+        self._level_rem = joined[n_frames * _FRAME :].copy()
+        while (len(self._block_refs) + 1) * _BLOCK_FRAMES <= len(self._levels):
+            b = len(self._block_refs)
+            block = self._levels[b * _BLOCK_FRAMES : (b + 1) * _BLOCK_FRAMES]
+            prev = self._block_refs[-1] if self._block_refs else -100.0
+            self._block_refs.append(max(prev, float(np.percentile(block, 95))))
+        if len(self._levels) > first_new:
+            loud = np.flatnonzero(~self._quiet(first_new, len(self._levels)))
+            if loud.size:
+                self._last_speech_s = (first_new + loud[-1] + 1) * FRAME_S
+
+    def _quiet(self, f0: int, f1: int) -> np.ndarray:
+        """Whether each frame in ``[f0, f1)`` is below the speech threshold (lock held). A frame's
+        threshold comes from the blocks completed before its own block only."""
+        lv = np.asarray(self._levels[f0:f1], dtype=np.float64)
+        if lv.size == 0:
+            return np.zeros(0, bool)
+        blocks = np.arange(f0, f0 + lv.size) // _BLOCK_FRAMES  # a frame's block; refs before it
+        refs = np.asarray([-100.0, *self._block_refs])
+        ref = refs[np.minimum(blocks, len(refs) - 1)]
+        return lv < np.maximum(-50.0, ref - 30.0)
 
     # -- workers
     def _audio_slice(self, start: int, end: int) -> np.ndarray:
@@ -491,48 +522,48 @@ class IncrementalAnalysis:
             return (self._audio_len - self._base) / SAMPLE_RATE
 
     def _cut_point(self, start: int, end: int) -> int:
-        """A quiet place near ``end`` to cut the chunk, so no word is split (lock held)."""
-        lo = max(start, end - 4 * SAMPLE_RATE)
-        window = self._audio_slice(lo, end)
-        lv = frame_levels_db(window, SAMPLE_RATE)
+        """A quiet place in the last 4 s before ``end`` to cut the chunk, so no word is split
+        (lock held; frames of the shared grid, so the same audio gives the same cut)."""
+        f_hi = min(end // _FRAME, len(self._levels))
+        f_lo = max(-(-start // _FRAME), f_hi - 4 * SAMPLE_RATE // _FRAME)
+        lv = np.asarray(self._levels[f_lo:f_hi])
         if lv.size < 10:
             return end
-        # quietest 200 ms (10 frames), by mean level
+        # quietest 200 ms (10 frames), by mean level; the first one on a tie
         smooth = np.convolve(lv, np.ones(10) / 10, mode="valid")
         i = int(np.argmin(smooth))
-        return lo + int((i + 5) * 0.02 * SAMPLE_RATE)
+        return (f_lo + i + 5) * _FRAME
 
     def _pause_boundary(self) -> int | None:
-        """Where to cut the pending audio at the last pause of at least 0.25 s that starts
-        ``min_chunk`` or more after the previous cut, or None (lock held). The whole pending
-        audio is searched, so a worker that was busy during the pause still finds it. Cutting at
+        """Where to cut the pending audio: 0.1 s into the first pause of at least 0.25 s that
+        starts ``min_chunk`` or more after the previous cut and within one chunk of it, after
+        some speech; or None (lock held). The first such pause is known as soon as its first
+        0.25 s has been fed, so the cut does not depend on when the worker looks. Cutting at
         pauses keeps chunks sentence-like and leaves little for :meth:`finish`."""
-        pending = self._audio_len - self._committed
         if self._language is None:
             return None  # "auto": the first chunk is a full one, for a reliable language decision
-        if pending < self._min_chunk or not self._tail_has_speech():
+        f0 = -(-self._committed // _FRAME)
+        f1 = min(len(self._levels), f0 + self._chunk // _FRAME)
+        first_allowed = f0 + self._min_chunk // _FRAME
+        min_frames = round(0.25 / FRAME_S)
+        if f1 - first_allowed < min_frames:
             return None
-        window = self._audio_slice(self._committed, self._audio_len)
-        lv = frame_levels_db(window, SAMPLE_RATE)
-        quiet = lv < max(-50.0, self._levels_max - 30.0)
-        min_frames = round(0.25 / 0.02)
-        first_allowed = self._min_chunk // round(0.02 * SAMPLE_RATE)
-        best: int | None = None
-        run_start: int | None = None
-        for i, q in enumerate(np.append(quiet, False)):
-            if q and run_start is None:
-                run_start = i
-            elif not q and run_start is not None:
-                if i - run_start >= min_frames and run_start >= first_allowed and not quiet[:run_start].all():
-                    best = run_start
-                run_start = None
-        if best is None:
-            return None
-        return self._committed + int((best + 5) * 0.02 * SAMPLE_RATE)  # 0.1 s into the pause
+        quiet = self._quiet(f0, f1)
+        run = 0
+        for i in range(first_allowed - f0, quiet.size):
+            if quiet[i]:
+                run += 1
+                start = i - run + 1
+                if run >= min_frames and start >= first_allowed - f0 and not quiet[:start].all():
+                    return (f0 + start + 5) * _FRAME
+            else:
+                run = 0
+        return None
 
-    def _tail_has_speech(self) -> bool:
+    def _tail_has_speech(self, start: int, end: int) -> bool:
         # Lock held. Same loudness threshold as the live "seconds since speech".
-        return self._last_speech_s is not None and self._last_speech_s * SAMPLE_RATE > self._committed
+        f0, f1 = start // _FRAME, min(len(self._levels), -(-end // _FRAME))
+        return bool((~self._quiet(f0, f1)).any())
 
     def _transcribe_loop(self) -> None:
         try:
@@ -544,18 +575,19 @@ class IncrementalAnalysis:
                     while True:
                         if self._closed:
                             return
-                        if self._audio_len - self._committed >= self._chunk:
+                        # Same order whatever the backlog: a pause within the chunk, else a
+                        # full chunk cut at its quietest point, else (finishing) the rest.
+                        end = self._pause_boundary()
+                        if end is None and self._audio_len - self._committed >= self._chunk:
                             end = self._cut_point(self._committed, self._committed + self._chunk)
-                        elif self._finishing:
+                        if end is None and self._finishing:
                             end = self._audio_len
-                        else:
-                            end = self._pause_boundary()
                         if end is not None:
                             break
                         self._cond.wait(timeout=0.25)
                     start = self._committed
                     finishing_last = self._finishing and end >= self._audio_len
-                    if finishing_last and not self._tail_has_speech():
+                    if finishing_last and not self._tail_has_speech(start, end):
                         segment = np.zeros(0, np.float32)  # only silence left: nothing to transcribe
                     else:
                         segment = self._audio_slice(start, end).copy()

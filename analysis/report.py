@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "FLAG_CODES",
+    "LOW_CONFIDENCE_WORD_PROBABILITY",
     "ContentReport",
     "FillerItem",
     "FillersReport",
@@ -30,6 +32,20 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+#: A transcript word with a lower Whisper probability is shown as uncertain (dotted underline).
+LOW_CONFIDENCE_WORD_PROBABILITY = 0.5
+#: Every flag a report can carry (docs/report-schema.md); each has Korean and English UI text.
+FLAG_CODES = (
+    "no_speech",
+    "low_audio",
+    "audio_only",
+    "no_face",
+    "multiple_faces",
+    "too_short",
+    "too_long",
+    "partial_recording",
+    "low_transcript_confidence",
+)
 
 
 @dataclass(frozen=True)
@@ -64,11 +80,23 @@ class PaceReport:
     timeline: tuple[PacePoint, ...]
     speech_duration_s: float
     speaking_time_s: float
-    unit: str  # which rate the band applies to: words_per_minute (en) or syllables_per_minute (ko)
+    # which rate the band applies to: words_per_minute (en) or net_syllables_per_minute (ko;
+    # syllables_per_minute in reports made before the Korean band was calibrated)
+    unit: str
     target_low: float
     target_high: float
     target_provisional: bool
     in_target: bool | None
+    net_syllables_per_minute: float | None = None  # syllables over speaking time (pauses left out)
+
+    @property
+    def target_rate(self) -> float | None:
+        """The rate the target band is compared with (its ``unit``)."""
+        if self.unit == "net_syllables_per_minute":
+            return self.net_syllables_per_minute
+        if self.unit == "syllables_per_minute":
+            return self.syllables_per_minute
+        return self.words_per_minute
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,8 @@ def score_delivery(pace: PaceReport, pauses: PausesReport, fillers: FillersRepor
             language,
             {"words_per_minute": None},
         )
-    korean = pace.unit == "syllables_per_minute"
-    rate = (pace.syllables_per_minute if korean else pace.words_per_minute) or 0.0
+    korean = pace.unit in ("syllables_per_minute", "net_syllables_per_minute")
+    rate = pace.target_rate or 0.0
     low, high = pace.target_low, pace.target_high
     if rate < low:
         off = (low - rate) / low

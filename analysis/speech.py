@@ -27,7 +27,10 @@ __all__ = [
     "energy_silences",
     "find_fillers",
     "find_pauses",
+    "korean_reading_syllables",
     "measure_pace",
+    "sino_korean_syllables",
+    "text_syllables",
 ]
 
 FRAME_S = 0.02
@@ -62,16 +65,23 @@ def normalize_token(word: str) -> str:
 
 
 def count_syllables(word: str, language: str) -> int:
-    """Hangul syllable blocks for Korean text; vowel groups (with a silent-e rule) for English.
-    Digits count one syllable per digit as a rough stand-in."""
-    hangul = len(_HANGUL.findall(word))
-    if hangul or language == "ko":
-        return hangul + len(re.findall(r"\d", word))
+    """Syllables of ``word`` as spoken.
+
+    Korean (or any word with Hangul): one per Hangul block, plus digits, amounts and Latin
+    letters read out with :func:`korean_reading_syllables` ("2024년" = 이천이십사 년 = 6;
+    "SQL을" = 에스큐엘을 = 5). English: vowel groups with a silent-e rule; a number counts one
+    syllable per digit as a rough stand-in."""
+    if language == "ko" or _HANGUL.search(word):
+        return korean_reading_syllables(word)
     w = normalize_token(word)
     if not w:
         return 0
     if w.isdigit():
         return len(w)
+    return _english_syllables(w)
+
+
+def _english_syllables(w: str) -> int:
     groups = re.findall(r"[aeiouy]+", w)
     n = len(groups)
     if w.endswith("e") and not w.endswith(("le", "ee", "ye")) and n > 1:
@@ -79,6 +89,101 @@ def count_syllables(word: str, language: str) -> int:
     if w.endswith("ed") and not w.endswith(("ted", "ded")) and n > 1:
         n -= 1
     return max(1, n)
+
+
+# --- how Korean speakers read digits and Latin letters (syllable counts only)
+
+# Letter names as read in Korean: A 에이, B 비, ... H 에이치, W 더블유.
+_LETTER_SYLLABLES = dict(zip("abcdefghijklmnopqrstuvwxyz", (2, 1, 1, 1, 1, 2, 1, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 3, 2, 2, 2), strict=True))
+# Native numerals before counters (한 시, 두 개, 스무 살): 1-9 and the tens 10-90.
+_NATIVE_UNITS = (0, 1, 1, 1, 1, 2, 2, 2, 2, 2)  # -, 한, 두, 세, 네, 다섯, 여섯, 일곱, 여덟, 아홉
+_NATIVE_TENS = (0, 1, 2, 2, 2, 1, 2, 2, 2, 2)  # -, 열, 스물, 서른, 마흔, 쉰, 예순, 일흔, 여든, 아흔
+_NATIVE_COUNTERS = ("시간", "시", "개", "살", "명", "마리", "잔", "권", "달", "곳", "가지", "사람")
+_SYMBOL_SYLLABLES = {"%": 3, "+": 2, "&": 2, "#": 2, "@": 1, "$": 2, "₩": 1}  # 퍼센트 플러스 앤드 샵 앳 달러 원
+_TOKEN = re.compile(r"[\uac00-\ud7a3]+|\d[\d,]*(?:\.\d+)?|[A-Za-z]+|[%+&#@$₩]")
+
+
+def _sino_group(n: int) -> int:
+    """Syllables of 1-9999 read in Sino-Korean: 삼천육백 = 4, 천 = 1 (no 일 before 십/백/천)."""
+    out = 0
+    for place, unit in ((1000, True), (100, True), (10, True), (1, False)):
+        d = n // place % 10
+        if d:
+            out += (1 if (d != 1 or not unit) else 0) + (1 if unit else 0)
+    return out
+
+
+def sino_korean_syllables(n: int) -> int:
+    """Syllables of a whole number read in Sino-Korean: 2024 = 이천이십사 = 5, 36000000 =
+    삼천육백만 = 5, 10000 = 만 = 1, 0 = 영 = 1."""
+    if n == 0:
+        return 1
+    out = 0
+    for big in range(5, -1, -1):  # 경, 조, 억, 만 and the ones: groups of four digits
+        g = n // 10 ** (4 * big) % 10000
+        if not g:
+            continue
+        out += 0 if (big == 1 and g == 1) else _sino_group(g)  # 만, not 일만; but 일억
+        out += 1 if big else 0
+    return out
+
+
+def _native_counter(following: str, n: int) -> bool:
+    """Whether a number before ``following`` is read with native numerals (세 시간, 두 개), not
+    Sino-Korean (십삼 시, 십 개월, 오 분)."""
+    if not following.startswith(_NATIVE_COUNTERS) or following.startswith("개월"):
+        return False
+    return not (following.startswith("시") and not following.startswith("시간") and n > 12)
+
+
+def _native_syllables(n: int) -> int:
+    return _NATIVE_TENS[n // 10] + _NATIVE_UNITS[n % 10]
+
+
+def _number_syllables(digits: str, following: str) -> int:
+    plain = digits.replace(",", "")
+    whole, _, frac = plain.partition(".")
+    if len(whole) > 1 and whole.startswith("0"):
+        return len(whole) + (1 + len(frac) if frac else 0)  # 010: 공일공, digit by digit
+    n = int(whole) if whole else 0
+    if not frac and 1 <= n <= 99 and _native_counter(following, n):
+        return _native_syllables(n)
+    out = sino_korean_syllables(n)
+    if frac:
+        out += 1 + len(frac)  # 삼 점 오: 점 and each digit
+    return out
+
+
+def _latin_syllables(letters: str) -> int:
+    """Acronyms (all capitals, or up to three letters) are spelled out (SQL = 에스큐엘 = 4);
+    other Latin words (Python, Excel) are counted like English words, a lower bound of the
+    Korean loanword reading (파이썬 = 3 against 2 vowel groups)."""
+    if letters.isupper() or len(letters) <= 3:
+        return sum(_LETTER_SYLLABLES.get(c, 1) for c in letters.lower())
+    return _english_syllables(letters.lower())
+
+
+def korean_reading_syllables(word: str) -> int:
+    """Syllables of a Korean token as read aloud: Hangul blocks, numbers (Sino-Korean, or
+    native before counters such as 시/개/살/명), Latin letters and a few symbols."""
+    out = 0
+    parts = _TOKEN.findall(word)
+    for i, part in enumerate(parts):
+        if _HANGUL.match(part):
+            out += len(part)
+        elif part[0].isdigit():
+            following = parts[i + 1] if i + 1 < len(parts) else ""
+            out += _number_syllables(part, following)
+        elif part.isascii() and part.isalpha():
+            out += _latin_syllables(part)
+        else:
+            out += _SYMBOL_SYLLABLES.get(part, 0)
+    return out
+
+
+def text_syllables(text: str, language: str = "ko") -> int:
+    """Syllables of a whole text as spoken (e.g. a reference transcript)."""
+    return sum(count_syllables(w, language) for w in text.split())
 
 
 @dataclass(frozen=True)
@@ -172,8 +277,11 @@ def measure_pace(
     window_s: float = 10.0,
     step_s: float = 5.0,
 ) -> PaceReport:
-    """Gross rate = words / (last word end - first word start); net rate leaves the pauses out.
-    The timeline is a rolling ``window_s`` window every ``step_s`` seconds."""
+    """Gross rate = words (or syllables as spoken) / (last word end - first word start); the net
+    (articulation) rate leaves the pauses out. The band is compared with the rate its ``unit``
+    names: Korean uses net syllables a minute, since pauses are measured on their own and a
+    speaker who pauses to think is not a slow talker. The timeline is a rolling ``window_s``
+    window every ``step_s`` seconds."""
     if not words:
         return PaceReport(
             None, None, None, (), 0.0, 0.0, band.unit, band.low, band.high, band.provisional, None
@@ -203,7 +311,8 @@ def measure_pace(
         if end >= t_end:
             break
         t += step_s
-    rate = spm if band.unit == "syllables_per_minute" else wpm
+    net_spm = syl / speaking * 60
+    rate = {"syllables_per_minute": spm, "net_syllables_per_minute": net_spm}.get(band.unit, wpm)
     return PaceReport(
         words_per_minute=round(wpm, 1),
         net_words_per_minute=round(net, 1),
@@ -216,6 +325,7 @@ def measure_pace(
         target_high=band.high,
         target_provisional=band.provisional,
         in_target=band.low <= rate <= band.high,
+        net_syllables_per_minute=round(net_spm, 1),
     )
 
 

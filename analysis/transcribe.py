@@ -7,7 +7,7 @@ which makes it keep more fillers (the recall is measured in tests/analysis and d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,9 +18,11 @@ from .speech import FRAME_S, audio_level, frame_levels_db, normalize_token
 
 __all__ = [
     "FILLER_PROMPTS",
+    "DecodeSettings",
     "TranscriptionResult",
     "choose_language",
     "collapse_repeats",
+    "decode_settings_for",
     "find_loops",
     "transcribe_samples",
     "untranscribed_speech",
@@ -71,57 +73,124 @@ def choose_language(
     return ("ko", ko / total) if ko >= en else ("en", en / total)
 
 
+@dataclass(frozen=True)
+class DecodeSettings:
+    """How Whisper decodes one clip (explicit, so variants can be measured side by side).
+
+    - ``beam_size``: 1 is greedy; larger is beam search. Both run at temperature 0 with no random
+      fallback, so the same audio always gives the same transcript.
+    - ``prompt``: the ``initial_prompt`` (None: none). The disfluent filler prompt keeps "um"/"uh".
+    - ``hotwords``: faster-whisper's hotwords (words to favour, e.g. a job's keywords; None: none).
+    - ``vad_min_silence_ms``/``vad_speech_pad_ms``: Silero VAD parameters (``vad=False``: no VAD).
+    - ``repair``: decode loops and skipped speech again (see :func:`transcribe_samples`).
+    - ``hallucination_silence_threshold``: faster-whisper skips silent stretches this long around
+      a suspected hallucination (None: off).
+    - ``condition_on_previous_text``: give each 30 s window the previous window's text.
+    """
+
+    beam_size: int = 1
+    prompt: str | None = None
+    hotwords: str | None = None
+    vad: bool = True
+    vad_min_silence_ms: int = 500
+    vad_speech_pad_ms: int = 200
+    repair: bool = True
+    hallucination_silence_threshold: float | None = 2.0
+    condition_on_previous_text: bool = False
+
+
+def decode_settings_for(language: str, *, beam_size: int | None = None, keep_fillers: bool = True) -> DecodeSettings:
+    """The settings the pipeline uses for ``language`` (measured in benchmarks/bench_korean.py and
+    benchmarks/bench_analysis.py; see docs/benchmarks.md "Korean transcription").
+
+    - English: greedy, with the disfluent filler prompt (it is what keeps "um"/"uh"), repairs on,
+      Silero VAD cutting at 500 ms silences (the espeak tests' WER, WPM and filler recall).
+    - Korean: beam 5, no prompt, no repair passes, and Silero VAD's own defaults (2000 ms /
+      400 ms pad). On 50 real Korean utterances (benchmarks/bench_korean.py) each of the English
+      choices costs accuracy: VAD cutting at 500 ms silences with 200 ms pads clips syllables at
+      the edges of every phrase and decodes phrases without their neighbours; the Korean filler
+      prompt pulls the decoder towards its own words; the repair passes re-decode stretches of
+      quiet breath and noise into extra words and triple the time; a question as the prompt
+      derails it. Beam 5 gains over greedy at little cost. What is left is exactly plain
+      faster-whisper beam-5 decoding (its defaults for the previous-text condition and the
+      hallucination skip) with word timestamps: on the corpus it gives the same text as plain
+      beam 5, which no variant measured beat.
+    ``beam_size`` (when given) overrides the language's beam.
+    """
+    if language == "ko":
+        s = DecodeSettings(
+            beam_size=5,
+            prompt=None,
+            repair=False,
+            vad_min_silence_ms=2000,
+            vad_speech_pad_ms=400,
+            hallucination_silence_threshold=None,
+            condition_on_previous_text=True,
+        )
+    else:
+        s = DecodeSettings(beam_size=1, prompt=FILLER_PROMPTS.get(language) if keep_fillers else None)
+    if not keep_fillers:
+        s = replace(s, prompt=None)
+    if beam_size is not None:
+        s = replace(s, beam_size=beam_size)
+    return s
+
+
 def transcribe_samples(
     transcriber: Transcriber,
     samples: np.ndarray,
     *,
     language: str,
     offset_s: float = 0.0,
-    beam_size: int = 1,
+    beam_size: int | None = None,
     keep_fillers: bool = True,
-    vad: bool = True,
+    settings: DecodeSettings | None = None,
 ) -> tuple[Word, ...]:
     """Transcribe 16 kHz mono float32 ``samples`` (``language`` already chosen) into words with
     times shifted by ``offset_s``. The generator of faster-whisper is consumed here, so call
     this from a worker thread, never from an event loop.
 
-    Decoding is greedy at temperature 0, with no random temperature fallback, so the same audio
-    always gives the same transcript (a report analysed again must not change its scores). Two
-    known Whisper failures are then repaired, see :func:`find_loops` and
-    :func:`untranscribed_speech`:
+    ``settings`` default to :func:`decode_settings_for` ``(language, beam_size, keep_fillers)``.
+    Decoding is at temperature 0 with no random temperature fallback, so the same audio always
+    gives the same transcript (a report analysed again must not change its scores). With
+    ``settings.repair`` two known Whisper failures are then repaired, see :func:`find_loops`
+    and :func:`untranscribed_speech`:
 
     - a decoder caught in a loop repeats a short phrase ("I'm, uh, I'm, uh, ..."; the disfluent
       filler prompt makes this likelier): the stretch is decoded again without the prompt, and
       any loop left is cut back to one occurrence;
     - a decoder that ends its 30 s window early leaves audible speech without words: each such
       stretch is decoded again on its own, without the prompt if the prompt gave nothing.
+
+    Loops are cut back to one occurrence in every case.
     """
     if samples.size < SAMPLE_RATE // 10:
         return ()
     samples = samples.astype(np.float32, copy=False)
+    cfg = settings or decode_settings_for(language, beam_size=beam_size, keep_fillers=keep_fillers)
+    plain = replace(cfg, prompt=None)
 
-    def decode(lo: int, hi: int, prompt: bool) -> list[Word]:
-        return _shifted(
-            _decode(transcriber, samples[lo:hi], language, beam_size, prompt, vad), lo / SAMPLE_RATE
-        )
+    def decode(lo: int, hi: int, s: DecodeSettings) -> list[Word]:
+        return _shifted(_decode(transcriber, samples[lo:hi], language, s), lo / SAMPLE_RATE)
 
-    words = decode(0, samples.size, keep_fillers)
-    if keep_fillers:
-        for i, j in reversed(find_loops(words)):
-            lo = max(0, int((words[i].start_s - _EDGE_PAD_S) * SAMPLE_RATE))
-            hi = min(samples.size, int((words[j - 1].end_s + _EDGE_PAD_S) * SAMPLE_RATE))
-            if hi - lo >= SAMPLE_RATE // 10:
-                words[i:j] = decode(lo, hi, False)
-    tried: set[tuple[int, int]] = set()
-    for _ in range(_MAX_RECOVERY_PASSES):
-        gap = next((g for g in untranscribed_speech(samples, words) if g not in tried), None)
-        if gap is None:
-            break
-        tried.add(gap)
-        more = decode(*gap, keep_fillers)
-        if keep_fillers and (not more or find_loops(more)):
-            more = decode(*gap, False)
-        words = sorted([*words, *more], key=lambda w: w.start_s)
+    words = decode(0, samples.size, cfg)
+    if cfg.repair:
+        if cfg.prompt:
+            for i, j in reversed(find_loops(words)):
+                lo = max(0, int((words[i].start_s - _EDGE_PAD_S) * SAMPLE_RATE))
+                hi = min(samples.size, int((words[j - 1].end_s + _EDGE_PAD_S) * SAMPLE_RATE))
+                if hi - lo >= SAMPLE_RATE // 10:
+                    words[i:j] = decode(lo, hi, plain)
+        tried: set[tuple[int, int]] = set()
+        for _ in range(_MAX_RECOVERY_PASSES):
+            gap = next((g for g in untranscribed_speech(samples, words) if g not in tried), None)
+            if gap is None:
+                break
+            tried.add(gap)
+            more = decode(*gap, cfg)
+            if cfg.prompt and (not more or find_loops(more)):
+                more = decode(*gap, plain)
+            words = sorted([*words, *more], key=lambda w: w.start_s)
     return tuple(_shifted(collapse_repeats(words), offset_s))
 
 
@@ -137,26 +206,24 @@ _MIN_VOICED_S = 0.8  # ... and transcribed again if it holds this much voiced au
 _EDGE_PAD_S = 0.2
 
 
-def _decode(
-    transcriber: Transcriber,
-    samples: np.ndarray,
-    language: str,
-    beam_size: int,
-    keep_fillers: bool,
-    vad: bool,
-) -> list[Word]:
+def _decode(transcriber: Transcriber, samples: np.ndarray, language: str, s: DecodeSettings) -> list[Word]:
     segments, _info = transcriber.whisper.transcribe(
         samples,
         language=language,
-        beam_size=beam_size,
-        best_of=1 if beam_size == 1 else 5,
+        beam_size=s.beam_size,
+        best_of=1 if s.beam_size == 1 else 5,
         word_timestamps=True,
-        vad_filter=vad,
-        vad_parameters={"min_silence_duration_ms": 500, "speech_pad_ms": 200} if vad else None,
-        initial_prompt=FILLER_PROMPTS.get(language) if keep_fillers else None,
-        condition_on_previous_text=False,
+        vad_filter=s.vad,
+        vad_parameters=(
+            {"min_silence_duration_ms": s.vad_min_silence_ms, "speech_pad_ms": s.vad_speech_pad_ms}
+            if s.vad
+            else None
+        ),
+        initial_prompt=s.prompt,
+        hotwords=s.hotwords,
+        condition_on_previous_text=s.condition_on_previous_text,
         temperature=0.0,
-        hallucination_silence_threshold=2.0,
+        hallucination_silence_threshold=s.hallucination_silence_threshold,
     )
     words: list[Word] = []
     for seg in segments:

@@ -21,7 +21,7 @@ from server.api import employer as employer_api
 from server.api import health
 from server.careers import api as careers_api
 from server.careers import pages as careers_pages
-from server.config import PROJECT_ROOT, Settings, load_settings
+from server.config import PROJECT_ROOT, Settings, load_settings, make_model_pool
 from server.db import make_engine, make_sessionmaker, migrate, session_scope
 from server.deps import verify_csrf
 from server.errors import install_error_handlers
@@ -96,7 +96,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     with session_scope(app.state.sessionmaker) as db:
         enqueue_unless_pending(db, "purge_old_audit")  # retention; the job re-queues itself daily
-    model_pool = ModelPool(settings.model_cache_dir)
+    model_pool = make_model_pool(settings)
     app.state.model_pool = model_pool
     factory = app.state.sessionmaker
     notifier = make_notifier(settings, factory)  # wakes workers after commits that queue jobs

@@ -125,11 +125,11 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         print("ok" if ok else "not ready: database unreachable or analysis models missing")
         return 0 if ok else 1
     migrate(engine)
-    from analysis import ModelPool
+    from server.config import make_model_pool
 
     factory = make_sessionmaker(engine)
     notifier = make_notifier(settings, factory)
-    services = {"settings": settings, "model_pool": ModelPool(settings.model_cache_dir)}
+    services = {"settings": settings, "model_pool": make_model_pool(settings)}
     worker = make_worker(settings, factory, services)
     heartbeat = InstanceHeartbeat(
         factory, role="worker", interval_s=settings.instance_heartbeat_s, timeout_s=settings.instance_timeout_s
@@ -173,8 +173,19 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    """``untact analyze`` uses the deployment's Whisper settings (UNTACT_WHISPER_*) unless the
+    command line names others."""
     from analysis.cli import run_analyze
 
+    settings = load_settings()
+    if args.model is None:
+        args.model = settings.whisper_model
+    if args.device is None:
+        args.device = settings.whisper_device
+    if args.compute_type is None:
+        args.compute_type = settings.whisper_compute_type
+    if args.model_cache is None:
+        args.model_cache = str(settings.model_cache_dir)
     return run_analyze(args)
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from analysis import ModelPool
 
 DEFAULT_SECRET = "dev-insecure-secret-change-me"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +29,13 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
     data_dir: Path = PROJECT_ROOT / "var"
     model_cache_dir: Path = Path(os.path.expanduser("~/.cache/untact/models"))
-    whisper_model: str = "base"
+    whisper_model: str = "base"  # base, tiny.en or a CTranslate2 Whisper directory (small, medium, ...)
+    whisper_device: Literal["cpu", "cuda", "auto"] = "cpu"
+    whisper_compute_type: Literal[
+        "default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16",
+        "bfloat16", "float32",
+    ] = "int8"  # fmt: skip
+    whisper_cpu_threads: int | None = Field(default=None, ge=1)  # None: all cores of the process
     analysis_worker: Literal["inprocess", "none"] = "inprocess"
     prewarm_models: bool = True
     host: str = "127.0.0.1"
@@ -93,6 +102,19 @@ class Settings(BaseSettings):
     @property
     def https(self) -> bool:
         return self.public_base_url.startswith("https://")
+
+
+def make_model_pool(settings: Settings) -> ModelPool:
+    """The process's one Whisper model pool, with this deployment's device, compute type and
+    threads: live answers, captions and whole-file jobs all load ``whisper_model`` through it."""
+    from analysis import ModelPool
+
+    return ModelPool(
+        settings.model_cache_dir,
+        device=settings.whisper_device,
+        compute_type=settings.whisper_compute_type,
+        cpu_threads=settings.whisper_cpu_threads,
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

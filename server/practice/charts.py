@@ -10,6 +10,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from analysis.report import LOW_CONFIDENCE_WORD_PROBABILITY
+
 Translate = Callable[[str], str]
 
 SERIES_COLOURS = {"overall": "#1f5eff", "delivery": "#0b8a6b", "gaze": "#b25b00", "content": "#8a3ffc"}
@@ -142,18 +144,34 @@ def answer_timeline(report: dict[str, Any], t: Translate, *, width: int = 900) -
 
 
 def transcript_html(report: dict[str, Any], t: Translate) -> Markup:
-    """The transcript as seekable words, fillers highlighted."""
+    """The transcript as seekable words: fillers highlighted, and words Whisper was unsure of
+    (probability below :data:`analysis.report.LOW_CONFIDENCE_WORD_PROBABILITY`) underlined with
+    dots, with the confidence in their title. Used by the report, the consultant's review
+    workspace and the employer's review page."""
     filler_starts = {round(float(f["start_s"]), 2) for f in report["fillers"].get("items", [])}
     words = report["transcript"].get("words", [])
     if not words:
         return Markup(f'<p class="muted">{escape(t("practice.no_transcript"))}</p>')
     out = []
+    uncertain_count = 0
     for word in words:
         start = float(word["start_s"])
         is_filler = round(start, 2) in filler_starts
-        cls = "word filler" if is_filler else "word"
-        title = f' title="{escape(t("practice.filler_title"))}"' if is_filler else ""
+        prob = word.get("probability")
+        uncertain = prob is not None and float(prob) < LOW_CONFIDENCE_WORD_PROBABILITY
+        classes = ["word"] + (["filler"] if is_filler else []) + (["uncertain"] if uncertain else [])
+        titles = [t("practice.filler_title")] if is_filler else []
+        if uncertain:
+            uncertain_count += 1
+            titles.append(t("practice.uncertain_title").format(p=round(float(prob) * 100)))
+        title = f' title="{escape(" · ".join(titles))}"' if titles else ""
         out.append(
-            f'<button type="button" class="{cls}" data-seek="{start:.2f}"{title}>{escape(word["word"].strip())}</button>'
+            f'<button type="button" class="{" ".join(classes)}" data-seek="{start:.2f}"{title}>'
+            f"{escape(word['word'].strip())}</button>"
         )
-    return Markup('<p class="transcript">' + " ".join(out) + "</p>")
+    hint = (
+        f'<p class="muted small uncertain-hint" data-testid="uncertain-hint">{escape(t("practice.uncertain_hint"))}</p>'
+        if uncertain_count
+        else ""
+    )
+    return Markup('<p class="transcript">' + " ".join(out) + "</p>" + hint)

@@ -149,3 +149,31 @@ def test_live_captions_mode_reads_words_while_feeding_and_keeps_no_old_audio(
     assert [w.start_s for w in read] == sorted(w.start_s for w in read)
     assert word_error_rate(ENGLISH_TEXT, " ".join(w.word for w in read)) <= 0.35
     assert buffered_s <= 8.5 < english_clip.duration_s
+
+
+def _incremental_words(
+    samples: np.ndarray, transcriber: Transcriber, *, feed: int, pause_every: int
+) -> tuple[tuple[str, float, float], ...]:
+    analysis = IncrementalAnalysis(
+        AnalysisOptions(question_text=ENGLISH_QUESTION, language="en"), transcriber=transcriber, expect_video=False
+    )
+    waiter = threading.Event()
+    with analysis:
+        for n, i in enumerate(range(0, samples.size, feed)):
+            analysis.feed_audio(samples[i : i + feed], 16000)
+            if pause_every and n % pause_every == 0:
+                waiter.wait(0.02)  # let the worker look often, as in a live answer
+        report = analysis.finish()
+    return tuple((w.word, w.start_s, w.end_s) for w in report.transcript.words)
+
+
+def test_incremental_chunks_do_not_depend_on_timing(
+    english_clip: mediakit.SpeechClip, transcriber: Transcriber
+) -> None:
+    """The same audio gives the same words (and so the same pace) whether the transcription
+    worker kept up with a live feed or found everything at once, as on a busy machine."""
+    samples = english_clip.samples()
+    live = _incremental_words(samples, transcriber, feed=320, pause_every=25)
+    backlog = _incremental_words(samples, transcriber, feed=samples.size, pause_every=0)
+    assert live == backlog
+    assert len(live) >= 40

@@ -8,6 +8,7 @@ import pytest
 
 from analysis import AnalysisOptions, analyze_file
 from analysis.models import ModelPool
+from analysis.speech import text_syllables
 from tests import mediakit
 from tests.analysis.conftest import KOREAN_QUESTION, KOREAN_TEXT
 
@@ -37,10 +38,10 @@ def test_korean_answer_gives_hangul_text_and_syllable_pace(korean_report) -> Non
     assert report.transcript.words[0].start_s <= clip.speech_start_s + 1.0
     assert report.transcript.words[-1].end_s >= clip.speech_end_s - 1.5
     pace = report.pace
-    assert pace.unit == "syllables_per_minute"
-    assert pace.target_provisional is True
-    # syllables per minute counts Hangul blocks of the transcript over the speech span
-    syllables = _hangul(report.transcript.text)
+    assert pace.unit == "net_syllables_per_minute"  # the band applies to the rate without pauses
+    assert pace.target_provisional is False
+    # syllables per minute counts the transcript's syllables as read aloud over the speech span
+    syllables = text_syllables(report.transcript.text)
     assert pace.syllables_per_minute == pytest.approx(syllables / pace.speech_duration_s * 60, rel=0.05)
     truth_spm = _hangul(KOREAN_TEXT) / clip.speech_duration_s * 60
     print(f"syllables/min measured {pace.syllables_per_minute} vs spoken {truth_spm:.0f}")

@@ -126,4 +126,5 @@ def test_pauses_from_audio_energy_and_pace_from_words() -> None:
         KOREAN_BAND,
     )
     assert ko_pace.syllables_per_minute == pytest.approx(10 / 2 * 60)
-    assert ko_pace.unit == "syllables_per_minute" and ko_pace.target_provisional
+    assert ko_pace.net_syllables_per_minute == pytest.approx(10 / 2 * 60)
+    assert ko_pace.unit == "net_syllables_per_minute" and not ko_pace.target_provisional
