@@ -267,10 +267,6 @@ class LiveRoom:
         if candidate is None or candidate.admitted:
             await member.error("not_in_lobby")
             return
-        await asyncio.to_thread(
-            self._audit, "room_admit" if admit else "room_deny", member.claims.user_id,
-            member_user_id=candidate.claims.user_id, member_role=candidate.claims.role,
-        )
         if admit:
             candidate.admitted = True
             await asyncio.to_thread(self._mark_started, member.claims.user_id)
@@ -281,6 +277,11 @@ class LiveRoom:
             await candidate.send({"type": "denied", "by": member.claims.name})
             await candidate.close_socket(4000)
         await self._send_lobby()
+        # Audited after the room has moved on: the thread pool may be busy with captions.
+        await asyncio.to_thread(
+            self._audit, "room_admit" if admit else "room_deny", member.claims.user_id,
+            member_user_id=candidate.claims.user_id, member_role=candidate.claims.role,
+        )
 
     async def _set_consent(self, member: Member, granted: bool) -> None:
         if member.claims.role != "candidate":
@@ -288,16 +289,9 @@ class LiveRoom:
             return
         member.consent = granted
         await asyncio.to_thread(self._save_consent, granted)
-        # The invitation keeps only the current consent; the audit log keeps its history.
-        await asyncio.to_thread(
-            self._audit, "room_consent_given" if granted else "room_consent_withdrawn", member.claims.user_id,
-            purpose="live_room_recording_and_captions",
-        )
-        if not granted and self.recording_active:
+        stopped_recording = not granted and self.recording_active
+        if stopped_recording:
             await self._stop_all_recorders()
-            await asyncio.to_thread(
-                self._audit, "room_recording_stopped", member.claims.user_id, reason="consent_withdrawn"
-            )
         if not granted and self.captions_on:
             self.captions_on = False
             await self._broadcast({"type": "captions", "on": False})
@@ -305,6 +299,15 @@ class LiveRoom:
         await self._broadcast({"type": "consent", "recording": granted})
         await member.send({"type": "consent", "recording": granted})  # also in the lobby
         await self._send_lobby()
+        # The invitation keeps only the current consent; the audit log keeps its history.
+        await asyncio.to_thread(
+            self._audit, "room_consent_given" if granted else "room_consent_withdrawn", member.claims.user_id,
+            purpose="live_room_recording_and_captions",
+        )
+        if stopped_recording:
+            await asyncio.to_thread(
+                self._audit, "room_recording_stopped", member.claims.user_id, reason="consent_withdrawn"
+            )
 
     async def _chat(self, member: Member, text: str) -> None:
         if not member.admitted:
@@ -405,19 +408,20 @@ class LiveRoom:
         if self.recording_active:
             return
         self.recording_active = True
-        await asyncio.to_thread(self._audit, "room_recording_started", member.claims.user_id)
         for other in list(self.members.values()):
             if other.peer is not None:
                 await self._start_recorder(other)
         await self._broadcast({"type": "recording", "active": True, "by": member.claims.name})
+        await asyncio.to_thread(self._audit, "room_recording_started", member.claims.user_id)
 
     async def _stop_recording(self, member: Member) -> None:
         if not member.claims.grants.record:
             await member.error("not_allowed")
             return
-        if self.recording_active:
-            await asyncio.to_thread(self._audit, "room_recording_stopped", member.claims.user_id, reason="stopped")
+        was_recording = self.recording_active
         await self._stop_all_recorders()
+        if was_recording:
+            await asyncio.to_thread(self._audit, "room_recording_stopped", member.claims.user_id, reason="stopped")
 
     async def _stop_all_recorders(self) -> None:
         if not self.recording_active:
