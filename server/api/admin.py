@@ -11,6 +11,7 @@ from sqlalchemy import select
 from server.access import require_user
 from server.accounts import ConsultantCreate, UserPublic, create_consultant
 from server.deps import DbSession
+from server.limits import Id
 from server.models import AuditEvent, Role, User
 from server.web_session import client_info
 
@@ -23,7 +24,7 @@ class AuditEventPublic(BaseModel):
     id: int
     at: datetime
     event: str
-    actor_id: int | None
+    actor_id: Id | None
     actor_email: str | None
     ip: str | None
     path: str | None

@@ -1,0 +1,78 @@
+"""Limits checked at the edge, before any handler or database sees the input.
+
+- `Id`, `Offset`, `PageLimit`: integer ranges for path/query parameters and pydantic fields. A
+  database id is a signed 64-bit integer, so an id outside 1..2^63-1 can never name a row;
+  refusing it here (422 `invalid_input` over HTTP, `invalid_message` on the sockets) keeps an
+  `OverflowError` from the driver from ever becoming a 500.
+- `json_nesting_exceeds`: JSON nested deeper than `MAX_JSON_DEPTH` is refused before it is
+  parsed (the C parser recurses and raises `RecursionError` a few thousand levels down).
+- `upload_cap_bytes`: the body cap of a request, from its method and path alone, so it is known
+  before a byte of the body is read. Only the routes listed in `UPLOAD_ROUTES` take large bodies;
+  every other route gets the JSON cap whatever the client claims the content type is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from annotated_types import Ge, Le
+
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 1_000_000
+MAX_PAGE_LIMIT = 1_000
+MAX_JSON_DEPTH = 32
+
+Id = Annotated[int, Ge(1), Le(MAX_ID)]
+Offset = Annotated[int, Ge(0), Le(MAX_OFFSET)]
+PageLimit = Annotated[int, Ge(1), Le(MAX_PAGE_LIMIT)]
+# Counters and amounts from query strings (a "retake" switch, diff sides, a salary): 64-bit.
+NonNegative = Annotated[int, Ge(0), Le(MAX_ID)]
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_nesting_exceeds(raw: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when the JSON text opens more than `limit` arrays/objects inside each other.
+
+    Brackets inside strings do not count. Malformed text is not judged here: the parser
+    refuses it afterwards with its own error."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if data.count(b"[") + data.count(b"{") <= limit:  # the common case, without a scan
+        return False
+    depth = 0
+    for match in _BRACKET.finditer(_STRING.sub(b'""', data)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+@dataclass(frozen=True)
+class UploadRoute:
+    """A route that takes a large body: its method, a path pattern and the setting naming its cap."""
+
+    method: str
+    pattern: re.Pattern[str]
+    cap_setting: str
+
+
+# The routes that stream an upload. Everything else, authenticated or not, gets the JSON cap.
+UPLOAD_ROUTES: tuple[UploadRoute, ...] = (
+    UploadRoute("PUT", re.compile(r"^/api/interviews/sets/[0-9]{1,19}/intro-video$"), "max_intro_video_mb"),
+)
+# Room for the multipart/headers around the file itself; the route enforces the exact file cap.
+UPLOAD_SLACK_BYTES = 64 * 1024
+
+
+def upload_cap_bytes(method: str, path: str, caps_mb: dict[str, int], json_cap_bytes: int) -> int:
+    """The body cap for a request, from its method and path only (never the content type)."""
+    for route in UPLOAD_ROUTES:
+        if method == route.method and route.pattern.match(path):
+            return caps_mb[route.cap_setting] * 1024 * 1024 + UPLOAD_SLACK_BYTES
+    return json_cap_bytes
