@@ -174,7 +174,7 @@ def careers_api_posting_applicants(posting_id: Id, request: Request, db: DbSessi
 
 @router.get("/api/careers/postings/{posting_id}/talent", name="careers_api_posting_talent")
 def careers_api_posting_talent(
-    posting_id: Id, request: Request, db: DbSession, limit: int = 10
+    posting_id: Id, request: Request, db: DbSession, limit: PageLimit = 10
 ) -> dict[str, Any]:
     results = ms.recommend_talent(db, require_user(request), posting_id, limit=max(1, min(limit, 50)))
     return {
