@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated
 
+import numpy as np
 from annotated_types import Ge, Le
 
 MAX_ID = 2**63 - 1
@@ -30,27 +31,27 @@ PageLimit = Annotated[int, Ge(1), Le(MAX_PAGE_LIMIT)]
 # Counters and amounts from query strings (a "retake" switch, diff sides, a salary): 64-bit.
 NonNegative = Annotated[int, Ge(0), Le(MAX_ID)]
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(rb"[\[\]{}]")
+_STEP = np.zeros(256, dtype=np.int8)
+_STEP[list(b"[{")] = 1
+_STEP[list(b"]}")] = -1
 
 
 def json_nesting_exceeds(raw: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     """True when the JSON text opens more than `limit` arrays/objects inside each other.
 
     Brackets inside strings do not count. Malformed text is not judged here: the parser
-    refuses it afterwards with its own error."""
+    refuses it afterwards with its own error. Every step runs in C (two byte replaces and
+    numpy cumulative sums), so a 1 MB body costs milliseconds, whatever its shape."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     if data.count(b"[") + data.count(b"{") <= limit:  # the common case, without a scan
         return False
-    depth = 0
-    for match in _BRACKET.finditer(_STRING.sub(b'""', data)):
-        if match.group() in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
+    # Drop escaped backslashes, then escaped quotes (left to right, as JSON reads them): every
+    # quote left opens or closes a string, so a byte is outside strings when an even number of
+    # quotes precede it.
+    unescaped = np.frombuffer(data.replace(b"\\\\", b"").replace(b'\\"', b""), dtype=np.uint8)
+    outside = (np.cumsum(unescaped == ord('"'), dtype=np.int32) & 1) == 0  # bodies are < 2 GiB
+    depth = np.cumsum(_STEP[unescaped] * outside, dtype=np.int32)
+    return bool(depth.max(initial=0) > limit)
 
 
 @dataclass(frozen=True)

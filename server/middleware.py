@@ -75,7 +75,10 @@ class RequestGuardMiddleware:
         headers = Headers(scope=scope)
         limit = upload_cap_bytes(scope["method"], scope["path"], self.upload_caps_mb, self.max_body_bytes)
         declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        if declared is not None and not declared.isdigit():
+            await _send_error(send, locale, 400, "bad_request")
+            return
+        if declared is not None and int(declared) > limit:
             await _send_error(send, locale, 413, "payload_too_large")
             return
 

@@ -239,7 +239,7 @@ async def _fuzz_socket(target: SocketTarget, kind: str, sdp: str, health: httpx.
     return counts
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(600)
 def test_both_sockets_survive_a_seeded_fuzz_while_a_real_answer_completes(live_server) -> None:
     base = live_server.base_url
     log_start = len(live_server.log())
@@ -259,8 +259,16 @@ def test_both_sockets_survive_a_seeded_fuzz_while_a_real_answer_completes(live_s
         await asyncio.sleep(max(0.0, 9 - (time.monotonic() - began)))
         await answer_ws.send(json.dumps({"type": "stop_answer"}))
         stopped = await next_message(answer_ws, "answer_stopped", 30)
-        ready = await next_message(answer_ws, "report_ready", 180)
-        return {"started": started, "stopped": stopped, "ready": ready}
+        # The report comes from the live analysis (`report_ready`) or, when that ran out of
+        # time on a loaded machine, from the whole-file job it queued (`analysis_delayed`).
+        while True:
+            message = json.loads(await asyncio.wait_for(answer_ws.recv(), 180))
+            if message["type"] == "report_ready" or (
+                message["type"] == "error" and message["code"] == "analysis_delayed"
+            ):
+                break
+            assert message["type"] != "error", message
+        return {"started": started, "stopped": stopped, "ready": message}
 
     async def run() -> dict[str, Any]:
         sdp = await offer_sdp()
@@ -292,7 +300,12 @@ def test_both_sockets_survive_a_seeded_fuzz_while_a_real_answer_completes(live_s
     assert result["practice"] == dict.fromkeys(CATEGORIES, PER_CATEGORY)
     assert result["room"] == dict.fromkeys(CATEGORIES, PER_CATEGORY)
     assert result["stopped"]["partial"] is False and result["stopped"]["duration_s"] >= 7
-    report = answerer.client.get(f"/api/practice/answers/{result['started']['answer_id']}/report").json()["report"]
+    report_url = f"/api/practice/answers/{result['started']['answer_id']}/report"
+    deadline = time.monotonic() + 300
+    while (response := answerer.client.get(report_url)).status_code != 200 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert response.status_code == 200, response.text
+    report = response.json()["report"]
     words = set(report["transcript"]["text"].lower().replace(",", " ").replace(".", " ").split())
     assert len({"volunteer", "schedule", "community", "reduced", "shifts"} & words) >= 3, report["transcript"]
     server_log = live_server.log()[log_start:]
