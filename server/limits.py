@@ -6,7 +6,7 @@
   `OverflowError` from the driver from ever becoming a 500.
 - `json_nesting_exceeds`: JSON nested deeper than `MAX_JSON_DEPTH` is refused before it is
   parsed (the C parser recurses and raises `RecursionError` a few thousand levels down).
-- `upload_cap_bytes`: the body cap of a request, from its method and path alone, so it is known
+- `body_limit`: the body cap of a request, from its method and path alone, so it is known
   before a byte of the body is read. Only the routes listed in `UPLOAD_ROUTES` take large bodies;
   every other route gets the JSON cap whatever the client claims the content type is.
 """
@@ -56,24 +56,42 @@ def json_nesting_exceeds(raw: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
 
 @dataclass(frozen=True)
 class UploadRoute:
-    """A route that takes a large body: its method, a path pattern and the setting naming its cap."""
+    """A route that takes a large body: method, path pattern, the setting naming its cap in MB,
+    and the error code (with a `max_mb` parameter) of a body over that cap."""
 
     method: str
     pattern: re.Pattern[str]
     cap_setting: str
+    too_large_code: str
 
 
 # The routes that stream an upload. Everything else, authenticated or not, gets the JSON cap.
 UPLOAD_ROUTES: tuple[UploadRoute, ...] = (
-    UploadRoute("PUT", re.compile(r"^/api/interviews/sets/[0-9]{1,19}/intro-video$"), "max_intro_video_mb"),
+    UploadRoute(
+        "PUT",
+        re.compile(r"^/api/interviews/sets/[0-9]{1,19}/intro-video$"),
+        "max_intro_video_mb",
+        "intro_video_too_large",  # the body is the video file itself, so the caps are the same
+    ),
 )
-# Room for the multipart/headers around the file itself; the route enforces the exact file cap.
+
+
+# The route itself enforces the exact cap while it streams (and answers with its own message);
+# the middleware's cap is a little larger so that it is only the outer guard.
 UPLOAD_SLACK_BYTES = 64 * 1024
 
 
-def upload_cap_bytes(method: str, path: str, caps_mb: dict[str, int], json_cap_bytes: int) -> int:
+@dataclass(frozen=True)
+class BodyLimit:
+    max_bytes: int
+    too_large_code: str = "payload_too_large"
+    max_mb: int | None = None
+
+
+def body_limit(method: str, path: str, caps_mb: dict[str, int], json_cap_bytes: int) -> BodyLimit:
     """The body cap for a request, from its method and path only (never the content type)."""
     for route in UPLOAD_ROUTES:
         if method == route.method and route.pattern.match(path):
-            return caps_mb[route.cap_setting] * 1024 * 1024 + UPLOAD_SLACK_BYTES
-    return json_cap_bytes
+            cap_mb = caps_mb[route.cap_setting]
+            return BodyLimit(cap_mb * 1024 * 1024 + UPLOAD_SLACK_BYTES, route.too_large_code, cap_mb)
+    return BodyLimit(json_cap_bytes)

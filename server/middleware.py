@@ -12,24 +12,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import error_body
 from server.i18n import normalize_locale, translate
-from server.limits import json_nesting_exceeds, upload_cap_bytes
+from server.limits import BodyLimit, body_limit, json_nesting_exceeds
 from server.security import CSRF_COOKIE, new_csrf_token
 
 LOCALE_COOKIE = "untact_locale"
 
 
 class BodyTooLarge(StarletteHTTPException):
-    """Raised while the body streams in; FastAPI passes HTTP exceptions through unchanged."""
+    """Raised while the body streams in. FastAPI passes HTTP exceptions raised by `receive`
+    through unchanged (anything else becomes a 400); `error_code`/`error_params` let the app's
+    handler answer with the route's own code, e.g. `intro_video_too_large`."""
 
-    def __init__(self) -> None:
-        super().__init__(status_code=413)
+    def __init__(self, cap: BodyLimit) -> None:
+        super().__init__(status_code=413, headers={"Connection": "close"})
+        self.error_code = cap.too_large_code
+        self.error_params: dict[str, Any] = {"max_mb": cap.max_mb} if cap.max_mb is not None else {}
 
 
 class RequestGuardMiddleware:
     """Caps request bodies, refuses deeply nested JSON, picks the locale, and issues the
     double-submit CSRF cookie.
 
-    The cap comes from the route (method + path, `server.limits.upload_cap_bytes`), so it is
+    The cap comes from the route (method + path, `server.limits.body_limit`), so it is
     known before the body is read and before CSRF or login are checked: only upload routes get
     a large cap, whatever content type a client claims. It is checked against Content-Length up
     front and again while a chunked body streams in, so leaving the header out does not help.
@@ -73,13 +77,14 @@ class RequestGuardMiddleware:
             return
 
         headers = Headers(scope=scope)
-        limit = upload_cap_bytes(scope["method"], scope["path"], self.upload_caps_mb, self.max_body_bytes)
+        cap = body_limit(scope["method"], scope["path"], self.upload_caps_mb, self.max_body_bytes)
+        limit = cap.max_bytes
         declared = headers.get("content-length")
         if declared is not None and not declared.isdigit():
             await _send_error(send, locale, 400, "bad_request")
             return
         if declared is not None and int(declared) > limit:
-            await _send_error(send, locale, 413, "payload_too_large")
+            await _send_too_large(send, locale, cap)
             return
 
         received = 0
@@ -90,7 +95,7 @@ class RequestGuardMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge()
+                    raise BodyTooLarge(cap)
             return message
 
         app_receive: Receive = limited_receive
@@ -100,7 +105,7 @@ class RequestGuardMiddleware:
             try:
                 body = await _read_body(limited_receive)
             except BodyTooLarge:
-                await _send_error(send, locale, 413, "payload_too_large")
+                await _send_too_large(send, locale, cap)
                 return
             if json_nesting_exceeds(body):
                 await _send_error(send, locale, 422, "json_too_deep")
@@ -128,7 +133,7 @@ class RequestGuardMiddleware:
             await self.app(scope, app_receive, send_with_cookie)
         except BodyTooLarge:
             if not response_started:
-                await _send_error(send, locale, 413, "payload_too_large")
+                await _send_too_large(send, locale, cap)
 
 
 def _may_be_json(content_type: str | None) -> bool:
@@ -164,8 +169,14 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay_receive
 
 
-async def _send_error(send: Send, locale: str, status: int, code: str) -> None:
-    body = json.dumps(error_body(code, translate(locale, f"error.{code}")), ensure_ascii=False).encode()
+async def _send_too_large(send: Send, locale: str, cap: BodyLimit) -> None:
+    params = {"max_mb": cap.max_mb} if cap.max_mb is not None else {}
+    await _send_error(send, locale, 413, cap.too_large_code, **params)
+
+
+async def _send_error(send: Send, locale: str, status: int, code: str, **params: Any) -> None:
+    message = translate(locale, f"error.{code}", **params)
+    body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

@@ -20,7 +20,7 @@ from starlette.websockets import WebSocketDisconnect
 from server.access import endpoint_routes
 from server.accounts import ensure_user
 from server.db import session_scope
-from server.limits import MAX_ID, MAX_JSON_DEPTH, json_nesting_exceeds, upload_cap_bytes
+from server.limits import MAX_ID, MAX_JSON_DEPTH, body_limit, json_nesting_exceeds
 from server.models import Role
 from server.security import open_session
 from tests.liveserver import LiveServer, start_live_server, stop_live_server
@@ -184,12 +184,16 @@ def test_deeply_nested_json_bodies_get_a_typed_422(app_client) -> None:
 @pytest.mark.unit
 def test_the_cap_comes_from_the_route_not_the_content_type() -> None:
     caps = {"max_intro_video_mb": 100}
-    big = 100 * 1024 * 1024
-    assert upload_cap_bytes("PUT", "/api/interviews/sets/12/intro-video", caps, 1000) > big
-    assert upload_cap_bytes("POST", "/api/interviews/sets/12/intro-video", caps, 1000) == 1000
-    assert upload_cap_bytes("PUT", "/api/interviews/sets/12/intro-video/x", caps, 1000) == 1000
-    assert upload_cap_bytes("POST", "/api/auth/login", caps, 1000) == 1000
-    assert upload_cap_bytes("PUT", "/api/interviews/sets/99999999999999999999999/intro-video", caps, 1000) == 1000
+    intro = body_limit("PUT", "/api/interviews/sets/12/intro-video", caps, 1000)
+    assert 100 * 1024 * 1024 < intro.max_bytes < 101 * 1024 * 1024
+    assert intro.too_large_code == "intro_video_too_large"
+    for method, path in (
+        ("POST", "/api/interviews/sets/12/intro-video"),
+        ("PUT", "/api/interviews/sets/12/intro-video/x"),
+        ("POST", "/api/auth/login"),
+        ("PUT", "/api/interviews/sets/99999999999999999999999/intro-video"),
+    ):
+        assert body_limit(method, path, caps, 1000).max_bytes == 1000, (method, path)
 
 
 @pytest.mark.unit
