@@ -1,9 +1,12 @@
 """Limits checked at the edge, before any handler or database sees the input.
 
-- `Id`, `Offset`, `PageLimit`: integer ranges for path/query parameters and pydantic fields. A
-  database id is a signed 64-bit integer, so an id outside 1..2^63-1 can never name a row;
-  refusing it here (422 `invalid_input` over HTTP, `invalid_message` on the sockets) keeps an
-  `OverflowError` from the driver from ever becoming a 500.
+- `Id`, `Offset`, `PageLimit`: integer ranges for path/query parameters and pydantic fields.
+  Every id column is SQLAlchemy `Integer`: 64-bit on SQLite, but 32-bit (`integer`) on
+  PostgreSQL, where SQLAlchemy casts bound ids to `INTEGER` and 2^31 is a `DataError`. So an id
+  outside 1..2^31-1 can never name a row on both databases; refusing it here (422
+  `invalid_input` over HTTP, `invalid_message` on the sockets) keeps a driver error
+  (`OverflowError` on SQLite past 2^63, `NumericValueOutOfRange` on PostgreSQL past 2^31)
+  from ever becoming a 500. Widening the columns to BIGINT would let `MAX_ID` grow to 2^63-1.
 - `json_nesting_exceeds`: JSON nested deeper than `MAX_JSON_DEPTH` is refused before it is
   parsed (the C parser recurses and raises `RecursionError` a few thousand levels down).
 - `body_limit`: the body cap of a request, from its method and path alone, so it is known
@@ -20,7 +23,7 @@ from typing import Annotated
 import numpy as np
 from annotated_types import Ge, Le
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # the PostgreSQL `integer` of every id column (see above)
 MAX_OFFSET = 1_000_000
 MAX_PAGE_LIMIT = 1_000
 MAX_JSON_DEPTH = 32
@@ -28,7 +31,8 @@ MAX_JSON_DEPTH = 32
 Id = Annotated[int, Ge(1), Le(MAX_ID)]
 Offset = Annotated[int, Ge(0), Le(MAX_OFFSET)]
 PageLimit = Annotated[int, Ge(1), Le(MAX_PAGE_LIMIT)]
-# Counters and amounts from query strings (a "retake" switch, diff sides, a salary): 64-bit.
+# Counters and amounts from query strings (a "retake" switch, diff sides, a salary compared
+# with an `Integer` column): the same range as ids, from 0.
 NonNegative = Annotated[int, Ge(0), Le(MAX_ID)]
 
 _STEP = np.zeros(256, dtype=np.int8)

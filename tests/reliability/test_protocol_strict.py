@@ -18,6 +18,7 @@ from media.sdp_checks import check_offer, parse_candidate
 from server.config import Settings
 from server.i18n import translate
 from server.interviews.room_signalling import parse_room_message
+from server.limits import MAX_ID
 from server.signalling import SOCKET_ERROR_CODES, SignallingError, frame_text, parse_client_message
 from tests.reliability.socket_clients import (
     answer_media,
@@ -70,7 +71,10 @@ def test_answer_socket_fields_are_not_coerced() -> None:
         {"type": "set_nudges", "enabled": 1},
     ):
         assert _code(parse_client_message, json.dumps(raw)) == "invalid_message", raw
-    assert parse_client_message(json.dumps({"type": "start_answer", "question_id": 2**63 - 1})).question_id == 2**63 - 1
+    assert parse_client_message(json.dumps({"type": "start_answer", "question_id": MAX_ID})).question_id == MAX_ID
+    assert _code(parse_client_message, json.dumps({"type": "start_answer", "question_id": MAX_ID + 1})) == (
+        "invalid_message"
+    )
     assert parse_client_message('{"type": "set_nudges", "enabled": false}').enabled is False
 
 
