@@ -9,6 +9,7 @@ from .frames import AudioChunk, VideoSample
 from .peer import IceServer, PeerSession
 from .recorder import AnalysisConsumer, AnswerRecorder, RecorderOptions, RecordingRef
 from .room import ConnectionQuality, Room, RoomOptions, SlotAssignment
+from .sdp_checks import check_offer
 
 __all__ = [
     "AnalysisConsumer",
@@ -25,4 +26,5 @@ __all__ = [
     "RoomOptions",
     "SlotAssignment",
     "VideoSample",
+    "check_offer",
 ]

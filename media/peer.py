@@ -30,12 +30,11 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from .errors import MediaError
+from .sdp_checks import check_candidate, check_offer
 from .tap import ReceiverTap, tap_receiver
 
 logger = logging.getLogger(__name__)
 
-MAX_SDP_BYTES = 64 * 1024
-MAX_CANDIDATE_BYTES = 1024
 MAX_DATA_MESSAGE_BYTES = 16 * 1024
 
 
@@ -80,6 +79,9 @@ class PeerSession:
     recording / forwarding); analysis of video frames then gets nothing.
     ``media_timeout_s``: close with reason ``"media_timeout"`` when no RTP
     arrives on any track for that long (a crashed browser sends no BYE).
+    ``allow_private_candidates=False`` keeps the remote side from pointing this peer's
+    connectivity checks at loopback, private, link-local or unspecified addresses (offer
+    candidates at them are removed, trickled ones refused with ``candidate_not_allowed``).
     """
 
     def __init__(
@@ -91,8 +93,10 @@ class PeerSession:
         on_message: Callable[[dict[str, Any]], None] | None = None,
         data_channel_label: str = "nudges",
         media_timeout_s: float | None = 20.0,
+        allow_private_candidates: bool = True,
     ) -> None:
         self.peer_id = peer_id
+        self.allow_private_candidates = allow_private_candidates
         self.decode_video = decode_video
         self._ice_servers = tuple(ice_servers)
         self._on_message = on_message
@@ -196,20 +200,13 @@ class PeerSession:
         written to WebM and forwarded without transcoding. ``before_answer``
         runs after the offer is applied and before the answer is built (rooms
         attach outgoing tracks there).
-        Raises :class:`MediaError` (``bad_sdp``, ``sdp_too_large``,
-        ``no_common_codec``, ``peer_closed``).
+        Raises :class:`MediaError` (``bad_sdp``, ``sdp_too_large``, ``invalid_sdp``,
+        ``no_common_codec``, ``peer_closed``); the checks of :func:`media.sdp_checks.check_offer`
+        run first, so callers may also run them before replacing a working peer.
         """
         pc = self._require_pc()
-        if not isinstance(sdp, str) or not sdp.strip():
-            raise MediaError("bad_sdp", "the offer SDP is empty")
-        if len(sdp.encode("utf-8", "replace")) > MAX_SDP_BYTES:
-            raise MediaError("sdp_too_large", f"the offer SDP is over {MAX_SDP_BYTES} bytes")
-        try:
-            parsed = SessionDescription.parse(sdp)
-        except Exception as exc:
-            raise MediaError("bad_sdp", f"the offer SDP cannot be parsed: {exc}") from exc
-        if not parsed.media:
-            raise MediaError("bad_sdp", "the offer has no media sections")
+        sdp = check_offer(sdp, allow_private_candidates=self.allow_private_candidates)
+        parsed = SessionDescription.parse(sdp)
         if pc.signalingState != "stable" or pc.remoteDescription is not None:
             raise MediaError("bad_state", "an offer was already accepted on this peer")
 
@@ -269,8 +266,9 @@ class PeerSession:
         line = candidate.get("candidate")
         if line in (None, ""):
             return
-        if not isinstance(line, str) or len(line) > MAX_CANDIDATE_BYTES:
-            raise MediaError("bad_candidate", "the candidate string is missing or too long")
+        if not isinstance(line, str):
+            raise MediaError("bad_candidate", "the candidate string is missing")
+        check_candidate(line, allow_private=self.allow_private_candidates)
         mid = candidate.get("sdpMid")
         index = candidate.get("sdpMLineIndex")
         if mid is not None and not isinstance(mid, str):

@@ -125,6 +125,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ice_servers=server_ice_servers(settings.ice_servers),
         kick_worker=worker.kick if worker is not None else lambda: None,
         instance_id=heartbeat.instance_id,
+        allow_private_candidates=settings.allow_private_ice_candidates,
     )
     app.state.interview_rooms = RoomRegistry(app.state.practice_services)  # live interview rooms (issue 5)
     if settings.prewarm_models:
@@ -167,7 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestGuardMiddleware,
         max_body_bytes=settings.max_json_body_bytes,
-        max_upload_bytes=settings.max_upload_bytes,
+        upload_caps_mb={"max_intro_video_mb": settings.max_intro_video_mb},
         https=settings.https,
         default_locale=settings.default_locale,
     )

@@ -44,7 +44,6 @@ class Settings(BaseSettings):
     default_locale: Literal["ko", "en"] = "ko"
     session_max_age_s: int = 60 * 60 * 12
     max_json_body_bytes: int = 1_000_000
-    max_upload_bytes: int = 200_000_000
     max_intro_video_mb: int = Field(default=100, ge=1)  # one-way question sets' intro videos
     login_max_failures: int = Field(default=5, ge=1)  # per account + address, then progressive delay
     login_failure_window_s: int = Field(default=300, ge=1)  # quiet time after which counters reset
@@ -71,6 +70,9 @@ class Settings(BaseSettings):
     ice_servers: str = ""
     turn_secret: str = ""
     turn_ttl_s: int = Field(default=6 * 3600, ge=60)  # lifetime of a browser's TURN credentials
+    # Client ICE candidates at loopback/private/link-local/unspecified addresses: None means
+    # allowed in development and test (everything runs on loopback there), dropped in production.
+    ice_allow_private_candidates: bool | None = None
 
     @model_validator(mode="after")
     def _heartbeat_within_timeout(self) -> Settings:
@@ -98,6 +100,12 @@ class Settings(BaseSettings):
     @property
     def recordings_dir(self) -> Path:
         return self.data_dir / "recordings"
+
+    @property
+    def allow_private_ice_candidates(self) -> bool:
+        if self.ice_allow_private_candidates is not None:
+            return self.ice_allow_private_candidates
+        return self.environment != "production"
 
     @property
     def https(self) -> bool:

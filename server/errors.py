@@ -134,8 +134,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = _STATUS_CODES.get(exc.status_code, "http_error")
-        message = translate(request_locale(request), f"error.{code}")
+        # The request middleware's body cap names the route's own code (server/middleware.py).
+        code = getattr(exc, "error_code", None) or _STATUS_CODES.get(exc.status_code, "http_error")
+        message = translate(request_locale(request), f"error.{code}", **getattr(exc, "error_params", {}))
         return error_response(request, exc.status_code, code, message, headers=dict(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)

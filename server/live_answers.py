@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.websockets import WebSocketDisconnect
 
 from analysis import AnalysisError, AnalysisOptions, IncrementalAnalysis, ModelPool, Report
-from media import AnswerRecorder, IceServer, MediaError, PeerSession, RecordingRef
+from media import AnswerRecorder, IceServer, MediaError, PeerSession, RecordingRef, check_offer
 from server.i18n import translate
 from server.signalling import (
     Ice,
@@ -34,6 +34,7 @@ from server.signalling import (
     StopAnswer,
     answer_message,
     error_message,
+    frame_text,
     nudge_message,
     parse_client_message,
 )
@@ -66,6 +67,8 @@ class LiveAnswerServices:
     kick_worker: Callable[[], None]
     # This process's id in `process_heartbeats`, written as each answer's owner (recovery).
     instance_id: str = ""
+    # Settings.allow_private_ice_candidates: may client candidates point at local addresses?
+    allow_private_candidates: bool = True
 
 
 @dataclass(frozen=True)
@@ -194,11 +197,20 @@ class LiveAnswers:
         if self._active is not None:
             await self.send_error("busy_recording")
             return
+        allow_private = self._services.allow_private_candidates
+        try:
+            # The whole offer is checked before the working peer is replaced: a bad offer
+            # during a reconnection leaves the current connection as it was.
+            check_offer(sdp, allow_private_candidates=allow_private)
+        except MediaError as exc:
+            await self.send_error(exc.code)
+            return
         if self._peer is not None:
             await self._peer.close("renegotiated")
         peer = PeerSession(
             peer_id=f"{self._peer_prefix}-{uuid.uuid4().hex[:8]}",
             ice_servers=self._services.ice_servers,
+            allow_private_candidates=allow_private,
         )
         peer.start()
         peer.add_close_listener(self._on_peer_closed)
@@ -208,7 +220,7 @@ class LiveAnswers:
         except MediaError as exc:
             await peer.close("bad_offer")
             self._peer = None
-            await self.send(error_message(exc.code, translate(self._locale, "signalling.bad_sdp")))
+            await self.send_error(exc.code)
             return
         await self.send(answer_message(answer))
 
@@ -220,7 +232,12 @@ class LiveAnswers:
             await self._peer.add_remote_candidate(
                 message.candidate.model_dump() if message.candidate else None
             )
-        except MediaError:
+        except MediaError as exc:
+            if exc.code == "candidate_not_allowed":
+                # Dropped without an error: every browser on a LAN has such candidates, and
+                # its public ones still connect (docs/signalling.md, ICE candidates).
+                log.debug("dropped a local-address candidate on %s", self._peer_prefix)
+                return
             await self.send_error("bad_candidate")
 
     async def _on_peer_closed(self, reason: str) -> None:
@@ -402,9 +419,8 @@ async def serve_answer_socket(
             event = await websocket.receive()
             if event["type"] == "websocket.disconnect":
                 break
-            raw: str | bytes = event.get("text") or event.get("bytes") or b""
             try:
-                message = parse_client_message(raw)
+                message = parse_client_message(frame_text(event))
             except SignallingError as exc:
                 await send(error_message(exc.code, translate(locale, f"signalling.{exc.code}")))
                 continue

@@ -12,6 +12,7 @@ from server.access import require_user
 from server.accounts import ConsultantCreate, UserPublic, create_consultant
 from server.audit_view import MAX_PAGE_SIZE, AuditFilters, audit_page
 from server.deps import DbSession
+from server.limits import Id
 from server.models import Role, User
 from server.web_session import client_info
 
@@ -24,7 +25,7 @@ class AuditEventPublic(BaseModel):
     id: int
     at: datetime
     event: str
-    actor_id: int | None
+    actor_id: Id | None
     actor_email: str | None
     ip: str | None
     path: str | None

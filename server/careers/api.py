@@ -20,6 +20,7 @@ from server.careers import journey_service as js
 from server.careers import matching_service as ms
 from server.deps import DbSession
 from server.errors import NotFound
+from server.limits import Id, NonNegative, Offset, PageLimit
 from server.models import Company, ConsultantAssignment, CoverLetter, Role, User
 from server.security import audit_request
 
@@ -70,7 +71,7 @@ def careers_api_companies(db: DbSession, promising: bool = False) -> dict[str, A
 
 
 @router.get("/api/careers/companies/{company_id}", name="careers_api_company_public")
-def careers_api_company_public(company_id: int, db: DbSession) -> dict[str, Any]:
+def careers_api_company_public(company_id: Id, db: DbSession) -> dict[str, Any]:
     company = db.get(Company, company_id)
     if company is None:
         raise NotFound("company_not_found")
@@ -79,7 +80,7 @@ def careers_api_company_public(company_id: int, db: DbSession) -> dict[str, Any]
 
 @router.put("/api/careers/admin/companies/{company_id}/promising", name="careers_api_company_promising")
 def careers_api_company_promising(
-    company_id: int, request: Request, db: DbSession, data: ms.PromisingIn
+    company_id: Id, request: Request, db: DbSession, data: ms.PromisingIn
 ) -> dict[str, Any]:
     ms.set_promising(db, company_id, data)
     audit_request(db, request, "company_promising_set", company_id=company_id, promising=data.promising)
@@ -97,11 +98,11 @@ def careers_api_postings_search(
     q: str = "",
     field: str = "",
     region: str = "",
-    min_salary_krw: int | None = None,
+    min_salary_krw: NonNegative | None = None,
     career: str = "",
-    company_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    company_id: Id | None = None,
+    limit: PageLimit = 50,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     f = ms.PostingFilter(q[:200], field, region[:100], min_salary_krw, career, company_id)
     rows, total = ms.search_postings(db, f, limit=max(1, min(limit, 100)), offset=max(0, offset))
@@ -116,7 +117,7 @@ def careers_api_posting_create(request: Request, db: DbSession, data: ms.Posting
 
 
 @router.get("/api/careers/postings/{posting_id}", name="careers_api_posting_get")
-def careers_api_posting_get(posting_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def careers_api_posting_get(posting_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     row = ms.visible_posting(db, posting_id)
     company = db.get(Company, row.company_id)
@@ -129,7 +130,7 @@ def careers_api_posting_get(posting_id: int, request: Request, db: DbSession) ->
 
 @router.put("/api/careers/postings/{posting_id}", name="careers_api_posting_update")
 def careers_api_posting_update(
-    posting_id: int, request: Request, db: DbSession, data: ms.PostingIn
+    posting_id: Id, request: Request, db: DbSession, data: ms.PostingIn
 ) -> dict[str, Any]:
     user = require_user(request)
     row = ms.update_posting(db, user, posting_id, data)
@@ -137,7 +138,7 @@ def careers_api_posting_update(
 
 
 @router.delete("/api/careers/postings/{posting_id}", name="careers_api_posting_delete", status_code=204)
-def careers_api_posting_delete(posting_id: int, request: Request, db: DbSession) -> None:
+def careers_api_posting_delete(posting_id: Id, request: Request, db: DbSession) -> None:
     ms.delete_posting(db, require_user(request), posting_id)
 
 
@@ -160,7 +161,7 @@ def _application_public(a: Any) -> dict[str, Any]:
 
 
 @router.get("/api/careers/postings/{posting_id}/applicants", name="careers_api_posting_applicants")
-def careers_api_posting_applicants(posting_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def careers_api_posting_applicants(posting_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     rows = ms.posting_applicants(db, require_user(request), posting_id)
     claimed = ms.seekers_reporting_hire(db, posting_id)
     if rows:
@@ -182,7 +183,7 @@ def careers_api_posting_applicants(posting_id: int, request: Request, db: DbSess
 
 @router.get("/api/careers/postings/{posting_id}/talent", name="careers_api_posting_talent")
 def careers_api_posting_talent(
-    posting_id: int, request: Request, db: DbSession, limit: int = 10
+    posting_id: Id, request: Request, db: DbSession, limit: PageLimit = 10
 ) -> dict[str, Any]:
     results = ms.recommend_talent(db, require_user(request), posting_id, limit=max(1, min(limit, 50)))
     if results:
@@ -206,12 +207,12 @@ def careers_api_talent_search(
 
 
 class InviteIn(BaseModel):
-    seeker_id: int
+    seeker_id: Id
     message: str = Field(default="", max_length=3000)
 
 
 @router.post("/api/careers/postings/{posting_id}/invitations", name="careers_api_invite", status_code=201)
-def careers_api_invite(posting_id: int, request: Request, db: DbSession, data: InviteIn) -> dict[str, Any]:
+def careers_api_invite(posting_id: Id, request: Request, db: DbSession, data: InviteIn) -> dict[str, Any]:
     invitation = ms.invite_seeker(db, require_user(request), posting_id, data.seeker_id, data.message)
     audit_request(db, request, "job_invitation_sent", posting_id=posting_id, seeker_id=data.seeker_id)
     return {
@@ -227,7 +228,7 @@ class ApplyIn(BaseModel):
 
 
 @router.post("/api/careers/postings/{posting_id}/apply", name="careers_api_apply", status_code=201)
-def careers_api_apply(posting_id: int, request: Request, db: DbSession, data: ApplyIn) -> dict[str, Any]:
+def careers_api_apply(posting_id: Id, request: Request, db: DbSession, data: ApplyIn) -> dict[str, Any]:
     application = ms.apply_to_posting(
         db, index_cache(request), require_user(request), posting_id, data.message
     )
@@ -240,7 +241,7 @@ class ApplicationStatusIn(BaseModel):
 
 @router.put("/api/careers/applications/{application_id}", name="careers_api_application_status")
 def careers_api_application_status(
-    application_id: int, request: Request, db: DbSession, data: ApplicationStatusIn
+    application_id: Id, request: Request, db: DbSession, data: ApplicationStatusIn
 ) -> dict[str, Any]:
     application = ms.set_application_status(db, require_user(request), application_id, data.status)
     audit_request(db, request, "application_status_set", application_id=application_id,
@@ -288,7 +289,7 @@ def careers_api_profile_put(request: Request, db: DbSession, data: ms.SeekerProf
 
 
 @router.get("/api/careers/recommendations", name="careers_api_recommendations")
-def careers_api_recommendations(request: Request, db: DbSession, limit: int = 10) -> dict[str, Any]:
+def careers_api_recommendations(request: Request, db: DbSession, limit: PageLimit = 10) -> dict[str, Any]:
     user = require_user(request)
     results = ms.recommend_postings(db, index_cache(request), user, limit=max(1, min(limit, 50)))
     return {
@@ -360,7 +361,7 @@ def journey_api_letter_create(request: Request, db: DbSession, data: js.CoverLet
 
 
 @router.get("/api/journey/cover-letters/{letter_id}", name="journey_api_letter_get")
-def journey_api_letter_get(letter_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def journey_api_letter_get(letter_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     letter = js.visible_letter(db, user, letter_id)
     if letter.seeker_id != user.id:
@@ -372,7 +373,7 @@ def journey_api_letter_get(letter_id: int, request: Request, db: DbSession) -> d
     "/api/journey/cover-letters/{letter_id}/versions", name="journey_api_letter_version", status_code=201
 )
 def journey_api_letter_version(
-    letter_id: int, request: Request, db: DbSession, data: js.CoverLetterVersionIn
+    letter_id: Id, request: Request, db: DbSession, data: js.CoverLetterVersionIn
 ) -> dict[str, Any]:
     user = require_user(request)
     js.add_letter_version(db, user, letter_id, data)
@@ -406,17 +407,17 @@ def journey_api_slot_publish(request: Request, db: DbSession, data: js.SlotIn) -
 
 
 @router.post("/api/journey/slots/{slot_id}/book", name="journey_api_slot_book")
-def journey_api_slot_book(slot_id: int, request: Request, db: DbSession, data: js.BookIn) -> dict[str, Any]:
+def journey_api_slot_book(slot_id: Id, request: Request, db: DbSession, data: js.BookIn) -> dict[str, Any]:
     return _slot_public(js.book_slot(db, require_user(request), slot_id, data))
 
 
 @router.post("/api/journey/slots/{slot_id}/cancel", name="journey_api_slot_cancel")
-def journey_api_slot_cancel(slot_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def journey_api_slot_cancel(slot_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     return _slot_public(js.cancel_booking(db, require_user(request), slot_id))
 
 
 @router.post("/api/journey/slots/{slot_id}/held", name="journey_api_slot_held")
-def journey_api_slot_held(slot_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def journey_api_slot_held(slot_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     return _slot_public(js.mark_slot_held(db, require_user(request), slot_id))
 
 
@@ -456,7 +457,7 @@ def journey_api_mentor_request(request: Request, db: DbSession, data: js.MentorR
 
 
 @router.get("/api/journey/mentor-requests/{request_id}", name="journey_api_mentor_thread")
-def journey_api_mentor_thread(request_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def journey_api_mentor_thread(request_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     req = js.visible_request(db, require_user(request), request_id)
     return {
         "id": req.id,
@@ -472,7 +473,7 @@ def journey_api_mentor_thread(request_id: int, request: Request, db: DbSession) 
     "/api/journey/mentor-requests/{request_id}/messages", name="journey_api_mentor_message", status_code=201
 )
 def journey_api_mentor_message(
-    request_id: int, request: Request, db: DbSession, data: js.MessageIn
+    request_id: Id, request: Request, db: DbSession, data: js.MessageIn
 ) -> dict[str, Any]:
     message = js.post_message(db, require_user(request), request_id, data)
     return {"id": message.id, "body": message.body}
@@ -480,7 +481,7 @@ def journey_api_mentor_message(
 
 @router.post("/api/journey/mentor-requests/{request_id}/status", name="journey_api_mentor_status")
 def journey_api_mentor_status(
-    request_id: int, request: Request, db: DbSession, data: js.MentorStatusIn
+    request_id: Id, request: Request, db: DbSession, data: js.MentorStatusIn
 ) -> dict[str, Any]:
     req = js.set_request_status(db, require_user(request), request_id, data)
     return {"id": req.id, "status": req.status}
@@ -517,13 +518,13 @@ def journey_api_hire_create(request: Request, db: DbSession, data: js.HireIn) ->
 
 
 @router.post("/api/journey/hires/{hire_id}/left", name="journey_api_hire_left")
-def journey_api_hire_left(hire_id: int, request: Request, db: DbSession, data: js.LeftIn) -> dict[str, Any]:
+def journey_api_hire_left(hire_id: Id, request: Request, db: DbSession, data: js.LeftIn) -> dict[str, Any]:
     return _hire_public(db, js.record_left(db, require_user(request), hire_id, data))
 
 
 @router.post("/api/journey/checkins/{checkin_id}", name="journey_api_checkin_answer")
 def journey_api_checkin_answer(
-    checkin_id: int, request: Request, db: DbSession, data: js.AnswersIn
+    checkin_id: Id, request: Request, db: DbSession, data: js.AnswersIn
 ) -> dict[str, Any]:
     c = js.answer_checkin(db, require_user(request), checkin_id, data)
     return {"id": c.id, "risk_level": c.risk_level, "flagged": c.flagged, "reasons": c.reasons}
@@ -563,7 +564,7 @@ def journey_api_assigned_seekers(request: Request, db: DbSession) -> dict[str, A
 
 
 @router.get("/api/journey/seekers/{seeker_id}", name="journey_api_seeker")
-def journey_api_seeker(seeker_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def journey_api_seeker(seeker_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     seeker = js.visible_seeker(db, require_user(request), seeker_id)
     audit_request(db, request, "journey_viewed", seeker_id=seeker.id)
     return {
@@ -584,7 +585,7 @@ def journey_api_seeker(seeker_id: int, request: Request, db: DbSession) -> dict[
 
 
 @router.post("/api/journey/seekers/{seeker_id}/notes", name="journey_api_note_add", status_code=201)
-def journey_api_note_add(seeker_id: int, request: Request, db: DbSession, data: js.NoteIn) -> dict[str, Any]:
+def journey_api_note_add(seeker_id: Id, request: Request, db: DbSession, data: js.NoteIn) -> dict[str, Any]:
     note = js.add_note(db, require_user(request), seeker_id, data)
     return {"id": note.id, "body": note.body}
 

@@ -45,6 +45,7 @@ from server.domain.mentoring import MentorProfile as DomainMentor
 from server.domain.mentoring import rank_mentors
 from server.domain.stress import score_stress
 from server.errors import Conflict, InvalidInput, NotFound
+from server.limits import Id
 from server.models import (
     CareersActivity,
     ConsultantAssignment,
@@ -135,7 +136,7 @@ def diagnosis_recommendations(result: QuestionnaireResult | None) -> tuple[StepR
 class CoverLetterIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     text: str = Field(min_length=1, max_length=20_000)
-    posting_id: int | None = None
+    posting_id: Id | None = None
     limit_chars: int | None = Field(default=None, ge=1, le=20_000)
 
 
@@ -378,7 +379,7 @@ class MentorProfileIn(BaseModel):
 
 
 class MentorRequestIn(BaseModel):
-    mentor_id: int
+    mentor_id: Id
     message: str = Field(default="", max_length=3000)
 
 
@@ -517,7 +518,7 @@ class HireIn(BaseModel):
     company_name: str = Field(min_length=1, max_length=200)
     job_title: str = Field(default="", max_length=200)
     hired_on: dt.date
-    posting_id: int | None = None
+    posting_id: Id | None = None
 
 
 class LeftIn(BaseModel):
@@ -783,8 +784,8 @@ def notes_for(db: Session, seeker_id: int) -> list[tuple[JourneyNote, User | Non
 
 
 class AssignmentIn(BaseModel):
-    seeker_id: int
-    consultant_id: int | None = None  # None removes the assignment
+    seeker_id: Id
+    consultant_id: Id | None = None  # None removes the assignment
     centre: str = Field(default="", max_length=100)
 
 

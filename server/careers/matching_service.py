@@ -39,6 +39,7 @@ from server.domain.search import posting_search_terms, query_terms
 from server.domain.skills import find_skills_in_text, normalize_skill
 from server.domain.text import content_words
 from server.errors import Conflict, InvalidInput, NotFound
+from server.limits import Id
 from server.models import (
     CareersActivity,
     Company,
@@ -356,7 +357,7 @@ class PostingFilter:
     region: str = ""
     min_salary_krw: int | None = None
     career: str = ""  # entry | experienced | any
-    company_id: int | None = None
+    company_id: Id | None = None
     include_closed: bool = False
 
 

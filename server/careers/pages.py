@@ -32,6 +32,7 @@ from server.domain.skills import skill_display_name
 from server.domain.stress import crisis_resources, stress_items, stress_scale
 from server.errors import AppError, NotFound
 from server.i18n import translate
+from server.limits import Id, NonNegative
 from server.models import Company, ConsultantAssignment, JobInvitation, JobPostingRow, Role, User
 from server.security import audit_request
 from server.templating import js_messages, render, templates
@@ -188,7 +189,7 @@ def careers_jobs_page(
 
 @router.get("/jobs/{posting_id}", name="careers_job_page")
 @_html_errors
-def careers_job_page(posting_id: int, request: Request, db: DbSession) -> Response:
+def careers_job_page(posting_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     row = ms.visible_posting(db, posting_id)
     company = db.get(Company, row.company_id)
@@ -211,7 +212,7 @@ def careers_companies_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/companies/{company_id}", name="careers_company_page")
 @_html_errors
-def careers_company_page(company_id: int, request: Request, db: DbSession) -> Response:
+def careers_company_page(company_id: Id, request: Request, db: DbSession) -> Response:
     company = db.get(Company, company_id)
     if company is None:
         raise NotFound("company_not_found")
@@ -248,7 +249,7 @@ def careers_posting_new_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/employer/postings/{posting_id}", name="careers_posting_manage_page")
 @_html_errors
-def careers_posting_manage_page(posting_id: int, request: Request, db: DbSession) -> Response:
+def careers_posting_manage_page(posting_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     row = ms.owned_posting(db, user, posting_id)
     applicants = ms.posting_applicants(db, user, posting_id)
@@ -370,7 +371,7 @@ def _diagnosis_chart(request: Request, result: dict[str, Any], *, compact: bool 
 
 @router.get("/journey/diagnosis", name="journey_diagnosis_page")
 @_html_errors
-def journey_diagnosis_page(request: Request, db: DbSession, retake: int = 0) -> Response:
+def journey_diagnosis_page(request: Request, db: DbSession, retake: NonNegative = 0) -> Response:
     user = require_user(request)
     latest = js.latest_result(db, user.id, "diagnosis")
     show_form = latest is None or bool(retake)
@@ -387,7 +388,7 @@ def journey_diagnosis_page(request: Request, db: DbSession, retake: int = 0) -> 
 
 @router.get("/journey/aptitude", name="journey_aptitude_page")
 @_html_errors
-def journey_aptitude_page(request: Request, db: DbSession, retake: int = 0) -> Response:
+def journey_aptitude_page(request: Request, db: DbSession, retake: NonNegative = 0) -> Response:
     user = require_user(request)
     latest = js.latest_result(db, user.id, "aptitude")
     show_form = latest is None or bool(retake)
@@ -425,7 +426,7 @@ def journey_aptitude_page(request: Request, db: DbSession, retake: int = 0) -> R
 
 @router.get("/journey/cover-letters", name="journey_letters_page")
 @_html_errors
-def journey_letters_page(request: Request, db: DbSession, posting_id: int | None = None) -> Response:
+def journey_letters_page(request: Request, db: DbSession, posting_id: Id | None = None) -> Response:
     user = require_user(request)
     posting = db.get(JobPostingRow, posting_id) if posting_id else None
     return _page(
@@ -438,7 +439,7 @@ def journey_letters_page(request: Request, db: DbSession, posting_id: int | None
 @router.get("/journey/cover-letters/{letter_id}", name="journey_letter_page")
 @_html_errors
 def journey_letter_page(
-    letter_id: int, request: Request, db: DbSession, left: int = 0, right: int = 0
+    letter_id: Id, request: Request, db: DbSession, left: NonNegative = 0, right: NonNegative = 0
 ) -> Response:
     user = require_user(request)
     letter = js.visible_letter(db, user, letter_id)
@@ -476,7 +477,7 @@ def _stress_context(request: Request) -> dict[str, Any]:
 
 @router.get("/journey/counselling", name="journey_counselling_page")
 @_html_errors
-def journey_counselling_page(request: Request, db: DbSession, retake: int = 0) -> Response:
+def journey_counselling_page(request: Request, db: DbSession, retake: NonNegative = 0) -> Response:
     user = require_user(request)
     latest = js.latest_result(db, user.id, "stress")
     return _page(
@@ -516,7 +517,7 @@ def journey_mentor_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/mentoring/{request_id}", name="journey_thread_page")
 @_html_errors
-def journey_thread_page(request_id: int, request: Request, db: DbSession) -> Response:
+def journey_thread_page(request_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     req = js.visible_request(db, user, request_id)
     return _page(
@@ -577,7 +578,7 @@ def consultant_seekers_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/consultant/seekers/{seeker_id}", name="consultant_seeker_page")
 @_html_errors
-def consultant_seeker_page(seeker_id: int, request: Request, db: DbSession) -> Response:
+def consultant_seeker_page(seeker_id: Id, request: Request, db: DbSession) -> Response:
     seeker = js.visible_seeker(db, require_user(request), seeker_id)
     audit_request(db, request, "journey_viewed", seeker_id=seeker.id)
     results = {k: js.latest_result(db, seeker.id, k) for k in ("diagnosis", "aptitude", "stress")}

@@ -31,6 +31,7 @@ from server.interviews.tokens import (
     room_name,
     verify_room_token,
 )
+from server.limits import Id
 from server.live_answers import serve_answer_socket
 from server.models.accounts import Role, User
 from server.models.interviews import (
@@ -41,7 +42,7 @@ from server.models.interviews import (
     RoomRecording,
 )
 from server.security import audit_request, record_audit
-from server.signalling import SignallingError, error_message
+from server.signalling import SignallingError, error_message, frame_text
 
 router = APIRouter(prefix="/api/interviews", tags=["interviews"])
 ws_router = APIRouter()
@@ -242,7 +243,7 @@ def interviews_set_create(data: service.QuestionSetCreate, request: Request, db:
 
 
 @router.get("/sets/{set_id}", name="interviews_set_get")
-def interviews_set_get(set_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def interviews_set_get(set_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     return question_set_public(service.company_question_set(db, require_user(request), set_id))
 
 
@@ -251,7 +252,7 @@ def interviews_set_get(set_id: int, request: Request, db: DbSession) -> dict[str
 
 @router.put("/sets/{set_id}/intro-video", name="interviews_set_intro_upload")
 async def interviews_set_intro_upload(
-    set_id: int, request: Request, db: DbSession, settings: SettingsDep
+    set_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
     """Attach or replace the set's intro video. The body is the video file itself
     (`Content-Type: video/*`), streamed to disk; see `server/interviews/intro_video.py`."""
@@ -321,7 +322,7 @@ def _switch_intro_video(
 
 @router.delete("/sets/{set_id}/intro-video", name="interviews_set_intro_delete")
 def interviews_set_intro_delete(
-    set_id: int, request: Request, db: DbSession, settings: SettingsDep
+    set_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
     user = require_user(request)
     question_set = service.company_question_set(db, user, set_id)
@@ -336,7 +337,7 @@ def interviews_set_intro_delete(
 
 @router.get("/sets/{set_id}/intro-video", name="interviews_set_intro_video")
 def interviews_set_intro_video(
-    set_id: int, request: Request, db: DbSession, settings: SettingsDep
+    set_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> FileResponse:
     question_set = service.viewable_question_set(db, require_user(request), set_id)
     stored = question_set.intro_video_path
@@ -394,14 +395,14 @@ def interviews_invitation_list(request: Request, db: DbSession) -> list[dict[str
 
 
 @router.get("/invitations/{invitation_id}", name="interviews_invitation_get")
-def interviews_invitation_get(invitation_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def interviews_invitation_get(invitation_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     return invitation_public(db, service.visible_invitation(db, user, invitation_id), user)
 
 
 @router.post("/invitations/{invitation_id}/respond", name="interviews_invitation_respond")
 def interviews_invitation_respond(
-    invitation_id: int, data: service.SeekerResponse, request: Request, db: DbSession
+    invitation_id: Id, data: service.SeekerResponse, request: Request, db: DbSession
 ) -> dict[str, Any]:
     user = require_user(request)
     invitation = service.seeker_invitation(db, user, invitation_id)
@@ -411,7 +412,7 @@ def interviews_invitation_respond(
 
 @router.post("/invitations/{invitation_id}/status", name="interviews_invitation_status")
 def interviews_invitation_status(
-    invitation_id: int, data: service.EmployerStatusChange, request: Request, db: DbSession
+    invitation_id: Id, data: service.EmployerStatusChange, request: Request, db: DbSession
 ) -> dict[str, Any]:
     user = require_user(request)
     invitation = service.company_invitation(db, user, invitation_id)
@@ -424,7 +425,7 @@ def interviews_invitation_status(
 
 
 @router.post("/invitations/{invitation_id}/submit", name="interviews_invitation_submit")
-def interviews_invitation_submit(invitation_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def interviews_invitation_submit(invitation_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     invitation = service.seeker_invitation(db, user, invitation_id)
     service.submit_answers(db, user, invitation)
@@ -433,7 +434,7 @@ def interviews_invitation_submit(invitation_id: int, request: Request, db: DbSes
 
 @router.get("/invitations/{invitation_id}/calendar.ics", name="interviews_invitation_ics")
 def interviews_invitation_ics(
-    invitation_id: int, request: Request, db: DbSession, settings: SettingsDep
+    invitation_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> Response:
     user = require_user(request)
     invitation = service.visible_invitation(db, user, invitation_id)
@@ -448,7 +449,7 @@ def interviews_invitation_ics(
 
 
 @router.get("/invitations/{invitation_id}/review", name="interviews_invitation_review")
-def interviews_invitation_review(invitation_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def interviews_invitation_review(invitation_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     invitation = service.company_invitation(db, user, invitation_id)
     audit_request(db, request, "interview_answers_viewed", invitation_id=invitation.id, seeker_id=invitation.seeker_id)
@@ -456,7 +457,7 @@ def interviews_invitation_review(invitation_id: int, request: Request, db: DbSes
 
 
 @router.get("/invitations/{invitation_id}/scorecard", name="interviews_scorecard_get")
-def interviews_scorecard_get(invitation_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def interviews_scorecard_get(invitation_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     invitation = service.company_invitation(db, user, invitation_id)
     mine = next((c for c in service.scorecards(db, invitation.id) if c.reviewer_id == user.id), None)
@@ -472,7 +473,7 @@ def interviews_scorecard_get(invitation_id: int, request: Request, db: DbSession
 
 @router.put("/invitations/{invitation_id}/scorecard", name="interviews_scorecard_put")
 def interviews_scorecard_put(
-    invitation_id: int, data: service.ScorecardIn, request: Request, db: DbSession
+    invitation_id: Id, data: service.ScorecardIn, request: Request, db: DbSession
 ) -> dict[str, Any]:
     user = require_user(request)
     invitation = service.company_invitation(db, user, invitation_id)
@@ -491,7 +492,7 @@ def _audit_other_persons_answer(db: Any, request: Request, user: User, answer: A
 
 @router.get("/answers/{answer_id}/video", name="interviews_answer_video")
 def interviews_answer_video(
-    answer_id: int, request: Request, db: DbSession, settings: SettingsDep
+    answer_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> FileResponse:
     user = require_user(request)
     answer = service.visible_answer(db, user, answer_id)
@@ -500,7 +501,7 @@ def interviews_answer_video(
 
 
 @router.get("/answers/{answer_id}/report", name="interviews_answer_report")
-def interviews_answer_report(answer_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def interviews_answer_report(answer_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     answer = service.visible_answer(db, user, answer_id)
     _audit_other_persons_answer(db, request, user, answer, "interview_report_viewed")
@@ -511,7 +512,7 @@ def interviews_answer_report(answer_id: int, request: Request, db: DbSession) ->
 
 @router.put("/answers/{answer_id}/rating", name="interviews_answer_rate")
 def interviews_answer_rate(
-    answer_id: int, data: service.RatingIn, request: Request, db: DbSession
+    answer_id: Id, data: service.RatingIn, request: Request, db: DbSession
 ) -> dict[str, Any]:
     user = require_user(request)
     answer = service.company_answer(db, user, answer_id)
@@ -525,7 +526,7 @@ def interviews_answer_rate(
 
 @router.post("/answers/{answer_id}/comments", name="interviews_answer_comment", status_code=201)
 def interviews_answer_comment(
-    answer_id: int, data: service.CommentIn, request: Request, db: DbSession
+    answer_id: Id, data: service.CommentIn, request: Request, db: DbSession
 ) -> dict[str, Any]:
     user = require_user(request)
     comment = service.add_comment(db, user, service.company_answer(db, user, answer_id), data)
@@ -534,7 +535,7 @@ def interviews_answer_comment(
 
 @router.post("/answers/{answer_id}/explanation", name="interviews_answer_explanation", status_code=201)
 def interviews_answer_explanation(
-    answer_id: int, data: service.ExplanationIn, request: Request, db: DbSession
+    answer_id: Id, data: service.ExplanationIn, request: Request, db: DbSession
 ) -> dict[str, Any]:
     user = require_user(request)
     return _explanation_public(service.request_explanation(db, user, service.seeker_answer(db, user, answer_id), data))
@@ -542,7 +543,7 @@ def interviews_answer_explanation(
 
 @router.post("/explanations/{request_id}/answer", name="interviews_explanation_answer")
 def interviews_explanation_answer(
-    request_id: int, data: service.ExplanationAnswerIn, request: Request, db: DbSession
+    request_id: Id, data: service.ExplanationAnswerIn, request: Request, db: DbSession
 ) -> dict[str, Any]:
     user = require_user(request)
     explanation = db.get(ExplanationRequest, request_id)
@@ -556,7 +557,7 @@ def interviews_explanation_answer(
 # ------------------------------------------------------------------ one-way answering socket
 
 
-def _load_answerable(app: Any, user: User, invitation_id: int) -> bool:
+def _load_answerable(app: Any, user: User, invitation_id: Id) -> bool:
     with session_scope(app.state.sessionmaker) as db:
         invitation = db.get(InterviewInvitation, invitation_id)
         if invitation is None or invitation.seeker_id != user.id or invitation.kind != "recorded":
@@ -569,7 +570,7 @@ def _load_answerable(app: Any, user: User, invitation_id: int) -> bool:
 
 
 @ws_router.websocket("/ws/interviews/{invitation_id}/answers", name="ws_interview_answers")
-async def ws_interview_answers(websocket: WebSocket, invitation_id: int) -> None:
+async def ws_interview_answers(websocket: WebSocket, invitation_id: Id) -> None:
     user = require_user(websocket)
     if not await run_in_threadpool(_load_answerable, websocket.app, user, invitation_id):
         raise WebSocketException(code=4404)
@@ -591,7 +592,7 @@ ROOM_TOKEN_REFUSED = 4498  # missing, malformed, tampered, expired, alg other th
 
 @router.post("/invitations/{invitation_id}/room-token", name="interviews_room_token")
 def interviews_room_token(
-    invitation_id: int, request: Request, db: DbSession, settings: SettingsDep
+    invitation_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
     user = require_user(request)
     invitation = service.visible_invitation(db, user, invitation_id)
@@ -621,13 +622,13 @@ def interviews_room_token(
     }
 
 
-def _audit_refusal(app: Any, user: User, invitation_id: int, reason: str) -> None:
+def _audit_refusal(app: Any, user: User, invitation_id: Id, reason: str) -> None:
     with session_scope(app.state.sessionmaker) as db:
         record_audit(db, "signalling_refused", actor=user, path=f"/ws/interviews/{invitation_id}/room", reason=reason)
 
 
 @ws_router.websocket("/ws/interviews/{invitation_id}/room", name="ws_interview_room")
-async def ws_interview_room(websocket: WebSocket, invitation_id: int) -> None:
+async def ws_interview_room(websocket: WebSocket, invitation_id: Id) -> None:
     user = require_user(websocket)
     settings = websocket.app.state.settings
     try:
@@ -672,9 +673,8 @@ async def ws_interview_room(websocket: WebSocket, invitation_id: int) -> None:
             event = await websocket.receive()
             if event["type"] == "websocket.disconnect":
                 break
-            raw: str | bytes = event.get("text") or event.get("bytes") or b""
             try:
-                message = parse_room_message(raw)
+                message = parse_room_message(frame_text(event))
             except SignallingError as exc:
                 await send(error_message(exc.code, translate(locale, f"signalling.{exc.code}")))
                 continue
@@ -712,7 +712,7 @@ def room_recordings_public(db: Any, invitation: InterviewInvitation) -> list[dic
 
 
 @router.get("/invitations/{invitation_id}/recordings", name="interviews_room_recordings")
-def interviews_room_recordings(invitation_id: int, request: Request, db: DbSession) -> list[dict[str, Any]]:
+def interviews_room_recordings(invitation_id: Id, request: Request, db: DbSession) -> list[dict[str, Any]]:
     user = require_user(request)
     invitation = service.company_invitation(db, user, invitation_id)
     audit_request(db, request, "room_recordings_viewed", invitation_id=invitation.id, seeker_id=invitation.seeker_id)
@@ -721,7 +721,7 @@ def interviews_room_recordings(invitation_id: int, request: Request, db: DbSessi
 
 @router.get("/recordings/{recording_id}/video", name="interviews_room_recording_video")
 def interviews_room_recording_video(
-    recording_id: int, request: Request, db: DbSession, settings: SettingsDep
+    recording_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> FileResponse:
     user = require_user(request)
     row = db.get(RoomRecording, recording_id)

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from media import AnswerRecorder, MediaError, PeerSession, RecordingRef, Room, RoomOptions, SlotAssignment
+from media import (
+    AnswerRecorder,
+    MediaError,
+    PeerSession,
+    RecordingRef,
+    Room,
+    RoomOptions,
+    SlotAssignment,
+    check_offer,
+)
 from server.db import session_scope, utcnow
 from server.i18n import translate
 from server.interviews.captions import LiveCaptions
@@ -222,10 +231,17 @@ class LiveRoom:
         if member.peer is not None:
             await member.error("already_joined")
             return
+        allow_private = self._services.allow_private_candidates
+        try:
+            check_offer(sdp, allow_private_candidates=allow_private)  # before any peer exists
+        except MediaError as exc:
+            await member.error(exc.code)
+            return
         peer = PeerSession(
             peer_id=f"{self.name}-{member.identity}-{uuid.uuid4().hex[:6]}",
             ice_servers=self._services.ice_servers,
             decode_video=False,
+            allow_private_candidates=allow_private,
         )
         member.peer = peer
         try:
@@ -233,7 +249,7 @@ class LiveRoom:
         except MediaError as exc:
             member.peer = None
             log.warning("room %s: %s could not join: %s (%s)", self.name, member.identity, exc.code, exc)
-            await member.send(error_message(exc.code, translate(member.locale, "signalling.bad_sdp")))
+            await member.error(exc.code)
             return
         await member.send(answer_message(answer))
         if member.claims.role == "companion":  # a companion starts muted and unmutes themselves
@@ -256,7 +272,10 @@ class LiveRoom:
             await member.peer.add_remote_candidate(
                 message.candidate.model_dump() if message.candidate else None
             )
-        except MediaError:
+        except MediaError as exc:
+            if exc.code == "candidate_not_allowed":  # dropped quietly, as on the answer sockets
+                log.debug("room %s: dropped a local-address candidate of %s", self.name, member.identity)
+                return
             await member.error("bad_candidate")
 
     async def _admit(self, member: Member, identity: str, admit: bool) -> None:

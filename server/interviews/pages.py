@@ -16,6 +16,7 @@ from server.i18n import translate
 from server.interviews import service
 from server.interviews.api import intro_video_url, review_public, room_recordings_public
 from server.interviews.live_room import MAX_MEMBERS
+from server.limits import Id
 from server.models.accounts import Role
 from server.models.careers import JobPostingRow
 from server.models.interviews import InterviewQuestionSet
@@ -70,7 +71,7 @@ def interviews_home_page(request: Request, db: DbSession) -> Response:
 
 
 @router.get("/interviews/{invitation_id}", name="interviews_detail_page")
-def interviews_detail_page(invitation_id: int, request: Request, db: DbSession) -> Response:
+def interviews_detail_page(invitation_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     invitation = service.visible_invitation(db, user, invitation_id)
     t = _translator(request)
@@ -130,7 +131,7 @@ def interviews_detail_page(invitation_id: int, request: Request, db: DbSession) 
 
 
 @router.get("/interviews/{invitation_id}/answer", name="interviews_answer_page")
-def interviews_answer_page(invitation_id: int, request: Request, db: DbSession) -> Response:
+def interviews_answer_page(invitation_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     invitation = service.seeker_invitation(db, user, invitation_id)
     problem = service.can_answer(invitation)
@@ -175,7 +176,7 @@ def interviews_answer_page(invitation_id: int, request: Request, db: DbSession) 
 
 
 @router.get("/interviews/{invitation_id}/room", name="interviews_room_page")
-def interviews_room_page(invitation_id: int, request: Request, db: DbSession) -> Response:
+def interviews_room_page(invitation_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     invitation = service.visible_invitation(db, user, invitation_id)
     if invitation.kind != "live":

@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter
 
-from server.signalling import MAX_MESSAGE_BYTES, Ice, Offer, Ping, SignallingError, _Message
+from server.signalling import Ice, Offer, Ping, _Message, parse_message
 
 
 class Admit(_Message):
@@ -76,20 +75,7 @@ RoomMessage = Annotated[
 _adapter: TypeAdapter[RoomMessage] = TypeAdapter(RoomMessage)
 
 
-def parse_room_message(raw: str | bytes) -> RoomMessage:
-    """Same error codes as practice signalling: message_too_large, malformed_json, missing_type,
-    unknown_type, invalid_message."""
-    if len(raw) > MAX_MESSAGE_BYTES:
-        raise SignallingError("message_too_large")
-    try:
-        data: Any = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise SignallingError("malformed_json") from None
-    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-        raise SignallingError("missing_type")
-    try:
-        return _adapter.validate_python(data)
-    except ValidationError as exc:
-        if any(e.get("type") == "union_tag_invalid" for e in exc.errors()):
-            raise SignallingError("unknown_type") from None
-        raise SignallingError("invalid_message") from None
+def parse_room_message(raw: str) -> RoomMessage:
+    """The same checks and error codes as the answer sockets (`server.signalling.parse_message`)."""
+    result: RoomMessage = parse_message(raw, _adapter)
+    return result

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from server.db import utcnow
 from server.errors import Conflict, InvalidInput, NotFound
 from server.i18n import translate
+from server.limits import Id
 from server.models.accounts import Role, User
 from server.models.careers import ConsultantAssignment, JobPostingRow
 from server.models.interviews import (
@@ -95,7 +96,7 @@ class QuestionSetCreate(BaseModel):
 class InvitationCreate(BaseModel):
     seeker_email: str = Field(min_length=3, max_length=320)
     kind: Literal["live", "recorded"]
-    posting_id: int | None = None
+    posting_id: Id | None = None
     title: str = Field(default="", max_length=200)
     message: str = Field(default="", max_length=2000)
     # Naive local times are read in `time_zone` (Asia/Seoul by default).
@@ -103,7 +104,7 @@ class InvitationCreate(BaseModel):
     duration_min: int = Field(default=30, ge=10, le=240)
     deadline_at: datetime | None = None
     time_zone: str = Field(default=DEFAULT_TIME_ZONE, max_length=64)
-    question_set_id: int | None = None
+    question_set_id: Id | None = None
 
     @field_validator("time_zone")
     @classmethod

@@ -17,6 +17,7 @@ from server.deps import DbSession, SettingsDep
 from server.domain.questions import JOB_FIELDS, field_display_name, list_questions, questions_from_posting
 from server.errors import NotFound
 from server.files import private_file
+from server.limits import Id
 from server.live_answers import serve_answer_socket
 from server.models import PracticeSession, User
 from server.practice.live import PracticeLive
@@ -144,12 +145,12 @@ def practice_list(request: Request, db: DbSession) -> list[dict[str, Any]]:
 
 
 @router.get("/sessions/{session_id}", name="practice_detail")
-def practice_detail(session_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def practice_detail(session_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     return session_public(owned_session(db, require_user(request), session_id))
 
 
 @router.delete("/sessions/{session_id}", name="practice_delete", status_code=204)
-def practice_delete(session_id: int, request: Request, db: DbSession, settings: SettingsDep) -> Response:
+def practice_delete(session_id: Id, request: Request, db: DbSession, settings: SettingsDep) -> Response:
     user = require_user(request)
     session = owned_session(db, user, session_id)
     delete_session(db, settings.recordings_dir, session)
@@ -159,7 +160,7 @@ def practice_delete(session_id: int, request: Request, db: DbSession, settings: 
 
 @router.delete("/answers/{answer_id}", name="practice_answer_delete", status_code=204)
 def practice_answer_delete(
-    answer_id: int, request: Request, db: DbSession, settings: SettingsDep
+    answer_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> Response:
     user = require_user(request)
     delete_answer(db, settings.recordings_dir, owned_answer(db, user, answer_id))
@@ -168,7 +169,7 @@ def practice_answer_delete(
 
 
 @router.get("/answers/{answer_id}/report", name="practice_answer_report")
-def practice_answer_report(answer_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def practice_answer_report(answer_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     answer = owned_answer(db, require_user(request), answer_id)
     if answer.report is None:
         raise NotFound("report_not_ready")
@@ -177,7 +178,7 @@ def practice_answer_report(answer_id: int, request: Request, db: DbSession) -> d
 
 @router.get("/answers/{answer_id}/video", name="practice_answer_video")
 def practice_answer_video(
-    answer_id: int, request: Request, db: DbSession, settings: SettingsDep
+    answer_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> FileResponse:
     answer = owned_answer(db, require_user(request), answer_id)
     return private_file(settings.recordings_dir, answer.recording_path)
@@ -193,7 +194,7 @@ def practice_progress(request: Request, db: DbSession) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------- signalling
 
 
-def _load_owned(app: Any, user: User, session_id: int) -> PracticeSession | None:
+def _load_owned(app: Any, user: User, session_id: Id) -> PracticeSession | None:
     with session_scope(app.state.sessionmaker) as db:
         session = db.get(PracticeSession, session_id)
         if session is None or session.seeker_id != user.id:
@@ -206,7 +207,7 @@ def _load_owned(app: Any, user: User, session_id: int) -> PracticeSession | None
 
 
 @ws_router.websocket("/ws/practice/{session_id}", name="ws_practice")
-async def ws_practice(websocket: WebSocket, session_id: int) -> None:
+async def ws_practice(websocket: WebSocket, session_id: Id) -> None:
     user = require_user(websocket)
     session = await run_in_threadpool(_load_owned, websocket.app, user, session_id)
     if session is None:

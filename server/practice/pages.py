@@ -12,6 +12,7 @@ from server.access import require_user
 from server.deps import DbSession
 from server.domain.questions import JOB_FIELDS, field_display_name, list_questions
 from server.i18n import translate
+from server.limits import Id
 from server.models import PracticeSession
 from server.practice.charts import ProgressPoint, answer_timeline, progress_chart, score_bars, transcript_html
 from server.practice.progress import progress_points, session_totals
@@ -74,7 +75,7 @@ def practice_new_page(request: Request) -> Response:
 
 
 @router.get("/practice/{session_id}", name="practice_run_page")
-def practice_run_page(session_id: int, request: Request, db: DbSession) -> Response:
+def practice_run_page(session_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     session = owned_session(db, user, session_id)
     locale = request.state.locale
@@ -98,7 +99,7 @@ def practice_run_page(session_id: int, request: Request, db: DbSession) -> Respo
 
 
 @router.get("/practice/{session_id}/report", name="practice_report_page")
-def practice_report_page(session_id: int, request: Request, db: DbSession) -> Response:
+def practice_report_page(session_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     session = owned_session(db, user, session_id)
     t = _translator(request)

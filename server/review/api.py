@@ -13,6 +13,7 @@ from server.access import require_user
 from server.deps import DbSession, SettingsDep
 from server.errors import NotFound
 from server.files import private_file
+from server.limits import Id
 from server.models import PracticeAnswer, ReviewComment, ReviewRequest, ReviewShareLink, ScoreVerdict, User
 from server.practice.api import answer_summary
 from server.review import service
@@ -114,7 +115,7 @@ def review_my_requests(request: Request, db: DbSession) -> list[dict[str, Any]]:
 
 
 @router.post("/api/review/requests/{request_id}/withdraw", name="review_withdraw")
-def review_withdraw(request_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def review_withdraw(request_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     withdrawn = service.withdraw_request(db, user, request_id)
     record_audit(db, "review_withdrawn", actor=user, path=request.url.path, request_id=request_id)
@@ -124,7 +125,7 @@ def review_withdraw(request_id: int, request: Request, db: DbSession) -> dict[st
 
 
 @router.post("/api/review/comments/{comment_id}/reply", name="review_reply")
-def review_reply(comment_id: int, data: ReplyIn, request: Request, db: DbSession) -> dict[str, Any]:
+def review_reply(comment_id: Id, data: ReplyIn, request: Request, db: DbSession) -> dict[str, Any]:
     result = comment_public(service.reply_to_comment(db, require_user(request), comment_id, data.body))
     db.commit()  # committed before the response: the page reloads right after
     return result
@@ -143,19 +144,19 @@ def review_queue(request: Request, db: DbSession) -> dict[str, Any]:
 
 
 @router.get("/api/review/requests/{request_id}", name="review_detail")
-def review_detail(request_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def review_detail(request_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     review = service.staff_request(db, require_user(request), request_id, path=request.url.path)
     return request_public(review, full=True)
 
 
 @router.get("/api/review/sessions/{session_id}", name="review_session")
-def review_session(session_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def review_session(session_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     review = service.staff_session_request(db, require_user(request), session_id, path=request.url.path)
     return request_public(review, full=True)
 
 
 @router.get("/api/review/answers/{answer_id}/report", name="review_answer_report")
-def review_answer_report(answer_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def review_answer_report(answer_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     _, answer = service.staff_answer(db, require_user(request), answer_id, path=request.url.path)
     if answer.report is None:
         raise NotFound("report_not_ready")
@@ -163,13 +164,13 @@ def review_answer_report(answer_id: int, request: Request, db: DbSession) -> dic
 
 
 @router.get("/api/review/answers/{answer_id}/video", name="review_answer_video")
-def review_answer_video(answer_id: int, request: Request, db: DbSession, settings: SettingsDep) -> FileResponse:
+def review_answer_video(answer_id: Id, request: Request, db: DbSession, settings: SettingsDep) -> FileResponse:
     _, answer = service.staff_answer(db, require_user(request), answer_id, path=request.url.path)
     return _recording(settings, answer)
 
 
 @router.get("/api/review/seekers/{seeker_id}/history", name="review_seeker_history")
-def review_seeker_history(seeker_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def review_seeker_history(seeker_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     seeker, requests = service.seeker_history(db, require_user(request), seeker_id, path=request.url.path)
     return {
         "seeker": {"id": seeker.id, "name": seeker.display_name},
@@ -195,7 +196,7 @@ def _session_overall(review: ReviewRequest) -> float | None:
 
 
 @router.post("/api/review/requests/{request_id}/assign", name="review_assign")
-def review_assign(request_id: int, data: AssignIn, request: Request, db: DbSession) -> dict[str, Any]:
+def review_assign(request_id: Id, data: AssignIn, request: Request, db: DbSession) -> dict[str, Any]:
     admin = require_user(request)
     review = service.assign_request(db, admin, request_id, data.consultant_id)
     record_audit(db, "review_assigned", actor=admin, path=request.url.path, request_id=request_id,
@@ -206,7 +207,7 @@ def review_assign(request_id: int, data: AssignIn, request: Request, db: DbSessi
 
 
 @router.post("/api/review/requests/{request_id}/claim", name="review_claim")
-def review_claim(request_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def review_claim(request_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     review = service.claim_request(db, user, request_id)
     record_audit(db, "review_claimed", actor=user, path=request.url.path, request_id=request_id)
@@ -216,7 +217,7 @@ def review_claim(request_id: int, request: Request, db: DbSession) -> dict[str, 
 
 
 @router.post("/api/review/requests/{request_id}/comments", name="review_comment_create", status_code=201)
-def review_comment_create(request_id: int, data: CommentCreate, request: Request, db: DbSession) -> dict[str, Any]:
+def review_comment_create(request_id: Id, data: CommentCreate, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     review = service.staff_request(db, user, request_id, path=request.url.path)
     result = comment_public(service.add_comment(db, user, review, data))
@@ -225,14 +226,14 @@ def review_comment_create(request_id: int, data: CommentCreate, request: Request
 
 
 @router.delete("/api/review/comments/{comment_id}", name="review_comment_delete", status_code=204)
-def review_comment_delete(comment_id: int, request: Request, db: DbSession) -> Response:
+def review_comment_delete(comment_id: Id, request: Request, db: DbSession) -> Response:
     service.delete_comment(db, require_user(request), comment_id)
     db.commit()  # committed before the response: the page reloads right after
     return Response(status_code=204)
 
 
 @router.put("/api/review/requests/{request_id}/verdicts", name="review_verdict_set")
-def review_verdict_set(request_id: int, data: VerdictIn, request: Request, db: DbSession) -> dict[str, Any]:
+def review_verdict_set(request_id: Id, data: VerdictIn, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     review = service.staff_request(db, user, request_id, path=request.url.path)
     result = verdict_public(service.set_verdict(db, user, review, data))
@@ -241,7 +242,7 @@ def review_verdict_set(request_id: int, data: VerdictIn, request: Request, db: D
 
 
 @router.post("/api/review/requests/{request_id}/submit", name="review_submit")
-def review_submit(request_id: int, data: SubmitIn, request: Request, db: DbSession) -> dict[str, Any]:
+def review_submit(request_id: Id, data: SubmitIn, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     review = service.staff_request(db, user, request_id, path=request.url.path)
     submitted = service.submit_review(db, user, review, data)
@@ -282,7 +283,7 @@ def _share_out(db: DbSession, link: ReviewShareLink, token: str | None = None) -
 
 
 @router.post("/api/review/requests/{request_id}/shares", name="review_share_create", status_code=201)
-def review_share_create(request_id: int, data: ShareCreate, request: Request, db: DbSession) -> dict[str, Any]:
+def review_share_create(request_id: Id, data: ShareCreate, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     review = service.staff_request(db, user, request_id, path=request.url.path)
     link, token = service.create_share_link(db, user, review, data)
@@ -293,14 +294,14 @@ def review_share_create(request_id: int, data: ShareCreate, request: Request, db
 
 
 @router.get("/api/review/requests/{request_id}/shares", name="review_share_list")
-def review_share_list(request_id: int, request: Request, db: DbSession) -> list[dict[str, Any]]:
+def review_share_list(request_id: Id, request: Request, db: DbSession) -> list[dict[str, Any]]:
     review = service.staff_request(db, require_user(request), request_id, path=request.url.path)
     links = db.scalars(select(ReviewShareLink).where(ReviewShareLink.request_id == review.id)).all()
     return [_share_out(db, link) for link in links]
 
 
 @router.post("/api/review/shares/{link_id}/revoke", name="review_share_revoke")
-def review_share_revoke(link_id: int, request: Request, db: DbSession) -> dict[str, Any]:
+def review_share_revoke(link_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     link = service.revoke_share_link(db, user, link_id, path=request.url.path)
     record_audit(db, "review_share_revoked", actor=user, path=request.url.path, link_id=link_id)
@@ -436,7 +437,7 @@ def review_my_share_revoke(link_id: int, request: Request, db: DbSession) -> See
 
 @router.get("/api/shared/review/{token}/answers/{answer_id}/video", name="review_shared_video")
 def review_shared_video(
-    token: str, answer_id: int, request: Request, db: DbSession, settings: SettingsDep
+    token: str, answer_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> FileResponse:
     review = service.shared_request(
         db, token, path=request.url.path, ip=_client_ip(request), user_agent=request.headers.get("user-agent")
@@ -448,7 +449,7 @@ def review_shared_video(
 
 
 class ReadIn(BaseModel):
-    id: int | None = None
+    id: Id | None = None
 
 
 @router.get("/api/notifications", name="notifications_list")

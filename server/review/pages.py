@@ -13,6 +13,7 @@ from sqlalchemy import select
 from server.access import current_user, require_user
 from server.deps import DbSession
 from server.i18n import translate
+from server.limits import Id
 from server.models import ReviewRequest, ReviewShareLink, Role, User
 from server.practice.charts import ProgressPoint, progress_chart
 from server.practice.pages import display_title
@@ -86,7 +87,7 @@ def review_queue_page(request: Request, db: DbSession) -> Response:
 
 
 @router.get("/review/seekers/{seeker_id}", name="review_seeker_page")
-def review_seeker_page(seeker_id: int, request: Request, db: DbSession) -> Response:
+def review_seeker_page(seeker_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     seeker, requests = service.seeker_history(db, user, seeker_id, path=request.url.path)
     locale = request.state.locale
@@ -109,7 +110,7 @@ def review_seeker_page(seeker_id: int, request: Request, db: DbSession) -> Respo
 
 
 @router.get("/review/{request_id}", name="review_workspace_page")
-def review_workspace_page(request_id: int, request: Request, db: DbSession) -> Response:
+def review_workspace_page(request_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     review = service.staff_request(db, user, request_id, path=request.url.path)
     shares = db.scalars(select(ReviewShareLink).where(ReviewShareLink.request_id == review.id)).all()
@@ -148,7 +149,7 @@ def _seeker_share_rows(db: DbSession, seeker: User, session_id: int) -> list[dic
 
 
 @router.get("/practice/{session_id}/feedback", name="review_feedback_page")
-def review_feedback_page(session_id: int, request: Request, db: DbSession) -> Response:
+def review_feedback_page(session_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     session = owned_session(db, user, session_id)
     review = service.active_request_for_session(db, session.id)

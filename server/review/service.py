@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from server.db import utcnow
 from server.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
+from server.limits import Id
 from server.models import PracticeAnswer, PracticeSession, Role, User
 from server.models.review import (
     Notification,
@@ -41,17 +42,17 @@ ACTIVE = ("open", "assigned", "submitted")
 
 
 class ReviewRequestCreate(BaseModel):
-    session_id: int
+    session_id: Id
     message: str = Field(default="", max_length=2000)
     target_job: str = Field(default="", max_length=200)
 
 
 class AssignIn(BaseModel):
-    consultant_id: int
+    consultant_id: Id
 
 
 class CommentCreate(BaseModel):
-    answer_id: int
+    answer_id: Id
     start_s: float = Field(ge=0, le=3600)
     end_s: float = Field(ge=0, le=3600)
     category: Literal["delivery", "content", "gaze", "structure"]
@@ -76,7 +77,7 @@ class ReplyIn(BaseModel):
 
 
 class VerdictIn(BaseModel):
-    answer_id: int
+    answer_id: Id
     score_key: Literal["delivery", "gaze", "content", "overall"]
     agree: bool
     reason: str = Field(default="", max_length=2000)
@@ -390,7 +391,7 @@ def submit_review(db: Session, consultant: User, request: ReviewRequest, data: S
 
 @dataclass(frozen=True)
 class ConsultantLoad:
-    consultant_id: int
+    consultant_id: Id
     name: str
     email: str
     open_count: int

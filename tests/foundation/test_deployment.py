@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -61,3 +62,36 @@ def test_compose_commands_exist_in_the_cli(compose: dict) -> None:
         command = compose["services"][name]["command"]
         assert command[0] == "untact"
         parser.parse_args(command[1:])  # exits (fails the test) on an unknown command
+
+
+def coturn_denied_ranges(command: list[str]) -> list[tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, ...]]:
+    """`--denied-peer-ip=A[-B]` values of a coturn command line, as (first, last) addresses."""
+    ranges = []
+    for arg in command:
+        if arg.startswith("--denied-peer-ip="):
+            first, _, last = arg.split("=", 1)[1].partition("-")
+            ranges.append((ipaddress.ip_address(first), ipaddress.ip_address(last or first)))
+    return ranges
+
+
+MUST_NOT_RELAY_TO = [
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.168.0.0/16", "::1/128", "fc00::/7", "fe80::/10",
+]
+
+
+def test_coturn_relays_to_no_local_or_private_address(compose: dict) -> None:
+    command = compose["services"]["coturn"]["command"]
+    denied = coturn_denied_ranges(command)
+
+    def is_denied(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(
+            first.version == address.version and first <= address <= last for first, last in denied
+        )
+
+    for block in MUST_NOT_RELAY_TO:
+        network = ipaddress.ip_network(block)
+        assert is_denied(network[0]) and is_denied(network[-1]), f"coturn may relay to {block}"
+    assert not is_denied(ipaddress.ip_address("8.8.8.8"))  # the public internet stays reachable
+    assert "--allow-loopback-peers" not in command
+    assert "--no-tcp-relay" in command and "--no-multicast-peers" in command

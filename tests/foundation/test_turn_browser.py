@@ -14,13 +14,15 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
 from tests.conftest import login_in_browser
-from tests.liveserver import LiveServer, free_port, start_live_server, stop_live_server
+from tests.liveserver import PROJECT_ROOT, LiveServer, free_port, start_live_server, stop_live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
 
 SECRET = "turn-test-secret-0123456789"
+LOOPBACK_DENIALS = ("127.0.0.0-127.255.255.255", "::1")
 
 GATHER_RELAY = """async () => {
   const servers = (await (await fetch("/api/ice-servers")).json()).ice_servers;
@@ -46,11 +48,20 @@ def turn_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     port = free_port()
     work = tmp_path_factory.mktemp("coturn")
     log = work / "turn.log"
+    # The deployment's peer restrictions, except loopback: everything here runs on 127.0.0.1.
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    restrictions = [
+        arg for arg in compose["services"]["coturn"]["command"]
+        if arg in ("--no-tcp-relay", "--no-multicast-peers")
+        or (arg.startswith("--denied-peer-ip=") and arg.split("=", 1)[1] not in LOOPBACK_DENIALS)
+    ]  # fmt: skip
+    assert len(restrictions) >= 8, restrictions
     process = subprocess.Popen(
         [binary, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={port}",
          "--use-auth-secret", f"--static-auth-secret={SECRET}", "--realm=untact-test", "--fingerprint",
          "--no-cli", "--no-tls", "--no-dtls", "--allow-loopback-peers", "--min-port=49500", "--max-port=49600",
-         f"--userdb={work / 'turndb'}", f"--pidfile={work / 'turn.pid'}", f"--log-file={log}", "--simple-log"],
+         f"--userdb={work / 'turndb'}", f"--pidfile={work / 'turn.pid'}", f"--log-file={log}", "--simple-log",
+         *restrictions],
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 20
