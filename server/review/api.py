@@ -419,14 +419,14 @@ def _seeker_share_out(db: DbSession, link: ReviewShareLink) -> SeekerShareOut:
 
 
 @router.get("/api/review/my-shares", name="review_my_shares")
-def review_my_shares(request: Request, db: DbSession, session_id: int | None = None) -> list[SeekerShareOut]:
+def review_my_shares(request: Request, db: DbSession, session_id: Id | None = None) -> list[SeekerShareOut]:
     """The share links consultants made for the seeker's sessions: who, until when, last opened."""
     user = require_user(request)
     return [_seeker_share_out(db, link) for link in service.seeker_share_links(db, user, session_id)]
 
 
 @router.post("/api/review/my-shares/{link_id}/revoke", name="review_my_share_revoke")
-def review_my_share_revoke(link_id: int, request: Request, db: DbSession) -> SeekerShareOut:
+def review_my_share_revoke(link_id: Id, request: Request, db: DbSession) -> SeekerShareOut:
     user = require_user(request)
     link = service.revoke_own_share_link(db, user, link_id)
     record_audit(db, "review_share_revoked", actor=user, path=request.url.path, link_id=link_id, by="seeker")
