@@ -6,6 +6,12 @@ and muxes them as they are into a WebM file on a writer thread. Matroska
 clusters are closed every second and the file is flushed after each packet,
 so a killed process leaves a file that plays up to about the last second.
 
+Only whole video frames are written. A frame with packets missing, and every
+frame after it up to the next key frame (they refer to the picture that was
+lost), is dropped and a key frame is asked for at once (RTCP PLI): the file
+then shows a short freeze where the network lost data, and every frame in it
+decodes.
+
 While recording, decoded audio and a few video frames a second are handed,
 as numpy, to an analysis consumer on a separate worker thread.
 """
@@ -62,6 +68,8 @@ class RecordingRef:
     analysis_video_frames: int
     analysis_audio_s: float
     analysis_dropped_frames: int
+    # Video frames not written because they were damaged or depended on a damaged one.
+    damaged_video_frames: int = 0
 
 
 RecordingFinished = Callable[[RecordingRef], "Awaitable[None] | None"]
@@ -116,6 +124,8 @@ class AnswerRecorder:
         self._video_tap: Any = None
         self._audio_tap: Any = None
         self._tasks: set[asyncio.Task[RecordingRef]] = set()
+        self.damaged_video_frames = 0
+        self._video_started = False
 
     @property
     def is_recording(self) -> bool:
@@ -165,11 +175,23 @@ class AnswerRecorder:
         # Runs on the event loop for every received frame: keep it tiny.
         if self._stop_future is not None or self._writer is None:
             return
-        if frame.kind == "video" and self._waiting_keyframe:
-            if not frame.is_keyframe:
+        if frame.kind == "video":
+            if not frame.complete or (frame.follows_gap and not frame.is_keyframe):
+                # Damaged, or refers to a picture that was lost: nothing until a key frame.
+                if not self._waiting_keyframe:
+                    logger.info("recording %s: video frame lost, waiting for a key frame", self.recording_id)
+                self._waiting_keyframe = True
+                self.damaged_video_frames += 1
                 self._video_tap.request_keyframe()
                 return
-            self._waiting_keyframe = False
+            if self._waiting_keyframe:
+                if not frame.is_keyframe:
+                    if self._video_started:  # a dependant of a lost frame, not the wait at the start
+                        self.damaged_video_frames += 1
+                    self._video_tap.request_keyframe()
+                    return
+                self._waiting_keyframe = False
+                self._video_started = True
         self._writer.queue.put(
             (
                 frame.kind,
@@ -258,6 +280,7 @@ class AnswerRecorder:
             analysis_video_frames=feed.video_frames if feed else 0,
             analysis_audio_s=round(feed.audio_s, 3) if feed else 0.0,
             analysis_dropped_frames=feed.dropped if feed else 0,
+            damaged_video_frames=self.damaged_video_frames,
         )
 
 
@@ -303,6 +326,7 @@ class _WebmWriter(threading.Thread):
         self._container: Any = None
         self._streams: dict[str, Any] = {}
         self._last_ms = {"video": -1, "audio": -1}
+        self._video_needs_key = True
 
     def run(self) -> None:
         pending: list[tuple[str, float, float, bytes, bool]] = []
@@ -386,7 +410,13 @@ class _WebmWriter(threading.Thread):
         self.clock.fix(kind, [(rtp_s, arrival_s)])
         pts_s = self.clock.to_answer_time(kind, rtp_s)
         if pts_s is None or pts_s < 0:
+            if kind == "video":
+                self._video_needs_key = True  # what follows refers to a frame not in the file
             return  # captured before the answer started
+        if kind == "video" and self._video_needs_key:
+            if not key:
+                return
+            self._video_needs_key = False
         pts_ms = round(pts_s * 1000)
         if pts_ms <= self._last_ms[kind]:
             pts_ms = self._last_ms[kind] + 1
