@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 import queue
 import threading
 import time
@@ -85,6 +86,9 @@ class RecorderOptions:
     settle_s: float = 0.5
     stall_timeout_s: float = 6.0
     cluster_time_limit_ms: int = 1000
+    # CPU priority (nice, Linux) of the thread that converts frames for analysis: under load the
+    # event loop that receives the media must run first.
+    analysis_thread_nice: int = 10
 
 
 class AnswerRecorder:
@@ -120,6 +124,7 @@ class AnswerRecorder:
         self._waiting_keyframe = True
         self._writer: _WebmWriter | None = None
         self._feed: _AnalysisFeed | None = None
+        self._feed_stats: _AnalysisFeed | None = None  # the feed, also after detach_analysis()
         self._watchdog: asyncio.Task[None] | None = None
         self._video_tap: Any = None
         self._audio_tap: Any = None
@@ -156,7 +161,10 @@ class AnswerRecorder:
                 "recording %s: peer does not decode video, analysis gets audio only", self.recording_id
             )
         if self._consumer is not None:
-            self._feed = _AnalysisFeed(self._consumer, self.options.video_sample_fps, self._writer.clock)
+            self._feed = _AnalysisFeed(
+                self._consumer, self.options.video_sample_fps, self._writer.clock, self.options.analysis_thread_nice
+            )
+            self._feed_stats = self._feed
             self._feed.start()
             self.peer.add_frame_listener(self._feed)
         if video is not None:
@@ -201,6 +209,23 @@ class AnswerRecorder:
                 frame.is_keyframe,
             )
         )
+
+    @property
+    def analysis_dropped_frames(self) -> int:
+        """Decoded frames the analysis consumer did not get because it fell behind."""
+        return self._feed_stats.dropped if self._feed_stats is not None else 0
+
+    async def detach_analysis(self) -> None:
+        """Stop feeding the analysis consumer; the recording itself goes on untouched.
+
+        For a consumer that falls behind: once this returns it is fed nothing more.
+        """
+        feed, self._feed = self._feed, None
+        if feed is None:
+            return
+        self.peer.remove_frame_listener(feed)
+        await asyncio.to_thread(feed.queue.put, _STOP)
+        await asyncio.to_thread(feed.join)
 
     async def _on_peer_closed(self, reason: str) -> None:
         await self._finish(partial=True, reason=f"peer_{reason}")
@@ -258,6 +283,7 @@ class AnswerRecorder:
         if self._watchdog is not None and self._watchdog is not asyncio.current_task():
             self._watchdog.cancel()
         writer, feed = self._writer, self._feed
+        self._feed = None
         assert writer is not None
         writer.queue.put(_STOP)
         if feed is not None:
@@ -266,6 +292,7 @@ class AnswerRecorder:
         await asyncio.to_thread(writer.join)
         if feed is not None:
             await asyncio.to_thread(feed.join)
+        feed = self._feed_stats
         if writer.error is not None:
             partial = True
             reason = f"{reason}+write_error"
@@ -438,8 +465,11 @@ class _AnalysisFeed(threading.Thread):
 
     MAX_QUEUED = 400
 
-    def __init__(self, consumer: AnalysisConsumer, video_sample_fps: float, clock: _Clock) -> None:
+    def __init__(
+        self, consumer: AnalysisConsumer, video_sample_fps: float, clock: _Clock, nice: int = 0
+    ) -> None:
         super().__init__(name="analysis-feed", daemon=True)
+        self._nice = nice
         self.consumer = consumer
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=self.MAX_QUEUED)
         self._interval_s = 1.0 / video_sample_fps if video_sample_fps > 0 else float("inf")
@@ -472,6 +502,11 @@ class _AnalysisFeed(threading.Thread):
             time.sleep(0.02)
 
     def run(self) -> None:
+        if self._nice:
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._nice)
+            except (AttributeError, OSError):  # not Linux: normal priority
+                pass
         converter = AudioConverter()
         while True:
             item = self.queue.get()

@@ -32,6 +32,7 @@ from server.interviews.live_room import RoomRegistry
 from server.interviews.oneway import recover_interrupted_interview_answers
 from server.job_handlers import job_handlers
 from server.jobs import JobWorker, WakeupChannel, enqueue, enqueue_unless_pending
+from server.live_capacity import LiveCapacity
 from server.logging_setup import configure_logging
 from server.middleware import RequestGuardMiddleware
 from server.pages import router as pages_router
@@ -88,6 +89,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.worker = worker
     app.state.live_sessions = set()
+    live_capacity = LiveCapacity(
+        max_live_answers=settings.max_live_answers,
+        max_live_analyses=settings.max_live_analyses,
+        retry_after_s=settings.live_busy_retry_s,
+    )
+    app.state.live_capacity = live_capacity
     app.state.practice_services = PracticeServices(
         sessionmaker=app.state.sessionmaker,
         recordings_dir=settings.recordings_dir,
@@ -96,6 +103,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model_cache_dir=str(settings.model_cache_dir),
         ice_servers=server_ice_servers(settings.ice_servers),
         kick_worker=worker.kick if worker is not None else lambda: None,
+        capacity=live_capacity,
     )
     app.state.interview_rooms = RoomRegistry(app.state.practice_services)  # live interview rooms (issue 5)
     if settings.prewarm_models:
@@ -113,6 +121,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.interview_rooms.close()
         live = list(app.state.live_sessions)
         await asyncio.gather(*(session.close("server_shutdown") for session in live), return_exceptions=True)
+        live_capacity.close()
         if worker is not None:
             await run_in_threadpool(worker.close)
         engine.dispose()
