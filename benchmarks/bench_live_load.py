@@ -108,6 +108,7 @@ def main() -> None:
     parser.add_argument("--levels", default="2,4,6,8")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--pin", action="store_true")
+    parser.add_argument("--size", default="320x240", help="the seekers' video size (the issue's run: 640x480)")
     parser.add_argument("--max-live-answers", type=int, default=None)
     parser.add_argument("--max-live-analyses", type=int, default=None)
     args = parser.parse_args()
@@ -119,7 +120,8 @@ def main() -> None:
         env["UNTACT_MAX_LIVE_ANALYSES"] = str(args.max_live_analyses)
     out: dict[str, Any] = {"machine": machine(), "args": vars(args), "levels": []}
     with tempfile.TemporaryDirectory() as tmp:
-        media = answer_media(args.seconds)
+        width, height = (int(v) for v in args.size.split("x"))
+        media = answer_media(args.seconds, size=(width, height))
         server = start_live_server(Path(tmp) / "server", extra_env=env)
         try:
             if args.pin and len(cpus) >= 2:

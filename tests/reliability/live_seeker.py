@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -134,11 +135,12 @@ async def answer_once(
     wait_report: bool = True,
     go: asyncio.Event | None = None,
     connected_peers: list[int] | None = None,
+    hold: threading.Event | None = None,
 ) -> AnswerOutcome:
     """Connect, answer one question for ``seconds``, stop, and (optionally) wait for the report.
 
     ``go``: wait for it after the peer is connected (then appended to ``connected_peers``), so
-    many seekers start answering together.
+    many seekers start answering together. ``hold``: answer until it is set (not ``seconds``).
     """
     session_id, question_id = seeker.next_question()
     outcome = AnswerOutcome(session_id, question_id)
@@ -175,7 +177,10 @@ async def answer_once(
                     return outcome
                 outcome.started = reply
                 outcome.answer_id = reply["answer_id"]
-                await asyncio.sleep(seconds)
+                if hold is not None:
+                    await asyncio.to_thread(hold.wait)
+                else:
+                    await asyncio.sleep(seconds)
                 await ws.send(json.dumps({"type": "stop_answer"}))
                 t_stop = time.monotonic()
                 outcome.stopped = await inbox.expect("answer_stopped")

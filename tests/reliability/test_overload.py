@@ -83,3 +83,97 @@ def test_eight_simultaneous_answers_are_recorded_whole_or_told_to_wait(tmp_path:
             seeker.close()
     finally:
         stop_live_server(server)
+
+
+def test_capacity_counts_answers_and_live_analyses_and_releases_each_once() -> None:
+    from server.live_capacity import LiveCapacity
+
+    capacity = LiveCapacity(max_live_answers=2, max_live_analyses=1, retry_after_s=7)
+    try:
+        first, second = capacity.try_admit(), capacity.try_admit()
+        assert first is not None and second is not None
+        assert capacity.try_admit() is None  # full: the caller sends server_busy
+        assert first.take_analysis() is True and second.take_analysis() is False
+        first.release_recording()  # recorded; its analysis still runs
+        third = capacity.try_admit()
+        assert third is not None and third.take_analysis() is False
+        first.release()
+        first.release()  # idempotent: counts never go below what is really in use
+        assert third.take_analysis() is True
+        second.release()
+        third.release()
+        snap = capacity.snapshot()
+        assert (snap.live_answers, snap.live_analyses, snap.refused_busy) == (0, 0, 1)
+    finally:
+        capacity.close()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(600)
+def test_the_practice_page_shows_the_wait_and_starts_the_answer_once_there_is_room(
+    tmp_path: Path, launch_chromium
+) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from tests import mediakit
+    from tests.conftest import login_in_browser
+    from tests.practice.test_practice_browser import (
+        _create_session_in_ui,
+        _new_seeker,
+        _pass_device_check_and_consent,
+    )
+
+    server = start_live_server(
+        tmp_path / "server", extra_env={"UNTACT_MAX_LIVE_ANSWERS": "1", "UNTACT_LIVE_BUSY_RETRY_S": "2"}
+    )
+    occupant = Seeker(server.base_url)
+    hold = threading.Event()
+    occupied: list[object] = []
+
+    def occupy() -> None:
+        occupied.append(asyncio.run(answer_once(occupant, answer_media(4.0), 0, hold=hold, wait_report=False)))
+
+    media = answer_media(4.0)
+    worker = threading.Thread(target=occupy, daemon=True)
+    try:
+        worker.start()
+        deadline = time.monotonic() + 60
+        while server.data_dir.joinpath("recordings").exists() is False or not list(
+            server.data_dir.joinpath("recordings").rglob("*.webm")
+        ):
+            assert time.monotonic() < deadline and worker.is_alive(), "the first answer did not start"
+            time.sleep(0.2)
+        video = mediakit.face_video("facing", seconds=6, fps=15, fmt="y4m")
+        browser = launch_chromium(video=video, audio=media[1])
+        page = browser.new_page()
+        email = f"busy-{time.time_ns()}@example.kr"
+        _new_seeker(server.base_url, email)
+        login_in_browser(page, server.base_url, email, "practice-pass-1")
+        _create_session_in_ui(page, server.base_url, answer_limit_s=60)
+        _pass_device_check_and_consent(page)
+        page.get_by_role("button", name="바로 답변 시작").click()
+        # The node is full: the page says so in Korean, with the wait, and does not record.
+        page.wait_for_function(
+            "document.getElementById('answer-status').dataset.state === 'waiting'", timeout=30000
+        )
+        assert "지금 답변하는 사람이 많습니다" in page.locator("#answer-status").inner_text()
+        assert page.locator("#rec-indicator").is_hidden()
+        hold.set()  # the other answer ends; the page's next try gets the room
+        page.wait_for_selector("#rec-indicator:not([hidden])", timeout=60000)
+        time.sleep(3)
+        page.get_by_role("button", name="답변 마치기").click()
+        page.wait_for_function(
+            "['ready', 'analyzing', 'delayed'].includes(document.getElementById('answer-status').dataset.state)",
+            timeout=60000,
+        )
+        worker.join(60)
+        assert occupied and getattr(occupied[0], "accepted", False)
+        recordings = sorted(server.data_dir.joinpath("recordings").rglob("*.webm"))
+        assert len(recordings) == 2  # the refused try left no file and no answer behind
+        for path in recordings:
+            frames, rejected = mediakit.decodable_video_frames(path)
+            assert frames > 20 and rejected == 0, (path, frames, rejected)
+    finally:
+        hold.set()
+        occupant.close()
+        stop_live_server(server)
