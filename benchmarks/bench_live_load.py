@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.liveserver import start_live_server, stop_live_server  # noqa: E402
 from tests.reliability.live_seeker import (  # noqa: E402
+    VIDEO_FPS,
     Seeker,
     answer_media,
     answer_once,
@@ -80,6 +81,8 @@ async def run_level(seekers: list[Seeker], media: tuple[Path, Path], seconds: fl
             check = check_recording(recording_path(data_dir, outcome.answer_id))
             summary = seeker.answer_summary(outcome.session_id, outcome.answer_id)
             row.update({
+                "answer_wall_s": outcome.answer_wall_s,
+                "client_sent_s": round(outcome.client_sent_frames / VIDEO_FPS, 2),
                 "recorded_s": outcome.stopped["duration_s"], "partial": outcome.stopped["partial"],
                 "lost_video_s": check.lost_video_s, "lost_audio_s": check.lost_audio_s,
                 "rejected_packets": check.rejected_packets, "video_packets": check.video_packets,
@@ -92,6 +95,9 @@ async def run_level(seekers: list[Seeker], media: tuple[Path, Path], seconds: fl
         "seekers": len(seekers),
         "accepted": len(accepted),
         "busy": sum(a["busy"] for a in answers),
+        "max_client_lag_s": max((round(a["answer_wall_s"] - a["client_sent_s"], 2) for a in accepted), default=0.0),
+        "min_recorded_minus_client_sent_s": min(
+            (round(a["video_packets"] / VIDEO_FPS - a["client_sent_s"], 2) for a in accepted), default=0.0),
         "max_lost_video_s": max((a["lost_video_s"] for a in accepted), default=0.0),
         "max_lost_audio_s": max((a["lost_audio_s"] for a in accepted), default=0.0),
         "rejected_packets": sum(a["rejected_packets"] for a in accepted),

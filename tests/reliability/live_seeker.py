@@ -24,6 +24,7 @@ import httpx
 import websockets
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
+from aiortc.mediastreams import MediaStreamTrack
 
 from tests import mediakit
 
@@ -82,6 +83,32 @@ class Seeker:
         self.http.close()
 
 
+class SentFrames(MediaStreamTrack):
+    """Passes a track's frames to the sender and notes when each was taken (monotonic s).
+
+    A client that cannot keep up (its CPU is busy) sends its frames late: what it had sent by
+    the stop is what the server could record, so recordings are compared with this.
+    """
+
+    def __init__(self, source: MediaStreamTrack) -> None:
+        super().__init__()
+        self.kind = source.kind
+        self._source = source
+        self.taken_s: list[float] = []
+
+    async def recv(self) -> Any:
+        frame = await self._source.recv()
+        self.taken_s.append(time.monotonic())
+        return frame
+
+    def between(self, start_s: float, end_s: float) -> int:
+        return sum(1 for t in self.taken_s if start_s <= t <= end_s)
+
+    def stop(self) -> None:
+        super().stop()
+        self._source.stop()
+
+
 @dataclass
 class AnswerOutcome:
     session_id: int
@@ -92,6 +119,8 @@ class AnswerOutcome:
     stopped: dict[str, Any] | None = None
     report_ready: bool = False
     report_after_stop_s: float | None = None
+    answer_wall_s: float | None = None  # from `answer_started` to sending `stop_answer`
+    client_sent_frames: int = 0  # video frames the client sent in that time
     errors: tuple[dict[str, Any], ...] = ()
 
     @property
@@ -153,7 +182,8 @@ async def answer_once(
             inbox = _Inbox(ws)
             try:
                 await inbox.expect("hello")
-                pc.addTrack(video_player.video)
+                video = SentFrames(video_player.video)
+                pc.addTrack(video)
                 pc.addTrack(audio_player.audio)
                 await pc.setLocalDescription(await pc.createOffer())
                 await ws.send(json.dumps({"type": "offer", "sdp": pc.localDescription.sdp}))
@@ -177,12 +207,15 @@ async def answer_once(
                     return outcome
                 outcome.started = reply
                 outcome.answer_id = reply["answer_id"]
+                t_started = time.monotonic()
                 if hold is not None:
                     await asyncio.to_thread(hold.wait)
                 else:
                     await asyncio.sleep(seconds)
                 await ws.send(json.dumps({"type": "stop_answer"}))
                 t_stop = time.monotonic()
+                outcome.answer_wall_s = round(t_stop - t_started, 3)
+                outcome.client_sent_frames = video.between(t_started, t_stop)
                 outcome.stopped = await inbox.expect("answer_stopped")
                 if wait_report:
                     done = await inbox.expect("report_ready", "error", wait_s=600)
