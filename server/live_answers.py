@@ -264,7 +264,12 @@ class LiveAnswers:
         degraded: str | None = None
         if slot is None or slot.take_analysis():
             analysis = IncrementalAnalysis(plan.options, pool=self._services.model_pool)
-            await self._run_analysis_call(analysis.start)
+            try:
+                await self._run_analysis_call(analysis.start)
+            except BaseException:
+                if slot is not None:
+                    slot.release()
+                raise
         else:
             degraded = "live_analysis_busy"
         # --- end admission
