@@ -24,7 +24,6 @@ import httpx
 import websockets
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
-from aiortc.mediastreams import MediaStreamTrack
 
 from tests import mediakit
 
@@ -79,34 +78,41 @@ class Seeker:
         detail = self.http.get(f"/api/practice/sessions/{session_id}").json()
         return next(a for a in detail["answers"] if a["id"] == answer_id)
 
+    def wait_analysed(self, session_id: int, answer_id: int, timeout_s: float = 600) -> dict[str, Any]:
+        """The answer's summary once its analysis is done (ready or failed), or the last one seen."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            summary = self.answer_summary(session_id, answer_id)
+            if summary["status"] in ("ready", "failed") or time.monotonic() > deadline:
+                return summary
+            time.sleep(1.0)
+
     def close(self) -> None:
         self.http.close()
 
 
-class SentFrames(MediaStreamTrack):
-    """Passes a track's frames to the sender and notes when each was taken (monotonic s).
+class SentFrames:
+    """Notes when the client's sender had each video frame encoded and went on to send it.
 
-    A client that cannot keep up (its CPU is busy) sends its frames late: what it had sent by
-    the stop is what the server could record, so recordings are compared with this.
+    A client that cannot keep up (its CPU is busy) encodes and sends its frames late: what it
+    had sent by the stop is what the server could record, so recordings are compared with this.
+    (aiortc's ``RTCRtpSender._next_encoded_frame`` returns a frame; its packets go out at once.)
     """
 
-    def __init__(self, source: MediaStreamTrack) -> None:
-        super().__init__()
-        self.kind = source.kind
-        self._source = source
-        self.taken_s: list[float] = []
+    def __init__(self, sender: Any) -> None:
+        self.sent_s: list[float] = []
+        encoded = sender._next_encoded_frame
 
-    async def recv(self) -> Any:
-        frame = await self._source.recv()
-        self.taken_s.append(time.monotonic())
-        return frame
+        async def counted(codec: Any) -> Any:
+            frame = await encoded(codec)
+            if frame is not None:
+                self.sent_s.append(time.monotonic())
+            return frame
+
+        sender._next_encoded_frame = counted
 
     def between(self, start_s: float, end_s: float) -> int:
-        return sum(1 for t in self.taken_s if start_s <= t <= end_s)
-
-    def stop(self) -> None:
-        super().stop()
-        self._source.stop()
+        return sum(1 for t in self.sent_s if start_s <= t <= end_s)
 
 
 @dataclass
@@ -118,6 +124,7 @@ class AnswerOutcome:
     started: dict[str, Any] | None = None
     stopped: dict[str, Any] | None = None
     report_ready: bool = False
+    analysis_delayed: bool = False  # analysed from the file after the answer (no live report)
     report_after_stop_s: float | None = None
     answer_wall_s: float | None = None  # from `answer_started` to sending `stop_answer`
     client_sent_frames: int = 0  # video frames the client sent in that time
@@ -182,8 +189,7 @@ async def answer_once(
             inbox = _Inbox(ws)
             try:
                 await inbox.expect("hello")
-                video = SentFrames(video_player.video)
-                pc.addTrack(video)
+                video = SentFrames(pc.addTrack(video_player.video))
                 pc.addTrack(audio_player.audio)
                 await pc.setLocalDescription(await pc.createOffer())
                 await ws.send(json.dumps({"type": "offer", "sdp": pc.localDescription.sdp}))
@@ -220,6 +226,7 @@ async def answer_once(
                 if wait_report:
                     done = await inbox.expect("report_ready", "error", wait_s=600)
                     outcome.report_ready = done["type"] == "report_ready"
+                    outcome.analysis_delayed = done.get("code") == "analysis_delayed"
                     outcome.report_after_stop_s = round(time.monotonic() - t_stop, 2)
                 outcome.errors = tuple(inbox.errors)
             finally:

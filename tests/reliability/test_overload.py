@@ -72,14 +72,15 @@ def test_eight_simultaneous_answers_are_recorded_whole_or_told_to_wait(tmp_path:
             assert check.rejected_packets == 0 and check.decoded_frames == check.video_packets, check
             assert check.video_packets >= outcome.client_sent_frames - IN_FLIGHT_FRAMES, (check, outcome)
             assert check.video_span_s >= (check.video_packets - 1) * FRAME_S - 0.01, check
-            assert outcome.report_ready, outcome
-            assert seeker.answer_summary(outcome.session_id, outcome.answer_id)["status"] == "ready"
+            # Analysed live (report on the socket) or, past the live-analysis slots, from the file.
+            assert outcome.report_ready or outcome.analysis_delayed, outcome
+            assert seeker.wait_analysed(outcome.session_id, outcome.answer_id)["status"] == "ready", outcome
 
         if refused:
             # Told to wait, asked again: now there is room.
             retry_seeker = seekers[outcomes.index(refused[0])]
             again = asyncio.run(answer_once(retry_seeker, media, 3.0))
-            assert again.accepted and again.report_ready, again
+            assert again.accepted and (again.report_ready or again.analysis_delayed), again
             assert again.answer_id is not None
             check = check_recording(recording_path(server.data_dir, again.answer_id))
             assert check.rejected_packets == 0 and check.lost_video_s <= 2 * FRAME_S
