@@ -200,6 +200,9 @@ class AnswerRecorder:
                     return
                 self._waiting_keyframe = False
                 self._video_started = True
+            elif self._writer.video_dropped_early and self._writer.video_needs_key and not frame.is_keyframe:
+                # The key frame we started with was captured before the answer: ask again.
+                self._video_tap.request_keyframe()
         self._writer.queue.put(
             (
                 frame.kind,
@@ -353,7 +356,10 @@ class _WebmWriter(threading.Thread):
         self._container: Any = None
         self._streams: dict[str, Any] = {}
         self._last_ms = {"video": -1, "audio": -1}
-        self._video_needs_key = True
+        # Read on the event loop (plain bools): video waits for a key frame in the file, and
+        # one was dropped for mapping to before the start (so a new one must be asked for).
+        self.video_needs_key = True
+        self.video_dropped_early = False
 
     def run(self) -> None:
         pending: list[tuple[str, float, float, bytes, bool]] = []
@@ -438,12 +444,14 @@ class _WebmWriter(threading.Thread):
         pts_s = self.clock.to_answer_time(kind, rtp_s)
         if pts_s is None or pts_s < 0:
             if kind == "video":
-                self._video_needs_key = True  # what follows refers to a frame not in the file
+                # What follows refers to a frame not in the file; the recorder asks for a key frame.
+                self.video_needs_key = True
+                self.video_dropped_early = True
             return  # captured before the answer started
-        if kind == "video" and self._video_needs_key:
+        if kind == "video" and self.video_needs_key:
             if not key:
                 return
-            self._video_needs_key = False
+            self.video_needs_key = False
         pts_ms = round(pts_s * 1000)
         if pts_ms <= self._last_ms[kind]:
             pts_ms = self._last_ms[kind] + 1
