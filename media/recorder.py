@@ -88,7 +88,10 @@ class RecorderOptions:
     cluster_time_limit_ms: int = 1000
     # CPU priority (nice, Linux) of the thread that converts frames for analysis: under load the
     # event loop that receives the media must run first.
-    analysis_thread_nice: int = 10
+    analysis_thread_nice: int = 5
+    # On stop(), wait up to this long for media captured before the stop that is still on its
+    # way (a busy event loop reads its sockets late); media captured after the stop is not kept.
+    stop_drain_s: float = 2.0
 
 
 class AnswerRecorder:
@@ -131,6 +134,10 @@ class AnswerRecorder:
         self._tasks: set[asyncio.Task[RecordingRef]] = set()
         self.damaged_video_frames = 0
         self._video_started = False
+        self._stop_at_s: float | None = None  # answer time of stop(), while draining
+        self._past_stop: set[str] = set()
+        self._drained = asyncio.Event()
+        self._accepting = True
 
     @property
     def is_recording(self) -> bool:
@@ -181,8 +188,15 @@ class AnswerRecorder:
 
     def _on_encoded(self, frame: EncodedFrame) -> None:
         # Runs on the event loop for every received frame: keep it tiny.
-        if self._stop_future is not None or self._writer is None:
+        if not self._accepting or self._writer is None:
             return
+        if self._stop_at_s is not None:
+            answer_s = self._writer.clock.to_answer_time(frame.kind, frame.rtp_timestamp / frame.clock_rate_hz)
+            if answer_s is not None and answer_s > self._stop_at_s:
+                self._past_stop.add(frame.kind)  # everything captured before the stop is here
+                if len(self._past_stop) >= len(self._streams_kinds()):
+                    self._drained.set()
+                return
         if frame.kind == "video":
             if not frame.complete or (frame.follows_gap and not frame.is_keyframe):
                 # Damaged, or refers to a picture that was lost: nothing until a key frame.
@@ -212,6 +226,18 @@ class AnswerRecorder:
                 frame.is_keyframe,
             )
         )
+
+    def _streams_kinds(self) -> list[str]:
+        return [k for k, tap in (("video", self._video_tap), ("audio", self._audio_tap)) if tap is not None]
+
+    async def _drain(self) -> None:
+        """Keep recording what was captured before now until it has all arrived (bounded)."""
+        self._stop_at_s = time.monotonic() - self._t0
+        try:
+            await asyncio.wait_for(self._drained.wait(), self.options.stop_drain_s)
+        except TimeoutError:
+            logger.info("recording %s: media before the stop still missing after %.1f s",
+                        self.recording_id, self.options.stop_drain_s)
 
     @property
     def analysis_dropped_frames(self) -> int:
@@ -264,6 +290,9 @@ class AnswerRecorder:
         loop = asyncio.get_running_loop()
         self._stop_future = loop.create_future()
         try:
+            if not partial and self._writer is not None and not self.peer.is_closed:
+                await self._drain()
+            self._accepting = False
             ref = await self._finish_impl(partial=partial, reason=reason)
         except BaseException as exc:
             self._stop_future.set_exception(exc)

@@ -11,7 +11,8 @@ them (aiortc's jitter buffer waits for a lost packet until it is full). So:
   are recorded. The others, and any answer whose live analysis falls behind (see
   ``LiveAnswers``), get no nudges and are analysed from the whole file after the answer.
 - **Live analysis runs below the media path.** Its calls (``start``/``finish``/``close``) run on
-  a small executor whose threads have a lower CPU priority (``nice``); the analysis threads they
+  a small executor whose threads have a lower CPU priority (``nice`` 5: the loop weighs 3× one
+  analysis thread); the analysis threads they
   create inherit it, so under load the kernel runs the event loop first.
 
 One :class:`LiveCapacity` lives on ``app.state.live_capacity`` and is used on the event loop only.
@@ -32,7 +33,7 @@ log = logging.getLogger("untact.live_capacity")
 
 T = TypeVar("T")
 
-ANALYSIS_NICE = 10  # CPU priority of live analysis, relative to the event loop's
+ANALYSIS_NICE = 5  # CPU priority of live analysis, below the event loop's (0)
 
 
 def lower_thread_priority(nice: int = ANALYSIS_NICE) -> None:

@@ -100,19 +100,37 @@ class SentFrames:
     """
 
     def __init__(self, sender: Any) -> None:
-        self.sent_s: list[float] = []
+        self.sent: list[tuple[float, bool]] = []  # (monotonic s, key frame)
         encoded = sender._next_encoded_frame
 
         async def counted(codec: Any) -> Any:
             frame = await encoded(codec)
             if frame is not None:
-                self.sent_s.append(time.monotonic())
+                self.sent.append((time.monotonic(), _starts_vp8_keyframe(frame.payloads[0])))
             return frame
 
         sender._next_encoded_frame = counted
 
-    def between(self, start_s: float, end_s: float) -> int:
-        return sum(1 for t in self.sent_s if start_s <= t <= end_s)
+    def from_key_frame(self, start_s: float, end_s: float) -> int:
+        """Frames sent from the first key frame after ``start_s`` up to ``end_s``: a recording
+        starts at a key frame, which the client makes when the server asks for one."""
+        window = [key for t, key in self.sent if start_s <= t <= end_s]
+        return len(window) - window.index(True) if True in window else 0
+
+
+def _starts_vp8_keyframe(payload: bytes) -> bool:
+    # RFC 7741: skip the payload descriptor (1 byte, +1 with X, +1/2 picture id, +1 TL0, +1 TID).
+    pos = 1
+    if payload[0] & 0x80:
+        ext = payload[1]
+        pos = 2
+        if ext & 0x80:
+            pos += 2 if payload[pos] & 0x80 else 1
+        if ext & 0x40:
+            pos += 1
+        if ext & 0x30:
+            pos += 1
+    return len(payload) > pos and (payload[pos] & 0x01) == 0
 
 
 @dataclass
@@ -127,7 +145,7 @@ class AnswerOutcome:
     analysis_delayed: bool = False  # analysed from the file after the answer (no live report)
     report_after_stop_s: float | None = None
     answer_wall_s: float | None = None  # from `answer_started` to sending `stop_answer`
-    client_sent_frames: int = 0  # video frames the client sent in that time
+    client_sent_frames: int = 0  # video frames the client sent in that time, from its first key frame
     errors: tuple[dict[str, Any], ...] = ()
 
     @property
@@ -221,7 +239,7 @@ async def answer_once(
                 await ws.send(json.dumps({"type": "stop_answer"}))
                 t_stop = time.monotonic()
                 outcome.answer_wall_s = round(t_stop - t_started, 3)
-                outcome.client_sent_frames = video.between(t_started, t_stop)
+                outcome.client_sent_frames = video.from_key_frame(t_started, t_stop)
                 outcome.stopped = await inbox.expect("answer_stopped")
                 if wait_report:
                     done = await inbox.expect("report_ready", "error", wait_s=600)
