@@ -45,6 +45,7 @@ _MS = Fraction(1, 1000)
 _STOP = object()
 DEFAULT_VIDEO_SIZE = (640, 480)
 _RELEASE_DELAY_S = {"audio": 4 * 0.020, "video": 1 / 30}
+_EARLY_VIDEO_S = 1.0  # video captured up to this long before the start may open the file at 0
 
 
 class AnalysisConsumer(Protocol):
@@ -471,6 +472,10 @@ class _WebmWriter(threading.Thread):
         # A stream that starts after the header (e.g. audio late) is fixed by its first packet.
         self.clock.fix(kind, [(rtp_s, arrival_s)])
         pts_s = self.clock.to_answer_time(kind, rtp_s)
+        if pts_s is not None and -_EARLY_VIDEO_S < pts_s < 0 and kind == "video" and (key or not self.video_needs_key):
+            # The key frame asked for at the start (and what follows it) was captured just before
+            # the start: kept at 0 rather than dropped, which would wait for another key frame.
+            pts_s = 0.0
         if pts_s is None or pts_s < 0:
             if kind == "video":
                 # What follows refers to a frame not in the file; the recorder asks for a key frame.
