@@ -245,6 +245,11 @@ class AnswerRecorder:
         """Decoded frames the analysis consumer did not get because it fell behind."""
         return self._feed_stats.dropped if self._feed_stats is not None else 0
 
+    @property
+    def analysis_dropped_audio_frames(self) -> int:
+        """Of those, audio frames: the consumer's transcript then misses part of the answer."""
+        return self._feed_stats.dropped_audio if self._feed_stats is not None else 0
+
     async def detach_analysis(self) -> None:
         """Stop feeding the analysis consumer; the recording itself goes on untouched.
 
@@ -520,6 +525,7 @@ class _AnalysisFeed(threading.Thread):
         self.video_frames = 0
         self.audio_s = 0.0
         self.dropped = 0
+        self.dropped_audio = 0
 
     def on_decoded_frame(self, kind: str, frame: Any) -> None:
         # Event-loop side: decide cheaply whether the frame is wanted.
@@ -534,6 +540,8 @@ class _AnalysisFeed(threading.Thread):
             self.queue.put_nowait((kind, frame, rtp_s))
         except queue.Full:
             self.dropped += 1
+            if kind == "audio":
+                self.dropped_audio += 1
 
     def _answer_time(self, kind: str, rtp_s: float) -> float | None:
         # The writer fixes the timeline after its settle window; wait for it.

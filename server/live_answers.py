@@ -53,8 +53,9 @@ NUDGE_COOLDOWN_S = 15.0
 PACE_MIN_ELAPSED_S = 15.0
 ANSWER_LIMIT_GRACE_S = 5.0
 # Back-pressure (see server/live_capacity.py): live analysis that holds more than this much
-# audio it has not transcribed yet, or that missed frames, is dropped for the answer, which is
-# then analysed from the whole file. The recording is not touched.
+# audio it has not transcribed yet, or that missed audio, is dropped for the answer, which is
+# then analysed from the whole file. (Missed video frames only thin the 5 fps gaze samples.)
+# The recording is not touched.
 LIVE_ANALYSIS_MAX_BACKLOG_S = 25.0
 
 
@@ -331,7 +332,7 @@ class LiveAnswers:
         if analysis is None:
             return False
         return (
-            active.recorder.analysis_dropped_frames > 0
+            active.recorder.analysis_dropped_audio_frames > 0
             or analysis.untranscribed_s > LIVE_ANALYSIS_MAX_BACKLOG_S
         )
 
@@ -413,8 +414,8 @@ class LiveAnswers:
 
     async def _finish_analysis(self, active: _ActiveAnswer, ref: RecordingRef) -> None:
         answer_id = active.answer_id
-        if active.analysis is not None and ref.analysis_dropped_frames > 0:
-            await self._degrade(active, "live_analysis_behind")  # it missed part of the answer
+        if active.analysis is not None and active.recorder.analysis_dropped_audio_frames > 0:
+            await self._degrade(active, "live_analysis_behind")  # its transcript misses part of the answer
         analysis = active.analysis
         if analysis is None:  # degraded: the worker analyses the whole recording
             try:
