@@ -521,6 +521,12 @@ class IncrementalAnalysis:
         with self._lock:
             return (self._audio_len - self._base) / SAMPLE_RATE
 
+    @property
+    def untranscribed_s(self) -> float:
+        """Seconds of fed audio not transcribed yet: how far transcription lags behind the feed."""
+        with self._lock:
+            return (self._audio_len - self._committed) / SAMPLE_RATE
+
     def _cut_point(self, start: int, end: int) -> int:
         """A quiet place in the last 4 s before ``end`` to cut the chunk, so no word is split
         (lock held; frames of the shared grid, so the same audio gives the same cut)."""

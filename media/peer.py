@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import json
 import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,12 @@ from .tap import ReceiverTap, tap_receiver
 logger = logging.getLogger(__name__)
 
 MAX_DATA_MESSAGE_BYTES = 16 * 1024
+# Receive buffer asked for each ICE socket. When the event loop does not read for a while (the
+# machine is busy), the kernel keeps this much and drops the rest; aiortc asks for no
+# retransmission of audio, so dropped audio is a hole in the recording. aioice asks for 256 KiB,
+# about 2 s of one browser's media (the kernel counts ~2 KiB per packet); this is ~16 s. The
+# kernel caps it at net.core.rmem_max (see docs/media.md).
+UDP_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -250,6 +257,7 @@ class PeerSession:
             await pc.setLocalDescription(answer)
         except Exception as exc:
             raise MediaError("negotiation_failed", f"could not create an answer: {exc}") from exc
+        _enlarge_receive_buffers(pc, UDP_RECEIVE_BUFFER_BYTES)
         return str(pc.localDescription.sdp)
 
     async def add_remote_candidate(self, candidate: Mapping[str, Any] | None) -> None:
@@ -434,6 +442,29 @@ class PeerSession:
             return []
         report = await self._pc.getStats()
         return list(report.values())
+
+
+def _enlarge_receive_buffers(pc: RTCPeerConnection, size_bytes: int) -> None:
+    """Ask for ``size_bytes`` of kernel receive buffer on every ICE socket of ``pc``.
+
+    The sockets exist once the local description is set (candidates gathered). This reaches
+    into aioice's connection (``_protocols``); without it the sockets keep aioice's size.
+    """
+    seen: set[int] = set()
+    for transceiver in pc.getTransceivers():
+        dtls = transceiver.receiver.transport
+        connection = getattr(getattr(dtls, "transport", None), "_connection", None)
+        for protocol in getattr(connection, "_protocols", ()):
+            transport = getattr(protocol, "transport", None)
+            sock = transport.get_extra_info("socket") if transport is not None else None
+            if sock is None or sock.fileno() in seen:
+                continue
+            seen.add(sock.fileno())
+            try:
+                if sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) < size_bytes:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size_bytes)
+            except OSError:  # not a UDP socket we may size: keep aioice's buffer
+                logger.debug("could not size a receive buffer", exc_info=True)
 
 
 def _preferred_codecs(kind: str) -> list[Any]:

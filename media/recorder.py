@@ -6,6 +6,12 @@ and muxes them as they are into a WebM file on a writer thread. Matroska
 clusters are closed every second and the file is flushed after each packet,
 so a killed process leaves a file that plays up to about the last second.
 
+Only whole video frames are written. A frame with packets missing, and every
+frame after it up to the next key frame (they refer to the picture that was
+lost), is dropped and a key frame is asked for at once (RTCP PLI): the file
+then shows a short freeze where the network lost data, and every frame in it
+decodes.
+
 While recording, decoded audio and a few video frames a second are handed,
 as numpy, to an analysis consumer on a separate worker thread.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 import queue
 import threading
 import time
@@ -38,6 +45,7 @@ _MS = Fraction(1, 1000)
 _STOP = object()
 DEFAULT_VIDEO_SIZE = (640, 480)
 _RELEASE_DELAY_S = {"audio": 4 * 0.020, "video": 1 / 30}
+_EARLY_VIDEO_S = 1.0  # video captured up to this long before the start may open the file at 0
 
 
 class AnalysisConsumer(Protocol):
@@ -62,6 +70,8 @@ class RecordingRef:
     analysis_video_frames: int
     analysis_audio_s: float
     analysis_dropped_frames: int
+    # Video frames not written because they were damaged or depended on a damaged one.
+    damaged_video_frames: int = 0
 
 
 RecordingFinished = Callable[[RecordingRef], "Awaitable[None] | None"]
@@ -77,6 +87,12 @@ class RecorderOptions:
     settle_s: float = 0.5
     stall_timeout_s: float = 6.0
     cluster_time_limit_ms: int = 1000
+    # CPU priority (nice, Linux) of the thread that converts frames for analysis: under load the
+    # event loop that receives the media must run first.
+    analysis_thread_nice: int = 5
+    # On stop(), wait up to this long for media captured before the stop that is still on its
+    # way (a busy event loop reads its sockets late); media captured after the stop is not kept.
+    stop_drain_s: float = 2.0
 
 
 class AnswerRecorder:
@@ -112,10 +128,17 @@ class AnswerRecorder:
         self._waiting_keyframe = True
         self._writer: _WebmWriter | None = None
         self._feed: _AnalysisFeed | None = None
+        self._feed_stats: _AnalysisFeed | None = None  # the feed, also after detach_analysis()
         self._watchdog: asyncio.Task[None] | None = None
         self._video_tap: Any = None
         self._audio_tap: Any = None
         self._tasks: set[asyncio.Task[RecordingRef]] = set()
+        self.damaged_video_frames = 0
+        self._video_started = False
+        self._stop_at_s: float | None = None  # answer time of stop(), while draining
+        self._past_stop: set[str] = set()
+        self._drained = asyncio.Event()
+        self._accepting = True
 
     @property
     def is_recording(self) -> bool:
@@ -146,7 +169,10 @@ class AnswerRecorder:
                 "recording %s: peer does not decode video, analysis gets audio only", self.recording_id
             )
         if self._consumer is not None:
-            self._feed = _AnalysisFeed(self._consumer, self.options.video_sample_fps, self._writer.clock)
+            self._feed = _AnalysisFeed(
+                self._consumer, self.options.video_sample_fps, self._writer.clock, self.options.analysis_thread_nice
+            )
+            self._feed_stats = self._feed
             self._feed.start()
             self.peer.add_frame_listener(self._feed)
         if video is not None:
@@ -163,13 +189,35 @@ class AnswerRecorder:
 
     def _on_encoded(self, frame: EncodedFrame) -> None:
         # Runs on the event loop for every received frame: keep it tiny.
-        if self._stop_future is not None or self._writer is None:
+        if not self._accepting or self._writer is None:
             return
-        if frame.kind == "video" and self._waiting_keyframe:
-            if not frame.is_keyframe:
+        if self._stop_at_s is not None:
+            answer_s = self._writer.clock.to_answer_time(frame.kind, frame.rtp_timestamp / frame.clock_rate_hz)
+            if answer_s is not None and answer_s > self._stop_at_s:
+                self._past_stop.add(frame.kind)  # everything captured before the stop is here
+                if len(self._past_stop) >= len(self._streams_kinds()):
+                    self._drained.set()
+                return
+        if frame.kind == "video":
+            if not frame.complete or (frame.follows_gap and not frame.is_keyframe):
+                # Damaged, or refers to a picture that was lost: nothing until a key frame.
+                if not self._waiting_keyframe:
+                    logger.info("recording %s: video frame lost, waiting for a key frame", self.recording_id)
+                self._waiting_keyframe = True
+                self.damaged_video_frames += 1
                 self._video_tap.request_keyframe()
                 return
-            self._waiting_keyframe = False
+            if self._waiting_keyframe:
+                if not frame.is_keyframe:
+                    if self._video_started:  # a dependant of a lost frame, not the wait at the start
+                        self.damaged_video_frames += 1
+                    self._video_tap.request_keyframe()
+                    return
+                self._waiting_keyframe = False
+                self._video_started = True
+            elif self._writer.video_dropped_early and self._writer.video_needs_key and not frame.is_keyframe:
+                # The key frame we started with was captured before the answer: ask again.
+                self._video_tap.request_keyframe()
         self._writer.queue.put(
             (
                 frame.kind,
@@ -179,6 +227,40 @@ class AnswerRecorder:
                 frame.is_keyframe,
             )
         )
+
+    def _streams_kinds(self) -> list[str]:
+        return [k for k, tap in (("video", self._video_tap), ("audio", self._audio_tap)) if tap is not None]
+
+    async def _drain(self) -> None:
+        """Keep recording what was captured before now until it has all arrived (bounded)."""
+        self._stop_at_s = time.monotonic() - self._t0
+        try:
+            await asyncio.wait_for(self._drained.wait(), self.options.stop_drain_s)
+        except TimeoutError:
+            logger.info("recording %s: media before the stop still missing after %.1f s",
+                        self.recording_id, self.options.stop_drain_s)
+
+    @property
+    def analysis_dropped_frames(self) -> int:
+        """Decoded frames the analysis consumer did not get because it fell behind."""
+        return self._feed_stats.dropped if self._feed_stats is not None else 0
+
+    @property
+    def analysis_dropped_audio_frames(self) -> int:
+        """Of those, audio frames: the consumer's transcript then misses part of the answer."""
+        return self._feed_stats.dropped_audio if self._feed_stats is not None else 0
+
+    async def detach_analysis(self) -> None:
+        """Stop feeding the analysis consumer; the recording itself goes on untouched.
+
+        For a consumer that falls behind: once this returns it is fed nothing more.
+        """
+        feed, self._feed = self._feed, None
+        if feed is None:
+            return
+        self.peer.remove_frame_listener(feed)
+        await asyncio.to_thread(feed.queue.put, _STOP)
+        await asyncio.to_thread(feed.join)
 
     async def _on_peer_closed(self, reason: str) -> None:
         await self._finish(partial=True, reason=f"peer_{reason}")
@@ -214,6 +296,9 @@ class AnswerRecorder:
         loop = asyncio.get_running_loop()
         self._stop_future = loop.create_future()
         try:
+            if not partial and self._writer is not None and not self.peer.is_closed:
+                await self._drain()
+            self._accepting = False
             ref = await self._finish_impl(partial=partial, reason=reason)
         except BaseException as exc:
             self._stop_future.set_exception(exc)
@@ -236,6 +321,7 @@ class AnswerRecorder:
         if self._watchdog is not None and self._watchdog is not asyncio.current_task():
             self._watchdog.cancel()
         writer, feed = self._writer, self._feed
+        self._feed = None
         assert writer is not None
         writer.queue.put(_STOP)
         if feed is not None:
@@ -244,6 +330,7 @@ class AnswerRecorder:
         await asyncio.to_thread(writer.join)
         if feed is not None:
             await asyncio.to_thread(feed.join)
+        feed = self._feed_stats
         if writer.error is not None:
             partial = True
             reason = f"{reason}+write_error"
@@ -258,6 +345,7 @@ class AnswerRecorder:
             analysis_video_frames=feed.video_frames if feed else 0,
             analysis_audio_s=round(feed.audio_s, 3) if feed else 0.0,
             analysis_dropped_frames=feed.dropped if feed else 0,
+            damaged_video_frames=self.damaged_video_frames,
         )
 
 
@@ -303,6 +391,10 @@ class _WebmWriter(threading.Thread):
         self._container: Any = None
         self._streams: dict[str, Any] = {}
         self._last_ms = {"video": -1, "audio": -1}
+        # Read on the event loop (plain bools): video waits for a key frame in the file, and
+        # one was dropped for mapping to before the start (so a new one must be asked for).
+        self.video_needs_key = True
+        self.video_dropped_early = False
 
     def run(self) -> None:
         pending: list[tuple[str, float, float, bytes, bool]] = []
@@ -385,8 +477,20 @@ class _WebmWriter(threading.Thread):
         # A stream that starts after the header (e.g. audio late) is fixed by its first packet.
         self.clock.fix(kind, [(rtp_s, arrival_s)])
         pts_s = self.clock.to_answer_time(kind, rtp_s)
+        if pts_s is not None and -_EARLY_VIDEO_S < pts_s < 0 and kind == "video" and (key or not self.video_needs_key):
+            # The key frame asked for at the start (and what follows it) was captured just before
+            # the start: kept at 0 rather than dropped, which would wait for another key frame.
+            pts_s = 0.0
         if pts_s is None or pts_s < 0:
+            if kind == "video":
+                # What follows refers to a frame not in the file; the recorder asks for a key frame.
+                self.video_needs_key = True
+                self.video_dropped_early = True
             return  # captured before the answer started
+        if kind == "video" and self.video_needs_key:
+            if not key:
+                return
+            self.video_needs_key = False
         pts_ms = round(pts_s * 1000)
         if pts_ms <= self._last_ms[kind]:
             pts_ms = self._last_ms[kind] + 1
@@ -408,8 +512,11 @@ class _AnalysisFeed(threading.Thread):
 
     MAX_QUEUED = 400
 
-    def __init__(self, consumer: AnalysisConsumer, video_sample_fps: float, clock: _Clock) -> None:
+    def __init__(
+        self, consumer: AnalysisConsumer, video_sample_fps: float, clock: _Clock, nice: int = 0
+    ) -> None:
         super().__init__(name="analysis-feed", daemon=True)
+        self._nice = nice
         self.consumer = consumer
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=self.MAX_QUEUED)
         self._interval_s = 1.0 / video_sample_fps if video_sample_fps > 0 else float("inf")
@@ -418,6 +525,7 @@ class _AnalysisFeed(threading.Thread):
         self.video_frames = 0
         self.audio_s = 0.0
         self.dropped = 0
+        self.dropped_audio = 0
 
     def on_decoded_frame(self, kind: str, frame: Any) -> None:
         # Event-loop side: decide cheaply whether the frame is wanted.
@@ -432,6 +540,8 @@ class _AnalysisFeed(threading.Thread):
             self.queue.put_nowait((kind, frame, rtp_s))
         except queue.Full:
             self.dropped += 1
+            if kind == "audio":
+                self.dropped_audio += 1
 
     def _answer_time(self, kind: str, rtp_s: float) -> float | None:
         # The writer fixes the timeline after its settle window; wait for it.
@@ -442,6 +552,11 @@ class _AnalysisFeed(threading.Thread):
             time.sleep(0.02)
 
     def run(self) -> None:
+        if self._nice:
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._nice)
+            except (AttributeError, OSError):  # not Linux: normal priority
+                pass
         converter = AudioConverter()
         while True:
             item = self.queue.get()

@@ -8,9 +8,20 @@ forwarding) and then, only if decoding is wanted, passes it on to the
 decoder. That is the cheapest place to get VP8 frames and Opus packets
 without decoding or re-encoding.
 
-This relies on two private names of aiortc 1.x (``__decoder_queue`` and
-``_send_rtcp_pli``); :func:`tap_receiver` checks for them and raises a
-:class:`MediaError` instead of silently recording nothing.
+aiortc's jitter buffer can hand over a video frame that is not whole: after a
+lost packet it waits until the buffer is full, then drops what it holds and
+starts again at the next packet it has, which may be the middle of a frame.
+The frames after such a drop also refer to pictures that never arrived. So
+video receivers get a :class:`_CheckedJitterBuffer` that records, for every
+frame it hands over, whether it was whole (first packet starts VP8 partition
+0, last packet carries the RTP marker) and its first and last RTP sequence
+numbers; the tap turns that into :attr:`EncodedFrame.complete` and
+:attr:`EncodedFrame.follows_gap`. A frame that is not complete never reaches
+the decoder either.
+
+This relies on private names of aiortc 1.x (``__decoder_queue``,
+``__jitter_buffer`` and ``_send_rtcp_pli``); :func:`tap_receiver` checks for
+them and raises a :class:`MediaError` instead of silently recording nothing.
 """
 
 from __future__ import annotations
@@ -23,12 +34,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+
 from .errors import MediaError
 
 logger = logging.getLogger(__name__)
 
 _QUEUE_ATTR = "_RTCRtpReceiver__decoder_queue"
 _STARTED_ATTR = "_RTCRtpReceiver__started"
+_JITTER_ATTR = "_RTCRtpReceiver__jitter_buffer"
 KEYFRAME_REQUEST_INTERVAL_S = 0.3
 
 
@@ -42,6 +56,11 @@ class EncodedFrame:
     rtp_timestamp: int
     clock_rate_hz: int
     arrival_s: float
+    # False when packets of this frame are missing (it cannot be decoded as it is).
+    complete: bool = True
+    # True when frames were lost right before this one: a delta frame then refers to a
+    # picture the decoder never had, so it and what follows are damaged up to a key frame.
+    follows_gap: bool = False
 
     @property
     def is_keyframe(self) -> bool:
@@ -68,6 +87,63 @@ def vp8_keyframe_size(data: bytes) -> tuple[int, int]:
 EncodedSink = Callable[[EncodedFrame], None]
 
 
+class _CheckedFrame(JitterFrame):
+    """A jitter-buffer frame that also says whether all its packets were there."""
+
+    def __init__(self, data: bytes, timestamp: int, *, first_seq: int, last_seq: int, whole: bool) -> None:
+        super().__init__(data, timestamp)
+        self.first_seq = first_seq
+        self.last_seq = last_seq
+        self.whole = whole
+
+
+def _vp8_starts_frame(payload: bytes) -> bool:
+    # RFC 7741 4.2: S bit (0x10) set and partition index (low 3 bits) 0 on a frame's first packet.
+    return bool(payload) and (payload[0] & 0x10) != 0 and (payload[0] & 0x07) == 0
+
+
+class _CheckedJitterBuffer(JitterBuffer):
+    """aiortc's video jitter buffer, handing over :class:`_CheckedFrame` objects.
+
+    The frame assembly is aiortc's own (``JitterBuffer._remove_frame``); it only
+    also keeps the first and last packet of the frame it returns.
+    """
+
+    def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
+        if self._origin is None:
+            return None
+        frames = 0
+        packets: list[Any] = []
+        remove = 0
+        timestamp = None
+        frame: _CheckedFrame | None = None
+        for count in range(self.capacity):
+            pos = (self._origin + count) % self._capacity
+            packet = self._packets[pos]
+            if packet is None:
+                break
+            if timestamp is None:
+                timestamp = packet.timestamp
+            elif packet.timestamp != timestamp:
+                if frame is None:
+                    frame = _CheckedFrame(
+                        data=b"".join([x._data for x in packets]),
+                        timestamp=timestamp,
+                        first_seq=packets[0].sequence_number,
+                        last_seq=packets[-1].sequence_number,
+                        whole=_vp8_starts_frame(packets[0].payload) and bool(packets[-1].marker),
+                    )
+                    remove = count
+                frames += 1
+                if frames >= self._prefetch:
+                    self.remove(remove)
+                    return frame
+                packets = []
+                timestamp = packet.timestamp
+            packets.append(packet)
+        return None
+
+
 class _TeeQueue(queue.Queue):  # type: ignore[type-arg]
     """Stands in for the receiver's decoder queue; called on the event loop."""
 
@@ -78,8 +154,8 @@ class _TeeQueue(queue.Queue):  # type: ignore[type-arg]
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         if item is not None:
             codec, jitter_frame = item
-            self._tap._deliver(codec, jitter_frame)
-            if not self._tap.decode_enabled:
+            whole = self._tap._deliver(codec, jitter_frame)
+            if not self._tap.decode_enabled or not whole:
                 return
         super().put(item, block, timeout)
 
@@ -100,7 +176,10 @@ class ReceiverTap:
         self._tasks: set[asyncio.Task[None]] = set()
         self.frames_seen = 0
         self.bytes_seen = 0
+        self.incomplete_frames = 0  # handed over with packets missing (never decoded or recorded)
+        self.gaps = 0  # times whole frames were lost between two handed-over frames
         self.last_arrival_s: float | None = None
+        self._last_seq: int | None = None
 
     def add_sink(self, sink: EncodedSink) -> None:
         if sink not in self._sinks:
@@ -110,13 +189,25 @@ class ReceiverTap:
         if sink in self._sinks:
             self._sinks.remove(sink)
 
-    def _deliver(self, codec: Any, jitter_frame: Any) -> None:
+    def _deliver(self, codec: Any, jitter_frame: Any) -> bool:
+        """Give one frame to the sinks; returns whether the frame is whole."""
         now = time.monotonic()
         self.frames_seen += 1
         self.bytes_seen += len(jitter_frame.data)
         self.last_arrival_s = now
+        complete = True
+        follows_gap = False
+        if isinstance(jitter_frame, _CheckedFrame):
+            complete = jitter_frame.whole
+            if self._last_seq is not None:
+                follows_gap = jitter_frame.first_seq != (self._last_seq + 1) & 0xFFFF
+            self._last_seq = jitter_frame.last_seq
+            if not complete:
+                self.incomplete_frames += 1
+            if follows_gap:
+                self.gaps += 1
         if not self._sinks:
-            return
+            return complete
         frame = EncodedFrame(
             kind=self.kind,
             codec_name=codec.name,
@@ -124,12 +215,15 @@ class ReceiverTap:
             rtp_timestamp=jitter_frame.timestamp,
             clock_rate_hz=codec.clockRate,
             arrival_s=now,
+            complete=complete,
+            follows_gap=follows_gap,
         )
         for sink in list(self._sinks):
             try:
                 sink(frame)
             except Exception:  # a broken sink must not stop the media path
                 logger.exception("encoded-frame sink failed on %s track", self.kind)
+        return complete
 
     def request_keyframe(self) -> None:
         """Ask the sender for a key frame (RTCP PLI), at most every 0.3 s."""
@@ -157,7 +251,7 @@ class ReceiverTap:
 
 def tap_receiver(receiver: Any, kind: str, *, decode_enabled: bool = True) -> ReceiverTap:
     """Install a :class:`ReceiverTap` on an aiortc receiver before it starts."""
-    if not hasattr(receiver, _QUEUE_ATTR) or not hasattr(receiver, "_send_rtcp_pli"):
+    if not all(hasattr(receiver, name) for name in (_QUEUE_ATTR, _JITTER_ATTR, "_send_rtcp_pli")):
         raise MediaError(
             "unsupported_aiortc",
             "this aiortc version has no receiver decoder queue to tap",
@@ -169,4 +263,11 @@ def tap_receiver(receiver: Any, kind: str, *, decode_enabled: bool = True) -> Re
         return existing._tap
     tap = ReceiverTap(receiver, kind, decode_enabled=decode_enabled)
     setattr(receiver, _QUEUE_ATTR, _TeeQueue(tap))
+    buffer = getattr(receiver, _JITTER_ATTR)
+    if kind == "video" and type(buffer) is JitterBuffer:
+        setattr(
+            receiver,
+            _JITTER_ATTR,
+            _CheckedJitterBuffer(capacity=buffer.capacity, prefetch=buffer._prefetch, is_video=True),
+        )
     return tap

@@ -33,6 +33,7 @@ from server.interviews.live_room import RoomRegistry
 from server.interviews.oneway import recover_interrupted_interview_answers
 from server.job_handlers import make_notifier, make_worker
 from server.jobs import JobWorker, enqueue, enqueue_unless_pending
+from server.live_capacity import LiveCapacity
 from server.logging_setup import configure_logging
 from server.middleware import RequestGuardMiddleware
 from server.pages import router as pages_router
@@ -116,6 +117,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         notifier.add_local(worker.kick)
     app.state.worker = worker
     app.state.live_sessions = set()
+    live_capacity = LiveCapacity(
+        max_live_answers=settings.max_live_answers,
+        max_live_analyses=settings.max_live_analyses,
+        retry_after_s=settings.live_busy_retry_s,
+    )
+    app.state.live_capacity = live_capacity
     app.state.practice_services = PracticeServices(
         sessionmaker=app.state.sessionmaker,
         recordings_dir=settings.recordings_dir,
@@ -126,6 +133,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kick_worker=worker.kick if worker is not None else lambda: None,
         instance_id=heartbeat.instance_id,
         allow_private_candidates=settings.allow_private_ice_candidates,
+        capacity=live_capacity,
     )
     app.state.interview_rooms = RoomRegistry(app.state.practice_services)  # live interview rooms (issue 5)
     if settings.prewarm_models:
@@ -143,6 +151,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.interview_rooms.close()
         live = list(app.state.live_sessions)
         await asyncio.gather(*(session.close("server_shutdown") for session in live), return_exceptions=True)
+        live_capacity.close()
         if worker is not None:
             await run_in_threadpool(worker.close)  # finishes or hands back the running job
         await run_in_threadpool(heartbeat.close)

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
             raise ValueError("UNTACT_INSTANCE_TIMEOUT_S must be at least twice UNTACT_INSTANCE_HEARTBEAT_S")
         return self
 
+    # Live answers on this node (server/live_capacity.py, docs/benchmarks.md "Live answers under
+    # load"): answers recorded at once (one more gets `server_busy`), answers analysed while they
+    # are recorded (the others are analysed from the file afterwards), the wait suggested.
+    max_live_answers: int = Field(default=4, ge=1)
+    max_live_analyses: int = Field(default=2, ge=0)
+    live_busy_retry_s: int = Field(default=20, ge=1)
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and (

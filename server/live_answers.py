@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect
 from analysis import AnalysisError, AnalysisOptions, IncrementalAnalysis, ModelPool, Report
 from media import AnswerRecorder, IceServer, MediaError, PeerSession, RecordingRef, check_offer
 from server.i18n import translate
+from server.live_capacity import AnswerSlot, LiveCapacity
 from server.signalling import (
     Ice,
     Offer,
@@ -52,6 +53,11 @@ SILENCE_NUDGE_S = 6.0
 NUDGE_COOLDOWN_S = 15.0
 PACE_MIN_ELAPSED_S = 15.0
 ANSWER_LIMIT_GRACE_S = 5.0
+# Back-pressure (see server/live_capacity.py): live analysis that holds more than this much
+# audio it has not transcribed yet, or that missed audio, is dropped for the answer, which is
+# then analysed from the whole file. (Missed video frames only thin the 5 fps gaze samples.)
+# The recording is not touched.
+LIVE_ANALYSIS_MAX_BACKLOG_S = 25.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ class LiveAnswerServices:
     instance_id: str = ""
     # Settings.allow_private_ice_candidates: may client candidates point at local addresses?
     allow_private_candidates: bool = True
+    # Admission control and the live-analysis executor; None: unbounded (tests of one answer).
+    capacity: LiveCapacity | None = None
 
 
 @dataclass(frozen=True)
@@ -106,10 +114,12 @@ class AnswerStore(Protocol):
 class _ActiveAnswer:
     answer_id: int
     recorder: AnswerRecorder
-    analysis: IncrementalAnalysis
+    analysis: IncrementalAnalysis | None  # None: analysed from the whole file after the answer
     language: str
     answer_limit_s: float
     nudge_task: asyncio.Task[None] | None = None
+    slot: AnswerSlot | None = None
+    degraded: str | None = None  # why live analysis was dropped (the file is analysed instead)
 
 
 def choose_nudge(metrics: Any, language: str, last_sent: dict[str, float], now: float) -> str | None:
@@ -253,12 +263,36 @@ class LiveAnswers:
         if peer is None or peer.is_closed or not peer.tracks:
             await self.send_error("no_media", retryable=True)
             return
-        plan = await asyncio.to_thread(self._store.create_answer, question_id)
+        # --- admission (server/live_capacity.py): refuse before any row or file exists
+        capacity = self._services.capacity
+        slot = capacity.try_admit() if capacity is not None else None
+        if capacity is not None and slot is None:
+            await self._send_server_busy(capacity)
+            return
+        try:
+            plan = await asyncio.to_thread(self._store.create_answer, question_id)
+        except BaseException:
+            if slot is not None:
+                slot.release()
+            raise
         if isinstance(plan, str):
+            if slot is not None:
+                slot.release()
             await self.send_error(plan)
             return
-        analysis = IncrementalAnalysis(plan.options, pool=self._services.model_pool)
-        await asyncio.to_thread(analysis.start)
+        analysis: IncrementalAnalysis | None = None
+        degraded: str | None = None
+        if slot is None or slot.take_analysis():
+            analysis = IncrementalAnalysis(plan.options, pool=self._services.model_pool)
+            try:
+                await self._run_analysis_call(analysis.start)
+            except BaseException:
+                if slot is not None:
+                    slot.release()
+                raise
+        else:
+            degraded = "live_analysis_busy"
+        # --- end admission
         answer_id = plan.answer_id
         recorder = AnswerRecorder(
             peer,
@@ -267,13 +301,20 @@ class LiveAnswers:
             consumer=analysis,
             on_recording_finished=lambda ref: self._on_recording_finished(answer_id, ref),
         )
-        active = _ActiveAnswer(answer_id, recorder, analysis, plan.language, float(plan.answer_limit_s))
+        active = _ActiveAnswer(
+            answer_id, recorder, analysis, plan.language, float(plan.answer_limit_s), slot=slot, degraded=degraded
+        )
+        if degraded is not None and capacity is not None:
+            capacity.note_degraded()
         self._active = active
         try:
             recorder.start()
         except MediaError as exc:
             self._active = None
-            await asyncio.to_thread(analysis.close)
+            if analysis is not None:
+                await self._run_analysis_call(analysis.close)
+            if slot is not None:
+                slot.release()
             await asyncio.to_thread(self._store.mark_failed, answer_id, exc.code)
             await self.send_error("no_media", retryable=True)
             return
@@ -285,8 +326,52 @@ class LiveAnswers:
                 "question_id": plan.question_id,
                 "attempt": plan.attempt,
                 "answer_limit_s": plan.answer_limit_s,
+                "live_analysis": analysis is not None,
             }
         )
+
+    # --- admission, executor and back-pressure (server/live_capacity.py)
+
+    async def _send_server_busy(self, capacity: LiveCapacity) -> None:
+        message = error_message(
+            "server_busy", translate(self._locale, "signalling.server_busy"), retryable=True
+        )
+        message["retry_after_s"] = capacity.retry_after_s
+        log.info("answer refused: node at capacity", extra={"live": dataclasses.asdict(capacity.snapshot())})
+        await self.send(message)
+
+    async def _run_analysis_call(self, fn: Callable[[], Any]) -> Any:
+        capacity = self._services.capacity
+        if capacity is None:
+            return await asyncio.to_thread(fn)
+        return await capacity.run(fn)
+
+    def _analysis_behind(self, active: _ActiveAnswer) -> bool:
+        analysis = active.analysis
+        if analysis is None:
+            return False
+        return (
+            active.recorder.analysis_dropped_audio_frames > 0
+            or analysis.untranscribed_s > LIVE_ANALYSIS_MAX_BACKLOG_S
+        )
+
+    async def _degrade(self, active: _ActiveAnswer, reason: str) -> None:
+        """Drop live analysis for this answer: no more nudges, the whole file is analysed later."""
+        analysis = active.analysis
+        if analysis is None:
+            return
+        active.analysis = None
+        active.degraded = reason
+        if self._services.capacity is not None:
+            self._services.capacity.note_degraded()
+        log.warning("live analysis fell behind, answer will be analysed from the file",
+                    extra={"answer_id": active.answer_id, "reason": reason})
+        await active.recorder.detach_analysis()
+        await self._run_analysis_call(analysis.close)
+        if active.slot is not None:
+            active.slot.release_analysis()
+
+    # --- end admission, executor and back-pressure
 
     async def _stop_answer(self) -> None:
         active = self._active
@@ -306,7 +391,9 @@ class LiveAnswers:
                 # The page stops at the limit; this covers a page that stopped talking to us.
                 self._spawn(active.recorder.stop())
                 break
-            if not self._nudges_enabled:
+            if self._analysis_behind(active):  # back-pressure: see _degrade
+                await self._degrade(active, "live_analysis_behind")
+            if not self._nudges_enabled or active.analysis is None:
                 continue
             metrics = active.analysis.live_metrics()
             now = time.monotonic()
@@ -322,12 +409,15 @@ class LiveAnswers:
         self._active = None
         if active.nudge_task is not None:
             active.nudge_task.cancel()
+        if active.slot is not None:
+            active.slot.release_recording()  # the node may record another answer now
         log.info(
             "answer recorded",
             extra={
                 "answer_id": answer_id, "duration_s": ref.duration_s, "partial": ref.partial,
                 "video_frames": ref.video_frames, "analysis_video_frames": ref.analysis_video_frames,
                 "analysis_audio_s": ref.analysis_audio_s, "analysis_dropped": ref.analysis_dropped_frames,
+                "damaged_video_frames": ref.damaged_video_frames, "live_analysis": active.degraded or "live",
             },
         )
         await asyncio.to_thread(self._store.mark_recorded, answer_id, ref)
@@ -343,9 +433,21 @@ class LiveAnswers:
 
     async def _finish_analysis(self, active: _ActiveAnswer, ref: RecordingRef) -> None:
         answer_id = active.answer_id
+        if active.analysis is not None and active.recorder.analysis_dropped_audio_frames > 0:
+            await self._degrade(active, "live_analysis_behind")  # its transcript misses part of the answer
+        analysis = active.analysis
+        if analysis is None:  # degraded: the worker analyses the whole recording
+            try:
+                code = active.degraded or "live_analysis_busy"
+                await asyncio.to_thread(self._store.queue_file_analysis, answer_id, code)
+                await self.send_error("analysis_delayed", retryable=True)
+            finally:
+                if active.slot is not None:
+                    active.slot.release()
+            return
         started = time.monotonic()
         try:
-            report = await asyncio.to_thread(active.analysis.finish)
+            report = await self._run_analysis_call(analysis.finish)
             log.info(
                 "answer analysed",
                 extra={
@@ -353,7 +455,7 @@ class LiveAnswers:
                     "finish_s": round(time.monotonic() - started, 2),
                     "partial": ref.partial,
                     # (start_s, end_s, compute_s, audio received_s) per transcribed chunk
-                    "chunks": getattr(active.analysis, "chunk_log", None),
+                    "chunks": getattr(analysis, "chunk_log", None),
                 },
             )
             if ref.partial:
@@ -370,7 +472,9 @@ class LiveAnswers:
             await asyncio.to_thread(self._store.queue_file_analysis, answer_id, exc.code)
             await self.send_error("analysis_delayed", retryable=True)
         finally:
-            await asyncio.to_thread(active.analysis.close)
+            await self._run_analysis_call(analysis.close)
+            if active.slot is not None:
+                active.slot.release()
 
     # ---------------------------------------------------------------- lifecycle
 

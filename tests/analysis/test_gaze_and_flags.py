@@ -122,3 +122,24 @@ def test_a_few_damaged_video_frames_are_skipped_not_the_end_of_the_gaze_track(mo
     assert report.gaze.sampled_frames >= 30
     assert report.gaze.eye_contact_ratio is not None and report.gaze.eye_contact_ratio >= 0.8
     assert "partial_recording" not in report.flags
+
+
+def test_face_mesh_graphs_are_reused_and_forget_the_previous_videos_face() -> None:
+    # MediaPipe keeps part of the memory of every graph it closes, so trackers hand theirs on.
+    import cv2
+    import numpy as np
+    from skimage import data
+
+    face = cv2.resize(data.astronaut()[:, :, ::-1].copy(), (320, 240))
+    empty = np.full_like(face, 128)
+    first = FaceMeshTracker()
+    assert [first.process(face, i * 0.2).face_count for i in range(3)] == [1, 1, 1]
+    graph = first._mesh
+    first.close()
+    second = FaceMeshTracker()
+    assert second._mesh is graph  # the same graph, not a new one
+    # The new video has no face: nothing is carried over from the last one.
+    assert [second.process(empty, i * 0.2).face_count for i in range(2)] == [0, 0]
+    assert second.process(face, 0.4).looking_at_camera in (True, False)
+    assert second.process(face, 0.6).face_count == 1
+    second.close()

@@ -163,3 +163,27 @@ async def test_session_closes_when_media_stops_without_goodbye() -> None:
     await asyncio.wait_for(peer.wait_closed(), 10)
     assert reasons == ["media_timeout"]
     await client.close()
+
+
+async def test_ice_sockets_get_a_receive_buffer_for_seconds_of_media() -> None:
+    # A busy event loop must not turn into dropped audio: the kernel keeps what arrives meanwhile.
+    import socket
+
+    from media.peer import UDP_RECEIVE_BUFFER_BYTES
+
+    with open("/proc/sys/net/core/rmem_max") as f:  # noqa: ASYNC230 (procfs, instant)
+        rmem_max = int(f.read())
+
+    client = RTCPeerConnection()
+    client.addTrack(ToneAudioTrack())
+    peer = PeerSession(peer_id="buffers")
+    peer.start()
+    await complete(client, await peer.accept_offer(await offer_from(client)))
+    sizes = [
+        protocol.transport.get_extra_info("socket").getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+        for transceiver in peer._pc.getTransceivers()  # type: ignore[union-attr]
+        for protocol in transceiver.receiver.transport.transport._connection._protocols
+    ]
+    await peer.close()
+    await client.close()
+    assert sizes and all(size >= min(UDP_RECEIVE_BUFFER_BYTES, rmem_max) for size in sizes), (sizes, rmem_max)

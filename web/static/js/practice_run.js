@@ -93,6 +93,10 @@ async function onServerMessage(message) {
       showNudge(message.kind, message.message);
       break;
     case "error":
+      if (message.code === "server_busy" && state.phase === "starting") {
+        retryWhenFree(message.retry_after_s);
+        break;
+      }
       if (message.code === "analysis_delayed") {
         if (state.phase === "done") setText("answer-status", t("practice.analysis_delayed"), "delayed");
       }
@@ -234,6 +238,21 @@ function requestAnswer() {
   state.phase = "starting";
   hideButtons();
   send({ type: "start_answer", question_id: config.questions[state.index] });
+}
+
+// The node records as many answers at once as it can keep whole; past that it answers
+// `server_busy` with a wait, and the page shows the wait and asks again.
+function retryWhenFree(retryAfterS) {
+  const wait = Math.max(1, Math.min(120, Number(retryAfterS) || 10));
+  runTimer(
+    wait,
+    (left) => setText("answer-status", t("practice.server_busy_wait", { s: Math.ceil(left) }), "waiting"),
+    () => {
+      if (state.phase !== "starting") return;
+      setText("answer-status", "", "starting");
+      send({ type: "start_answer", question_id: config.questions[state.index] });
+    },
+  );
 }
 
 function beginAnswerPhase(limit) {
