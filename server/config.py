@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     login_failure_window_s: int = Field(default=300, ge=1)  # quiet time after which counters reset
     login_max_delay_s: int = Field(default=900, ge=1)  # the longest progressive delay
     login_max_failures_per_address: int = Field(default=50, ge=1)  # looser cap over all accounts
-    signup_max_per_address: int = Field(default=10, ge=1)
+    signup_max_per_address: int = Field(default=100, ge=1)  # a centre signs people up from one address
     signup_window_s: int = Field(default=3600, ge=1)
     forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For is believed; none by default
     audit_retention_days: int = Field(default=365, ge=1)

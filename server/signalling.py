@@ -36,7 +36,7 @@ SOCKET_ERROR_CODES = frozenset(
         "bad_state", "peer_closed", "bad_candidate", "no_peer",
         # answer sockets (practice, one-way interviews)
         "no_media", "busy_recording", "not_recording", "not_your_question", "no_retakes_left",
-        "consent_required", "analysis_delayed", "practice_not_found", "interview_not_found",
+        "consent_required", "analysis_delayed", "server_busy", "practice_not_found", "interview_not_found",
         "not_a_recorded_interview", "interview_not_open", "deadline_passed",
         # room socket
         "not_admitted", "not_allowed", "not_in_lobby", "already_joined", "room_full", "room_closed",

@@ -37,7 +37,7 @@ class AuthThrottler:
     window_s: int = 300
     max_delay_s: int = 900
     max_failures_per_address: int = 50
-    signup_max_per_address: int = 10
+    signup_max_per_address: int = 100
     signup_window_s: int = 3600
     clock: Callable[[], datetime] = field(default=utcnow)
 
