@@ -159,7 +159,7 @@ def test_the_practice_page_shows_the_wait_and_starts_the_answer_once_there_is_ro
         page.get_by_role("button", name="바로 답변 시작").click()
         # The node is full: the page says so in Korean, with the wait, and does not record.
         page.wait_for_function(
-            "document.getElementById('answer-status').dataset.state === 'waiting'", timeout=30000
+            "() => document.getElementById('answer-status').dataset.state === 'waiting'", timeout=30000
         )
         assert "지금 답변하는 사람이 많습니다" in page.locator("#answer-status").inner_text()
         assert page.locator("#rec-indicator").is_hidden()
@@ -168,7 +168,7 @@ def test_the_practice_page_shows_the_wait_and_starts_the_answer_once_there_is_ro
         time.sleep(3)
         page.get_by_role("button", name="답변 마치기").click()
         page.wait_for_function(
-            "['ready', 'analyzing', 'delayed'].includes(document.getElementById('answer-status').dataset.state)",
+            "() => ['ready', 'analyzing', 'delayed'].includes(document.getElementById('answer-status').dataset.state)",
             timeout=60000,
         )
         worker.join(60)
