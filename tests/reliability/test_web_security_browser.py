@@ -4,6 +4,7 @@ CSP violations and their scripts still work, and script stored in data never run
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 
 import httpx
@@ -125,7 +126,12 @@ def test_script_in_stored_data_never_runs(live_server, launch_chromium) -> None:
     blocked = page.evaluate("""() => { const s = document.createElement('script'); s.textContent = 'window.__xss = 7';
                                document.body.appendChild(s); return window.__xss; }""")
     assert blocked is None
-    assert any("script-src" in v for v in page.evaluate("window.__cspViolations"))
+    # The browser reports the refusal as an event and a console message after the script was
+    # refused, not synchronously: wait for both (they must arrive, or the wait times out).
+    page.wait_for_function("() => window.__cspViolations.some((v) => v.includes('script-src'))", timeout=10000)
+    deadline = time.monotonic() + 10
+    while not any("Content Security Policy" in m for m in console) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
     assert any("Content Security Policy" in m for m in console)
 
 
