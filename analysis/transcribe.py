@@ -7,6 +7,7 @@ which makes it keep more fillers (the recall is measured in tests/analysis and d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,7 +24,9 @@ __all__ = [
     "choose_language",
     "collapse_repeats",
     "decode_settings_for",
+    "filler_candidates",
     "find_loops",
+    "recover_fillers",
     "transcribe_samples",
     "untranscribed_speech",
 ]
@@ -86,6 +89,8 @@ class DecodeSettings:
     - ``hallucination_silence_threshold``: faster-whisper skips silent stretches this long around
       a suspected hallucination (None: off).
     - ``condition_on_previous_text``: give each 30 s window the previous window's text.
+    - ``filler_pass``: after decoding, look for hesitation sounds the decoder left out (see
+      :func:`recover_fillers`): one extra window with the filler prompt, never the main text.
     """
 
     beam_size: int = 1
@@ -97,9 +102,12 @@ class DecodeSettings:
     repair: bool = True
     hallucination_silence_threshold: float | None = 2.0
     condition_on_previous_text: bool = False
+    filler_pass: bool = False
 
 
-def decode_settings_for(language: str, *, beam_size: int | None = None, keep_fillers: bool = True) -> DecodeSettings:
+def decode_settings_for(
+    language: str, *, beam_size: int | None = None, keep_fillers: bool = True
+) -> DecodeSettings:
     """The settings the pipeline uses for ``language`` (measured in benchmarks/bench_korean.py and
     benchmarks/bench_analysis.py; see docs/benchmarks.md "Korean transcription").
 
@@ -114,7 +122,8 @@ def decode_settings_for(language: str, *, beam_size: int | None = None, keep_fil
       derails it. Beam 5 gains over greedy at little cost. What is left is exactly plain
       faster-whisper beam-5 decoding (its defaults for the previous-text condition and the
       hallucination skip) with word timestamps: on the corpus it gives the same text as plain
-      beam 5, which no variant measured beat.
+      beam 5, which no variant measured beat. Hesitation sounds that this decoding drops are
+      recovered by the filler pass (:func:`recover_fillers`), which adds only hesitation words.
     ``beam_size`` (when given) overrides the language's beam.
     """
     if language == "ko":
@@ -126,11 +135,12 @@ def decode_settings_for(language: str, *, beam_size: int | None = None, keep_fil
             vad_speech_pad_ms=400,
             hallucination_silence_threshold=None,
             condition_on_previous_text=True,
+            filler_pass=keep_fillers,
         )
     else:
         s = DecodeSettings(beam_size=1, prompt=FILLER_PROMPTS.get(language) if keep_fillers else None)
     if not keep_fillers:
-        s = replace(s, prompt=None)
+        s = replace(s, prompt=None, filler_pass=False)
     if beam_size is not None:
         s = replace(s, beam_size=beam_size)
     return s
@@ -191,6 +201,8 @@ def transcribe_samples(
             if cfg.prompt and (not more or find_loops(more)):
                 more = decode(*gap, plain)
             words = sorted([*words, *more], key=lambda w: w.start_s)
+    if cfg.filler_pass and language in FILLER_PROMPTS:
+        words = recover_fillers(transcriber, samples, words, language=language)
     return tuple(_shifted(collapse_repeats(words), offset_s))
 
 
@@ -262,6 +274,129 @@ def untranscribed_speech(samples: np.ndarray, words: list[Word]) -> list[tuple[i
         end_s = min(b, (fa + hits[-1] + 1) * FRAME_S + _EDGE_PAD_S)
         out.append((int(start_s * SAMPLE_RATE), int(end_s * SAMPLE_RATE)))
     return out
+
+
+# --- the filler pass (Korean): hesitation sounds the unprompted decoder leaves out
+
+# A candidate is an island of voiced audio this long (short bursts are breaths, clicks and lip
+# noise; a hesitation sound is held) ...
+FILLER_ISLAND_MIN_S = 0.3
+FILLER_ISLAND_MAX_S = 1.5
+# ... with at least this much silence on each side (a hesitation stands apart from the words) ...
+FILLER_ISLAND_SILENCE_S = 0.25
+# ... and no transcribed word over most of it. Dips shorter than this do not split an island.
+_ISLAND_BRIDGE_S = 0.15
+_ISLAND_PAD_S = 0.15  # audio kept around each island in the filler window
+FILLER_JOIN_S = 0.4  # silence between the islands in the window
+_WINDOW_S = 30.0  # Whisper's window: the islands of one answer are decoded in as few as fit
+# A recovered hesitation word needs at least this word probability.
+FILLER_MIN_PROBABILITY = 0.05
+
+
+def filler_candidates(samples: np.ndarray, words: Sequence[Word]) -> list[tuple[float, float]]:
+    """``(start_s, end_s)`` of voiced islands that may be a hesitation sound the decoder left
+    out: ``FILLER_ISLAND_MIN_S``–``FILLER_ISLAND_MAX_S`` of audio above the clip's speech
+    threshold (dips under ``_ISLAND_BRIDGE_S`` bridged), with ``FILLER_ISLAND_SILENCE_S`` of
+    silence before and after, and not mostly covered by a transcribed word other than a
+    hesitation sound."""
+    from .fillers_ko import KOREAN_INTERJECTION_FILLERS
+
+    levels = frame_levels_db(samples, SAMPLE_RATE)
+    if levels.size == 0:
+        return []
+    voiced = levels >= audio_level(samples, SAMPLE_RATE).threshold_dbfs
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], voiced.astype(np.int8), [0]])))
+    runs: list[list[int]] = []
+    bridge = round(_ISLAND_BRIDGE_S / FRAME_S)
+    for a, b in zip(edges[0::2], edges[1::2], strict=True):
+        if runs and a - runs[-1][1] < bridge:
+            runs[-1][1] = int(b)
+        else:
+            runs.append([int(a), int(b)])
+    content = [w for w in words if normalize_token(w.word) not in KOREAN_INTERJECTION_FILLERS]
+    out: list[tuple[float, float]] = []
+    for k, (a, b) in enumerate(runs):
+        start_s, end_s = a * FRAME_S, b * FRAME_S
+        before = start_s - runs[k - 1][1] * FRAME_S if k else start_s
+        after = runs[k + 1][0] * FRAME_S - end_s if k + 1 < len(runs) else samples.size / SAMPLE_RATE - end_s
+        if not FILLER_ISLAND_MIN_S <= end_s - start_s <= FILLER_ISLAND_MAX_S:
+            continue
+        if min(before, after) < FILLER_ISLAND_SILENCE_S:
+            continue
+        covered = sum(max(0.0, min(w.end_s, end_s) - max(w.start_s, start_s)) for w in content)
+        if covered > 0.5 * (end_s - start_s):
+            continue
+        out.append((round(start_s, 3), round(end_s, 3)))
+    return out
+
+
+def recover_fillers(
+    transcriber: Transcriber, samples: np.ndarray, words: Sequence[Word], *, language: str
+) -> list[Word]:
+    """``words`` plus the hesitation sounds found in :func:`filler_candidates` islands.
+
+    Decoding each island on its own costs a full 30 s encoder pass per island (3x the main
+    decoding on the corpus). Instead the islands, each with ``_ISLAND_PAD_S`` of audio around it,
+    are joined with ``FILLER_JOIN_S`` of silence into windows of at most 30 s and each window is
+    decoded once, greedy at temperature 0 (deterministic), VAD off, with the disfluent filler
+    prompt (which is what makes Whisper write "음"/"어"). Each decoded word goes back to the
+    island its middle falls in (or the silence next to it), clamped to the island's voiced span.
+    Only pure hesitation sounds (:data:`analysis.fillers_ko.KOREAN_INTERJECTION_FILLERS`) with
+    probability >= ``FILLER_MIN_PROBABILITY`` are kept, and none on an island that already has
+    a hesitation word already: the main transcript's words are never changed, so the filler prompt cannot pull
+    them towards its own words. Whether a kept word counts as a filler is still the evidence
+    rule's decision (:func:`analysis.fillers_ko.find_korean_fillers`)."""
+    from .fillers_ko import KOREAN_INTERJECTION_FILLERS
+
+    fillers_there = [w for w in words if normalize_token(w.word) in KOREAN_INTERJECTION_FILLERS]
+    islands = [
+        (a, b)
+        for a, b in filler_candidates(samples, words)
+        if not any(w.start_s < b and w.end_s > a for w in fillers_there)
+    ]
+    if not islands:
+        return list(words)
+    total_s = samples.size / SAMPLE_RATE
+    join = np.zeros(round(FILLER_JOIN_S * SAMPLE_RATE), np.float32)
+    windows: list[list[tuple[float, float, float]]] = [[]]  # (island start in window, island a, b)
+    parts: list[list[np.ndarray]] = [[join]]
+    pos = [FILLER_JOIN_S]
+    for a, b in islands:
+        lo, hi = max(0.0, a - _ISLAND_PAD_S), min(total_s, b + _ISLAND_PAD_S)
+        clip = samples[round(lo * SAMPLE_RATE) : round(hi * SAMPLE_RATE)]
+        if pos[-1] + clip.size / SAMPLE_RATE + FILLER_JOIN_S > _WINDOW_S and windows[-1]:
+            windows.append([])
+            parts.append([join])
+            pos.append(FILLER_JOIN_S)
+        windows[-1].append((pos[-1] + (a - lo), a, b))
+        parts[-1].extend([clip, join])
+        pos[-1] += clip.size / SAMPLE_RATE + FILLER_JOIN_S
+    settings = DecodeSettings(
+        beam_size=1, prompt=FILLER_PROMPTS[language], vad=False, repair=False,
+        hallucination_silence_threshold=None, condition_on_previous_text=False,
+    )  # fmt: skip
+    found: list[Word] = []
+    for placed, chunks in zip(windows, parts, strict=True):
+        for w in _decode(transcriber, np.concatenate(chunks), language, settings):
+            if (
+                normalize_token(w.word) not in KOREAN_INTERJECTION_FILLERS
+                or w.probability < FILLER_MIN_PROBABILITY
+            ):
+                continue
+            mid = (w.start_s + w.end_s) / 2
+            # the island whose span, widened by half the join on each side, holds the middle
+            for at, a, b in placed:
+                if (
+                    at - FILLER_JOIN_S / 2 - _ISLAND_PAD_S
+                    <= mid
+                    < at + (b - a) + _ISLAND_PAD_S + FILLER_JOIN_S / 2
+                ):
+                    start = min(max(a, a + (w.start_s - at)), b)
+                    end = max(min(b, a + (w.end_s - at)), start)
+                    if not any(f.start_s < b and f.end_s > a for f in found):
+                        found.append(Word(w.word, round(start, 3), round(end, 3), w.probability))
+                    break
+    return sorted([*words, *found], key=lambda w: w.start_s)
 
 
 _MAX_REPEATS = 3  # "no, no, no" is speech; the same phrase a fourth time in a row is a decoder loop
