@@ -20,7 +20,7 @@ from .decode import SAMPLE_RATE, decode_audio, iter_video_frames, probe_media
 from .errors import AnalysisError
 from .gaze import FaceMeshTracker, FrameGaze, GazeThresholds, summarize_gaze
 from .models import ModelPool, Transcriber, default_pool
-from .options import AnalysisOptions
+from .options import AnalysisOptions, PaceBand
 from .report import (
     ContentReport,
     GazeReport,
@@ -39,7 +39,9 @@ from .speech import (
     find_fillers,
     find_pauses,
     frame_levels_db,
+    level_of_frames,
     measure_pace,
+    silences_in_frames,
 )
 from .transcribe import choose_language, join_words, transcribe_samples
 
@@ -282,8 +284,13 @@ def analyze_file(
 class LiveMetrics:
     """Numbers for live nudges while an answer is being recorded.
 
-    ``words_per_minute`` covers the last ~20 s of *transcribed* speech and lags the live audio by
-    up to one transcription chunk; ``seconds_since_speech`` and the gaze values are current.
+    ``words_per_minute`` and ``net_syllables_per_minute`` cover the last ~20 s of *transcribed*
+    speech and lag the live audio by up to one transcription chunk; ``seconds_since_speech`` and
+    the gaze values are current. ``net_syllables_per_minute`` is the Korean measure of the
+    whole-file report (syllables as spoken over the speaking time less the energy pauses, see
+    :func:`analysis.speech.measure_pace`), judged against the same band
+    (``AnalysisOptions.korean_band``, ``pace_band``); it is None for English, which is nudged on
+    words a minute.
     """
 
     elapsed_s: float
@@ -292,6 +299,8 @@ class LiveMetrics:
     looking_away_s: float  # how long the speaker has continuously not looked at the camera
     face_present: bool | None  # None before the first analysed frame
     eye_contact_ratio: float | None
+    net_syllables_per_minute: float | None = None
+    pace_band: PaceBand | None = None  # the band net_syllables_per_minute is meant for
 
 
 class IncrementalAnalysis:
@@ -670,13 +679,15 @@ class IncrementalAnalysis:
     def live_metrics(self) -> LiveMetrics:
         with self._lock:
             elapsed = self._audio_len / SAMPLE_RATE
-            wpm = None
+            wpm = net_spm = None
             if self._words:
                 end = self._words[-1].end_s
                 recent = [w for w in self._words if w.start_s >= end - 20.0]
                 span = end - recent[0].start_s
                 if span >= 3.0:
                     wpm = round(len(recent) / span * 60, 1)
+                    if self._language == "ko":
+                        net_spm = self._live_net_spm(recent)
             since = None if self._last_speech_s is None else round(max(0.0, elapsed - self._last_speech_s), 2)
             latest = self._latest_frame
             away = 0.0
@@ -694,7 +705,27 @@ class IncrementalAnalysis:
                 looking_away_s=away,
                 face_present=None if latest is None else latest.face_count > 0,
                 eye_contact_ratio=ecr,
+                net_syllables_per_minute=net_spm,
+                pace_band=self.options.korean_band if self._language == "ko" else None,
             )
+
+    def _live_net_spm(self, recent: list[Word]) -> float | None:
+        """The report's net syllable rate over ``recent`` words (lock held): pauses are energy
+        silences on the live level grid, with the report's threshold rule taken over the audio
+        fed up to the last word, so live and whole-file pace measure the same thing."""
+        f_end = min(len(self._levels), int(recent[-1].end_s / FRAME_S) + 1)
+        f_lo = max(0, int(recent[0].start_s / FRAME_S))
+        if f_end - f_lo < 10:
+            return None
+        levels = np.asarray(self._levels[:f_end])
+        threshold = level_of_frames(levels).threshold_dbfs
+        silences = silences_in_frames(
+            levels[f_lo:f_end], threshold, min_s=self.options.min_pause_s, offset_s=f_lo * FRAME_S
+        )
+        pauses = find_pauses(
+            recent, silences, min_pause_s=self.options.min_pause_s, long_pause_s=self.options.long_pause_s
+        )
+        return measure_pace(recent, "ko", pauses, self.options.korean_band).net_syllables_per_minute
 
     def finish(self, timeout_s: float = 120.0) -> Report:
         """Stop feeding, wait for the last chunk, and return the report (same one if called again)."""

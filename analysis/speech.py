@@ -28,7 +28,9 @@ __all__ = [
     "find_fillers",
     "find_pauses",
     "korean_reading_syllables",
+    "level_of_frames",
     "measure_pace",
+    "silences_in_frames",
     "sino_korean_syllables",
     "text_syllables",
 ]
@@ -94,12 +96,26 @@ def _english_syllables(w: str) -> int:
 # --- how Korean speakers read digits and Latin letters (syllable counts only)
 
 # Letter names as read in Korean: A 에이, B 비, ... H 에이치, W 더블유.
-_LETTER_SYLLABLES = dict(zip("abcdefghijklmnopqrstuvwxyz", (2, 1, 1, 1, 1, 2, 1, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 3, 2, 2, 2), strict=True))
+_LETTER_SYLLABLES = dict(
+    zip(
+        "abcdefghijklmnopqrstuvwxyz",
+        (2, 1, 1, 1, 1, 2, 1, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 3, 2, 2, 2),
+        strict=True,
+    )
+)
 # Native numerals before counters (한 시, 두 개, 스무 살): 1-9 and the tens 10-90.
 _NATIVE_UNITS = (0, 1, 1, 1, 1, 2, 2, 2, 2, 2)  # -, 한, 두, 세, 네, 다섯, 여섯, 일곱, 여덟, 아홉
 _NATIVE_TENS = (0, 1, 2, 2, 2, 1, 2, 2, 2, 2)  # -, 열, 스물, 서른, 마흔, 쉰, 예순, 일흔, 여든, 아흔
 _NATIVE_COUNTERS = ("시간", "시", "개", "살", "명", "마리", "잔", "권", "달", "곳", "가지", "사람")
-_SYMBOL_SYLLABLES = {"%": 3, "+": 2, "&": 2, "#": 2, "@": 1, "$": 2, "₩": 1}  # 퍼센트 플러스 앤드 샵 앳 달러 원
+_SYMBOL_SYLLABLES = {
+    "%": 3,
+    "+": 2,
+    "&": 2,
+    "#": 2,
+    "@": 1,
+    "$": 2,
+    "₩": 1,
+}  # 퍼센트 플러스 앤드 샵 앳 달러 원
 _TOKEN = re.compile(r"[\uac00-\ud7a3]+|\d[\d,]*(?:\.\d+)?|[A-Za-z]+|[%+&#@$₩]")
 
 
@@ -205,14 +221,22 @@ def frame_levels_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def audio_level(samples: np.ndarray, sample_rate: int) -> AudioLevel:
-    lv = frame_levels_db(samples, sample_rate)
+    level = level_of_frames(frame_levels_db(samples, sample_rate))
+    if samples.size and level.speech_dbfs > -100.0:
+        peak = float(20 * np.log10(max(float(np.max(np.abs(samples))), 1e-5)))
+        return AudioLevel(level.speech_dbfs, level.noise_dbfs, level.threshold_dbfs, peak)
+    return level
+
+
+def level_of_frames(levels_db: np.ndarray) -> AudioLevel:
+    """:class:`AudioLevel` from 20 ms frame levels (the peak is the loudest frame's level)."""
+    lv = np.asarray(levels_db, dtype=np.float64)
     if lv.size == 0:
         return AudioLevel(-100.0, -100.0, -100.0, -100.0)
     speech = float(np.percentile(lv, 95))
     noise = float(np.percentile(lv, 10))
     thr = max(noise + 8.0, speech - 35.0)
-    peak = float(20 * np.log10(max(float(np.max(np.abs(samples))), 1e-5)))
-    return AudioLevel(speech, noise, thr, peak)
+    return AudioLevel(speech, noise, thr, float(np.max(lv)))
 
 
 def energy_silences(
@@ -220,8 +244,15 @@ def energy_silences(
 ) -> list[tuple[float, float]]:
     """Silent stretches (below the adaptive threshold) of at least ``min_s`` seconds."""
     level = level or audio_level(samples, sample_rate)
-    lv = frame_levels_db(samples, sample_rate)
-    quiet = lv < level.threshold_dbfs
+    return silences_in_frames(frame_levels_db(samples, sample_rate), level.threshold_dbfs, min_s=min_s)
+
+
+def silences_in_frames(
+    levels_db: np.ndarray, threshold_dbfs: float, *, min_s: float, offset_s: float = 0.0
+) -> list[tuple[float, float]]:
+    """Runs of 20 ms frames below ``threshold_dbfs`` lasting at least ``min_s``, in seconds from
+    ``offset_s`` (the first frame's time)."""
+    quiet = np.asarray(levels_db) < threshold_dbfs
     out: list[tuple[float, float]] = []
     start = None
     for i, q in enumerate(np.append(quiet, False)):
@@ -229,7 +260,7 @@ def energy_silences(
             start = i
         elif not q and start is not None:
             if (i - start) * FRAME_S >= min_s:
-                out.append((start * FRAME_S, i * FRAME_S))
+                out.append((offset_s + start * FRAME_S, offset_s + i * FRAME_S))
             start = None
     return out
 

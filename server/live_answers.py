@@ -44,10 +44,10 @@ log = logging.getLogger("untact.live_answers")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-# Thresholds for live nudges. Words per minute here are whitespace words (Korean eojeol), so
-# the Korean band is lower than the English one; both are coarse on purpose: a nudge is a
-# hint while speaking, the report has the measured numbers.
-PACE_BANDS_WPM = {"en": (105.0, 185.0), "ko": (70.0, 160.0)}
+# Thresholds for live nudges. English: words a minute, coarser than the report's band on
+# purpose (a nudge is a hint while speaking). Korean: the report's own measure and band, net
+# syllables a minute against the answer's korean_band (LiveMetrics.pace_band, 230-500).
+PACE_BANDS_WPM = {"en": (105.0, 185.0)}
 LOOK_AWAY_NUDGE_S = 5.0
 SILENCE_NUDGE_S = 6.0
 NUDGE_COOLDOWN_S = 15.0
@@ -135,12 +135,17 @@ def choose_nudge(metrics: Any, language: str, last_sent: dict[str, float], now: 
         silent = metrics.elapsed_s
     if silent is not None and silent >= SILENCE_NUDGE_S and ready("long_silence"):
         return "long_silence"
-    wpm = metrics.words_per_minute
-    if wpm is not None and metrics.elapsed_s >= PACE_MIN_ELAPSED_S:
-        low, high = PACE_BANDS_WPM.get(language, PACE_BANDS_WPM["en"])
-        if wpm > high and ready("pace_fast"):
+    band = getattr(metrics, "pace_band", None)  # set when the speech is transcribed as Korean
+    if band is not None:
+        rate, low, high = metrics.net_syllables_per_minute, band.low, band.high
+    elif language == "ko":
+        rate, low, high = None, 0.0, 0.0  # Korean, not measured yet
+    else:
+        rate, (low, high) = metrics.words_per_minute, PACE_BANDS_WPM["en"]
+    if rate is not None and metrics.elapsed_s >= PACE_MIN_ELAPSED_S:
+        if rate > high and ready("pace_fast"):
             return "pace_fast"
-        if wpm < low and ready("pace_slow"):
+        if rate < low and ready("pace_slow"):
             return "pace_slow"
     return None
 
