@@ -1,23 +1,29 @@
-"""Korean filler precision and recall on real read speech (issue 11), evidence rule vs word list.
+"""Korean filler precision and recall on real read speech (issue 11): the filler pass against main.
 
 Data: `../shared/corpora/ko-read-speech` (50 real utterances), joined 10 at a time with 0.6 s of
-silence into 5 answers (no fillers in them: precision), and the same answers with 15 hesitant
-"음"/"어" (espeak-ng Korean, slow) spliced in after utterances 2, 5 and 8 with a 0.45 s pause
-before and a 0.55 s pause after (recall). See `tests/ko_filler_corpus.py`.
+silence into 5 answers (no fillers in them: precision, and CER against the reference), and the
+same answers with 15 hesitant "음"/"어" (espeak-ng Korean, slow) spliced in after utterances 2, 5
+and 8 with a 0.45 s pause before and a 0.55 s pause after (recall). See `tests/ko_filler_corpus.py`.
 
-Each answer is analysed once with the pipeline (`analyze_file(..., language="ko")`); the same
-words are then scored by
-- **evidence** (the report's rule, `analysis.fillers_ko`): a tag, a pause after, lengthening or
-  repetition is needed;
-- **word list** (baseline, the rule before issue 11): 음, 어, 뭐, 그러니까, 약간 always; 그, 저, 좀,
-  그냥, 막, 이제, 아, 에 when followed by a comma/ellipsis, a gap of >= 0.3 s or repeated.
+Two settings, each answer analysed by both back to back in one process with the same loaded
+model (`analyze_file(..., language="ko")`), so load swings hit both alike:
+- **main** (before this change): beam 5, no prompt, no filler pass (`keep_fillers=False`, which
+  for Korean is exactly the decoding shipped before the pass: the prompt was already off);
+- **filler pass** (shipped): the same decoding plus `analysis.transcribe.recover_fillers`.
 
-Run: .venv/bin/python benchmarks/bench_korean_fillers.py   (JSON-ish lines on stdout)
+Fillers are counted by the report's evidence rule (`analysis.fillers_ko`); the main setting's
+words are also scored by the word-list rule from before issue 11 (baseline). Figures: fillers in
+the read answers (want <= 1), inserted fillers found within 0.8 s (recall), the share of
+detections in the spliced answers that are at an inserted filler, CER over the read answers,
+and the real-time factor (analysis wall time / audio) over all 10 answers.
+
+Run: .venv/bin/python benchmarks/bench_korean_fillers.py   (JSON lines on stdout)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -35,7 +41,7 @@ from analysis.decode import decode_audio  # noqa: E402
 from analysis.models import ModelPool  # noqa: E402
 from analysis.report import Word  # noqa: E402
 from analysis.speech import energy_silences, find_fillers, normalize_token  # noqa: E402
-from tests import ko_filler_corpus  # noqa: E402
+from tests import ko_filler_corpus, kocorpus  # noqa: E402
 
 HIT_TOLERANCE_S = 0.8
 _LIST_ALWAYS = {"음", "어", "뭐", "그러니까", "약간"}
@@ -57,34 +63,57 @@ def word_list_fillers(words: Sequence[Word]) -> list[float]:
     return out
 
 
+def _machine() -> dict[str, object]:
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "load_avg": os.getloadavg(),
+        "python": platform.python_version(),
+    }
+
+
 def main() -> None:
     if ko_filler_corpus.corpus_dir() is None:
         sys.exit("the corpus ../shared/corpora/ko-read-speech is not available")
-    import os
-
-    print(
-        json.dumps({"load_avg": os.getloadavg(), "cpus": os.cpu_count(), "python": platform.python_version()})
-    )
+    print(json.dumps({"machine_before": _machine()}))
     pool = ModelPool(Path(tempfile.mkdtemp()))
-    totals = {rule: {"read": 0, "hits": 0, "detections": 0} for rule in ("evidence", "word_list")}
+    settings = {
+        "main": AnalysisOptions(language="ko", keep_fillers=False),
+        "filler_pass": AnalysisOptions(language="ko"),
+    }
+    rules = ("main/evidence", "main/word_list", "filler_pass/evidence")
+    totals = {r: {"read": 0, "hits": 0, "detections": 0} for r in rules}
+    wall = dict.fromkeys(settings, 0.0)
+    pairs: dict[str, list[tuple[str, str]]] = {k: [] for k in settings}
     inserted = 0
-    started = time.perf_counter()
     audio_s = 0.0
+    analyze_file(ko_filler_corpus.read_answers()[0].path, settings["main"], pool=pool)  # warm-up
     for kind, answers in (
         ("read", ko_filler_corpus.read_answers()),
         ("spliced", ko_filler_corpus.answers_with_fillers()),
     ):
         for a in answers:
-            report = analyze_file(a.path, AnalysisOptions(language="ko"), pool=pool)
             audio_s += a.duration_s
-            words = list(report.transcript.words)
             samples, _ = decode_audio(a.path)
             silences = energy_silences(samples, 16000, min_s=AnalysisOptions().min_pause_s)
-            by_rule = {
-                "evidence": [f.start_s for f in find_fillers(words, "ko", silences=silences)],
-                "word_list": word_list_fillers(words),
-            }
-            assert by_rule["evidence"] == [f.start_s for f in report.fillers.items]
+            by_rule: dict[str, list[float]] = {}
+            for name, options in settings.items():
+                t0 = time.perf_counter()
+                report = analyze_file(a.path, options, pool=pool)
+                wall[name] += time.perf_counter() - t0
+                words = list(report.transcript.words)
+                starts = [f.start_s for f in find_fillers(words, "ko", silences=silences)]
+                assert starts == [f.start_s for f in report.fillers.items]
+                by_rule[f"{name}/evidence"] = starts
+                if name == "main":
+                    by_rule["main/word_list"] = word_list_fillers(words)
+                if kind == "read":
+                    pairs[name].append((a.reference, report.transcript.text))
             for rule, starts in by_rule.items():
                 if kind == "read":
                     totals[rule]["read"] += len(starts)
@@ -99,6 +128,7 @@ def main() -> None:
                 inserted += len(a.filler_times_s)
             print(json.dumps({"answer": a.path.name, "kind": kind, "fillers": by_rule}, ensure_ascii=False))
     for rule, t in totals.items():
+        name = rule.split("/")[0]
         print(json.dumps({
             "rule": rule,
             "fillers_in_read_speech": t["read"],
@@ -106,9 +136,12 @@ def main() -> None:
             "recall": round(t["hits"] / inserted, 3),
             "detections_in_spliced": t["detections"],
             "share_of_detections_at_an_inserted_filler": round(t["hits"] / max(1, t["detections"]), 3),
+            "cer_read": round(kocorpus.corpus_cer(pairs[name]), 4),
+            "rtf": round(wall[name] / audio_s, 4),
         }))  # fmt: skip
-    print(json.dumps({"audio_s": round(audio_s, 1), "wall_s": round(time.perf_counter() - started, 1),
-                      "load_avg_end": os.getloadavg()}))  # fmt: skip
+    print(json.dumps({"audio_s": round(audio_s, 1), "wall_s": {k: round(v, 1) for k, v in wall.items()},
+                      "filler_pass_over_main": round(wall["filler_pass"] / wall["main"], 3),
+                      "machine_after": _machine()}))  # fmt: skip
 
 
 if __name__ == "__main__":
