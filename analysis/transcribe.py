@@ -201,7 +201,7 @@ def transcribe_samples(
             if cfg.prompt and (not more or find_loops(more)):
                 more = decode(*gap, plain)
             words = sorted([*words, *more], key=lambda w: w.start_s)
-    if cfg.filler_pass and language in FILLER_PROMPTS:
+    if cfg.filler_pass and language == "ko":
         words = recover_fillers(transcriber, samples, words, language=language)
     return tuple(_shifted(collapse_repeats(words), offset_s))
 
@@ -342,9 +342,9 @@ def recover_fillers(
     prompt (which is what makes Whisper write "음"/"어"). Each decoded word goes back to the
     island its middle falls in (or the silence next to it), clamped to the island's voiced span.
     Only pure hesitation sounds (:data:`analysis.fillers_ko.KOREAN_INTERJECTION_FILLERS`) with
-    probability >= ``FILLER_MIN_PROBABILITY`` are kept, and none on an island that already has
-    a hesitation word already: the main transcript's words are never changed, so the filler prompt cannot pull
-    them towards its own words. Whether a kept word counts as a filler is still the evidence
+    probability >= ``FILLER_MIN_PROBABILITY`` are kept, at most one an island, and islands that
+    already hold a hesitation word are skipped. The main transcript's words are never changed,
+    so the filler prompt cannot pull them towards its own words. Whether a kept word counts as a filler is still the evidence
     rule's decision (:func:`analysis.fillers_ko.find_korean_fillers`)."""
     from .fillers_ko import KOREAN_INTERJECTION_FILLERS
 

@@ -144,3 +144,28 @@ def test_korean_filler_recall_on_inserted_fillers(spliced_reports) -> None:  # t
     assert recall >= 0.8
     # Most detections in the spliced answers are the inserted fillers, not the read words around them.
     assert hits / max(detected, 1) >= 0.75
+
+
+@pytest.mark.unit
+def test_filler_candidates_are_short_voiced_islands_no_word_covers() -> None:
+    from analysis.transcribe import filler_candidates
+
+    sr = 16000
+    rng = np.random.default_rng(7)
+
+    def voiced(s: float) -> np.ndarray:
+        return (0.2 * rng.standard_normal(round(s * sr))).astype(np.float32)
+
+    def quiet(s: float) -> np.ndarray:
+        return (0.0005 * rng.standard_normal(round(s * sr))).astype(np.float32)
+
+    # speech 0-2 s, pause, a held 0.6 s sound at 2.5 s, pause, speech 3.6-5 s, pause, a 0.1 s click
+    audio = np.concatenate([voiced(2.0), quiet(0.5), voiced(0.6), quiet(0.5), voiced(1.4), quiet(0.5),
+                            voiced(0.1), quiet(0.5)])  # fmt: skip
+    speech = [Word("저는", 0.0, 2.0, 0.9), Word("분석했습니다", 3.6, 5.0, 0.9)]
+    [(start, end)] = filler_candidates(audio, speech)
+    assert abs(start - 2.5) <= 0.04 and abs(end - 3.1) <= 0.04
+    # A word the decoder wrote over the island (stretched or not) means it is not left out.
+    assert filler_candidates(audio, [*speech, Word("그거", 2.45, 3.2, 0.9)]) == []
+    # A hesitation word there already does not hide the island (the pass then skips it itself).
+    assert len(filler_candidates(audio, [*speech, Word("음", 2.5, 3.1, 0.9)])) == 1
