@@ -63,7 +63,8 @@ def test_nudges_follow_the_documented_thresholds() -> None:
     assert choose_nudge(Metrics(seconds_since_speech=None, elapsed_s=9.0), "en", {}, 100.0) == "long_silence"
     assert choose_nudge(Metrics(words_per_minute=210), "en", {}, 100.0) == "pace_fast"
     assert choose_nudge(Metrics(words_per_minute=80), "en", {}, 100.0) == "pace_slow"
-    assert choose_nudge(Metrics(words_per_minute=80), "ko", {}, 100.0) is None  # Korean band is lower
+    # Korean pace is judged on syllables, never on words a minute: no syllable rate yet, no nudge
+    assert choose_nudge(Metrics(words_per_minute=80), "ko", {}, 100.0) is None
     assert choose_nudge(Metrics(words_per_minute=210, elapsed_s=8), "en", {}, 100.0) is None  # too early
 
 
