@@ -124,9 +124,6 @@ class RequestGuardMiddleware:
                     if self.https:
                         cookie += "; Secure"
                     out.append("set-cookie", cookie)
-                out.setdefault("x-content-type-options", "nosniff")
-                out.setdefault("referrer-policy", "same-origin")
-                out.setdefault("x-frame-options", "DENY")
             await send(message)
 
         try:

@@ -70,6 +70,9 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 out = MutableHeaders(scope=message)
                 out["content-security-policy"] = content_security_policy(nonce, request_headers.get("host"))
+                out.setdefault("x-content-type-options", "nosniff")
+                out.setdefault("referrer-policy", "same-origin")
+                out.setdefault("x-frame-options", "DENY")
                 if self.https:
                     out["strict-transport-security"] = HSTS_VALUE
                 logged_in = has_session_cookie or state.get("user") is not None

@@ -338,6 +338,37 @@ def test_api_json_and_logged_in_pages_are_never_cached_and_public_static_is(app_
     assert "strict-transport-security" not in app_client.get("/dashboard").headers  # http base URL
 
 
+def test_every_response_carries_the_security_headers_including_the_edges_own_errors(app_client) -> None:
+    """The request guard answers 413 (body cap) and 422 (JSON too deep) itself, before any route
+    runs; those, the router's 404/405 and validation 422s carry the same headers as a page."""
+    csrf = {"X-CSRF-Token": app_client.cookies.get("untact_csrf", "")}
+    if not csrf["X-CSRF-Token"]:
+        app_client.get("/login")
+        csrf = {"X-CSRF-Token": app_client.cookies["untact_csrf"]}
+    deep = "[" * 100 + "]" * 100
+    responses = {
+        "413 body cap": app_client.post("/api/auth/login", content=b"x" * (2 * 1024 * 1024),
+                                        headers={**csrf, "content-type": "application/json"}),
+        "422 too deep": app_client.post("/api/auth/login", content=deep,
+                                        headers={**csrf, "content-type": "application/json"}),
+        "422 bad JSON": app_client.post("/api/auth/login", content="{not json",
+                                        headers={**csrf, "content-type": "application/json"}),
+        "404": app_client.get("/api/no-such-route"),
+        "405": app_client.delete("/api/auth/login", headers=csrf),
+        "200 page": app_client.get("/login"),
+    }  # fmt: skip
+    expected_status = {"413 body cap": 413, "422 too deep": 422, "422 bad JSON": 422, "404": 404, "405": 405}
+    for name, response in responses.items():
+        assert response.status_code == expected_status.get(name, 200), (name, response.status_code, response.text[:200])
+        assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"], name
+        assert response.headers["x-content-type-options"] == "nosniff", name
+        assert response.headers["referrer-policy"] == "same-origin", name
+        assert response.headers["x-frame-options"] == "DENY", name
+        if name != "200 page":
+            assert response.headers["cache-control"] == "no-store", name
+            assert response.json()["error"]["code"], name  # typed, never a traceback
+
+
 def test_hsts_is_sent_when_the_public_base_url_is_https(make_settings) -> None:
     from fastapi.testclient import TestClient
 
