@@ -44,7 +44,7 @@ from server.practice.live import PracticeServices
 from server.review import api as review_api
 from server.review import pages as review_pages
 from server.security_headers import SecurityHeadersMiddleware
-from server.session_sockets import SessionSocketRegistry, SessionSocketsMiddleware
+from server.session_sockets import SessionSocketRegistry, SessionSocketsMiddleware, end_ended_sessions
 from server.throttle import AuthThrottler
 
 log = logging.getLogger("untact.app")
@@ -68,6 +68,11 @@ def recover_orphaned_answers(settings: Settings, factory: sessionmaker[Session],
     timeout = settings.instance_timeout_s
     recover_interrupted_answers(factory, owner_timeout_s=timeout, include_unowned=at_start)
     recover_interrupted_interview_answers(factory, owner_timeout_s=timeout, include_unowned=at_start)
+
+
+def _on_heartbeat(app: FastAPI, settings: Settings, factory: sessionmaker[Session]) -> None:
+    recover_orphaned_answers(settings, factory, at_start=False)
+    end_ended_sessions(app.state.session_sockets, factory)  # expired, revoked elsewhere, deactivated
 
 
 def _prewarm(pool: ModelPool, model: str) -> None:
@@ -103,7 +108,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     notifier = make_notifier(settings, factory)  # wakes workers after commits that queue jobs
     heartbeat = InstanceHeartbeat(
         factory, role="serve", interval_s=settings.instance_heartbeat_s, timeout_s=settings.instance_timeout_s,
-        on_beat=lambda: recover_orphaned_answers(settings, factory, at_start=False),
+        on_beat=lambda: _on_heartbeat(app, settings, factory),
     )
     heartbeat.start()
     app.state.instance = heartbeat

@@ -69,6 +69,21 @@ def user_for_session(db: Session, token: str | None) -> User | None:
     return user if user is not None and user.is_active else None
 
 
+def ended_session_hashes(db: Session, session_hashes: list[str]) -> set[str]:
+    """Which of these login sessions no longer let anyone in (the rule of `user_for_session`):
+    gone, revoked (logged out, possibly in another process), expired, or their user deactivated."""
+    if not session_hashes:
+        return set()
+    rows = db.execute(
+        select(UserSession.token_hash, UserSession.revoked, UserSession.expires_at, User.is_active)
+        .join(User, User.id == UserSession.user_id, isouter=True)
+        .where(UserSession.token_hash.in_(session_hashes))
+    ).all()
+    now = utcnow()
+    valid = {h for h, revoked, expires_at, active in rows if not revoked and expires_at > now and active}
+    return set(session_hashes) - valid
+
+
 def revoke_session(db: Session, token: str | None) -> None:
     if not token:
         return

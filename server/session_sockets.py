@@ -1,8 +1,10 @@
 """Open WebSockets per login session, so that logging out closes them.
 
 Every accepted WebSocket that came with a session cookie is registered under the hash of that
-session's token (`app.state.session_sockets`). When the session ends (logout through
-`server/web_session.end_login_session`), each of its sockets is sent a close frame with the typed code
+session's token (`app.state.session_sockets`). When the session ends — logout through
+`server/web_session.end_login_session` at once, and on every process heartbeat
+(`end_ended_sessions`) a session that expired, was logged out in another process, or whose user
+was deactivated — each of its sockets is sent a close frame with the typed code
 `SESSION_ENDED_CLOSE_CODE` / reason `session_ended`, and the route's own receive loop sees a
 disconnect, so it tears down its peer, recorder or room membership on its normal path.
 
@@ -17,10 +19,12 @@ import logging
 import threading
 from http.cookies import SimpleCookie
 
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.security import SESSION_COOKIE, session_token_hash
+from server.db import session_scope
+from server.security import SESSION_COOKIE, ended_session_hashes, session_token_hash
 
 log = logging.getLogger("untact.sockets")
 
@@ -62,6 +66,10 @@ class SessionSocketRegistry:
                 return len(self._sockets.get(session_hash, ()))
             return sum(len(h) for h in self._sockets.values())
 
+    def session_hashes(self) -> list[str]:
+        with self._lock:
+            return list(self._sockets)
+
     def end_session(self, session_hash: str) -> int:
         """Close every socket of the session; returns how many were open."""
         with self._lock:
@@ -69,6 +77,21 @@ class SessionSocketRegistry:
         for handle in handles:
             handle.end()
         return len(handles)
+
+
+def end_ended_sessions(registry: SessionSocketRegistry, factory: sessionmaker[Session]) -> int:
+    """Close the sockets of every session that no longer lets its user in; returns how many.
+    Runs in the heartbeat thread (see `server/app.py`), so a socket outlives its session by at
+    most one heartbeat interval."""
+    open_hashes = registry.session_hashes()
+    if not open_hashes:
+        return 0
+    with session_scope(factory) as db:
+        ended = ended_session_hashes(db, open_hashes)
+    closed = sum(registry.end_session(h) for h in ended)
+    if closed:
+        log.info("closed the sockets of ended sessions", extra={"sessions": len(ended), "sockets": closed})
+    return closed
 
 
 def _session_hash(scope: Scope) -> str | None:

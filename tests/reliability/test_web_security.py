@@ -4,7 +4,7 @@ The browser part (CSP in Chromium) is in test_web_security_browser.py."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -413,6 +413,59 @@ def test_logout_closes_the_sessions_open_sockets_with_a_typed_code(app_client, m
     ) as ws:
         ws.receive_json()
     assert refused.value.code == 4401
+
+
+@pytest.mark.timeout(90)
+def test_sockets_end_when_their_session_expires_is_revoked_elsewhere_or_its_user_is_deactivated(
+    make_settings,
+) -> None:
+    """Logout is not the only way a session ends: it expires, another process logs it out (only
+    the table changes here), or an admin deactivates the person. Each of those sockets is closed
+    with the typed code within a heartbeat or two; a session that is still valid keeps its socket."""
+    from sqlalchemy import update
+    from starlette.websockets import WebSocketDisconnect
+
+    from server.app import create_app
+    from server.models import User, UserSession
+    from server.security import session_token_hash
+    from tests.conftest import ApiClient
+
+    app = create_app(make_settings(instance_heartbeat_s=0.2, instance_timeout_s=1.0))
+    with ApiClient(app, base_url="http://testserver", raise_server_exceptions=False) as first:
+        people = {"expired": first}
+        for name in ("revoked", "deactivated", "valid"):
+            people[name] = ApiClient(app, base_url="http://testserver", raise_server_exceptions=False)
+        sockets, tokens = {}, {}
+        try:
+            for name, client in people.items():
+                client.signup("seeker", f"{name}@ws-end.kr", password=PASSWORD)
+                tokens[name] = session_token_hash(client.cookies["untact_session"])
+                session_id = client.send_json(
+                    "POST", "/api/practice/sessions", {"source": "field", "field": "it_dev"}
+                ).json()["id"]
+                ws = client.websocket_connect(f"/ws/practice/{session_id}", headers={"origin": "http://testserver"})
+                sockets[name] = ws.__enter__()
+                assert sockets[name].receive_json()["type"] == "hello"
+            assert app.state.session_sockets.open_count() == 4
+            with session_scope(app.state.sessionmaker) as db:
+                db.execute(update(UserSession).where(UserSession.token_hash == tokens["expired"])
+                           .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+                db.execute(update(UserSession).where(UserSession.token_hash == tokens["revoked"]).values(revoked=True))
+                db.execute(update(User).where(User.email == "deactivated@ws-end.kr").values(is_active=False))
+            for name in ("expired", "revoked", "deactivated"):
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    while True:
+                        sockets[name].receive_json()
+                assert (closed.value.code, closed.value.reason) == (4401, "session_ended"), name
+            sockets["valid"].send_json({"type": "ping"})
+            assert sockets["valid"].receive_json()["type"] in ("pong", "error")
+            assert app.state.session_sockets.open_count() == 1
+        finally:
+            for ws in sockets.values():
+                ws.__exit__(None, None, None)
+            for client in people.values():
+                if client is not first:
+                    client.close()
 
 
 # --------------------------------------------------------------------------- 3. tokens stay out of the logs
