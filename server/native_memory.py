@@ -2,16 +2,19 @@
 
 Measured (docs/benchmarks.md, "Memory per answer cycle"): after a practice answer the server has
 freed what the answer used (peer, recorder, decoded frames, Whisper and FaceMesh buffers): the
-bytes glibc has handed out stay flat cycle after cycle (+0.02 MB per cycle), but glibc keeps the
-freed memory in its arenas, and RSS grew by ~1 MB per answer. Each answer runs on new threads
-(aiortc's decoder threads, the recorder's writer and analysis-feed threads), a thread allocates
-from one of up to 8 arenas per core, and glibc gives a non-main arena's memory back only from the
+bytes glibc has handed out stay flat cycle after cycle (+0.01 MB per cycle), but glibc keeps the
+freed memory in its arenas: a peer + recorder grew RSS by 1.0 MB per answer, 0.16 MB (levelling
+off) with the trim below. Each answer runs on new threads (aiortc's decoder threads, the
+recorder's writer and analysis-feed threads), a thread allocates from one of up to 8 arenas per
+core, and glibc gives a non-main arena's memory back only from the
 top of its heap, so the freed memory stays resident. ``malloc_trim(0)`` returns the free pages of
-every arena; with it RSS stays flat (the trimmed memory is free, nothing refers to it).
+every arena (the trimmed memory is free, nothing refers to it).
 
-Bounding the arenas instead (``MALLOC_ARENA_MAX=2``) was measured too: in the run measured the live
+Bounding the arenas instead (``MALLOC_ARENA_MAX=2``) was tried too: in the run measured the live
 analyses were slower (Whisper's threads then share two arenas' locks), and an earlier in-process
-aiortc peer + recorder pair grew as much with it as without (docs/benchmarks.md). No-op where glibc is not the C library.
+aiortc peer + recorder pair grew as much with it as without (docs/benchmarks.md). With live
+analysis the server still grows ~0.7 MB per answer that glibc does not count (still open).
+No-op where glibc is not the C library.
 """
 
 from __future__ import annotations

@@ -59,12 +59,12 @@ def _idle_usage(process: psutil.Process, threads_at_most: int | None = None) -> 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open (issue 10, Reliability 6), measured 2026-12-02 with benchmarks/bench_soak.py --probe: "
-    "glibc's bytes in use stay flat (192 MB +0.02 MB/cycle: no leak of Python or native objects); "
-    "the growth was freed memory glibc kept in its 16 arenas, now returned by malloc_trim after "
-    "each answer (server/native_memory.py; RSS ~120 MB lower after 10 cycles). Still open: native "
-    "threads not known to Python (34 -> 42 over 20 cycles, with and without the fix; Python's own "
-    "threads stay at 10) and ~0.5 MB/cycle RSS with them. Strict: remove when the test passes.",
+    reason="open (issue 10, Reliability 6; benchmarks/bench_soak.py --probe, docs/benchmarks.md, "
+    "2026-12-02): glibc's bytes in use stay flat (no leak); peer + recorder grew 1.0 MB/cycle of "
+    "freed memory glibc kept, 0.16 MB/cycle (levelling off) since malloc_trim after each answer "
+    "(server/native_memory.py). Still open: with live analysis ~0.7 MB/cycle that glibc does not "
+    "count (not malloc), and under load OS threads not known to Python (40 -> 62 in one run). "
+    "Strict: remove when the test passes.",
 )
 def test_a_hundred_answer_cycles_leave_memory_fds_and_threads_at_baseline(tmp_path: Path) -> None:
     media = answer_media(ANSWER_S + 2)
