@@ -25,6 +25,7 @@ from analysis import AnalysisError, AnalysisOptions, IncrementalAnalysis, ModelP
 from media import AnswerRecorder, IceServer, MediaError, PeerSession, RecordingRef, check_offer
 from server.i18n import translate
 from server.live_capacity import AnswerSlot, LiveCapacity
+from server.native_memory import release_free_memory
 from server.signalling import (
     Ice,
     Offer,
@@ -480,6 +481,7 @@ class LiveAnswers:
             await self._run_analysis_call(analysis.close)
             if active.slot is not None:
                 active.slot.release()
+            await asyncio.to_thread(release_free_memory)  # see server/native_memory.py
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -539,3 +541,5 @@ async def serve_answer_socket(
     finally:
         registry.discard(live)
         await live.close("socket_gone")
+        # The peer, its threads and any answer are gone: return the memory they freed.
+        await asyncio.to_thread(release_free_memory)
