@@ -199,7 +199,7 @@ class AnswerRecorder:
                     self._drained.set()
                 return
         if frame.kind == "video":
-            if not frame.complete or (frame.follows_gap and not frame.is_keyframe):
+            if frame.breaks_picture_chain:
                 # Damaged, or refers to a picture that was lost: nothing until a key frame.
                 if not self._waiting_keyframe:
                     logger.info("recording %s: video frame lost, waiting for a key frame", self.recording_id)

@@ -87,6 +87,7 @@ class ForwardingTrack(MediaStreamTrack):
         self._last_out = -_FRAME_TICKS[kind]
         self.frames_forwarded = 0
         self.frames_dropped = 0
+        self.frames_damaged = 0  # not forwarded: damaged or after a loss, until a key frame
 
     def set_source(self, tap: ReceiverTap | None) -> None:
         self._source_tap = tap
@@ -107,6 +108,13 @@ class ForwardingTrack(MediaStreamTrack):
 
     def push(self, frame: EncodedFrame) -> None:
         if self.readyState != "live":
+            return
+        if frame.breaks_picture_chain:
+            # Packets of this frame, or frames before it, were lost: the subscriber could not
+            # decode it or the frames that refer to it. Start again from the next key frame.
+            self.frames_damaged += 1
+            self._waiting_keyframe = True
+            self.request_keyframe()
             return
         if self._waiting_keyframe:
             if not frame.is_keyframe:

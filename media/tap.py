@@ -63,6 +63,13 @@ class EncodedFrame:
     follows_gap: bool = False
 
     @property
+    def breaks_picture_chain(self) -> bool:
+        """A video frame that must not be decoded, recorded or forwarded: it is damaged, or it
+        is a delta frame after lost frames. Everything after it waits for the next key frame
+        (the one rule the recorder and the room's forwarding share)."""
+        return self.kind == "video" and (not self.complete or (self.follows_gap and not self.is_keyframe))
+
+    @property
     def is_keyframe(self) -> bool:
         if self.kind == "audio":
             return True

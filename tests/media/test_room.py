@@ -211,3 +211,50 @@ async def test_screen_share_is_another_forwarded_video_and_room_peers_can_be_rec
     await room.close()
     await pc.close()
     await seeker.pc.close()
+
+
+async def test_forwarding_drops_a_damaged_frame_and_what_refers_to_it_until_the_next_key_frame(
+    frames_640: list[np.ndarray],
+) -> None:
+    """The room forwards whole frames, not packets: a frame that lost packets (or a delta frame
+    after lost frames) would reach the subscriber's decoder as garbage. It and its dependants are
+    dropped, a key frame is asked for, and forwarding resumes from it; what is forwarded decodes."""
+    import av
+
+    from media.room import ForwardingTrack
+    from media.tap import EncodedFrame
+    from tests.media.test_recorder_loss import vp8_frames
+
+    encoded = vp8_frames(frames_640, 16, keyframes={0, 6, 12})
+    requests: list[int] = []
+
+    class Publisher:  # the publishing participant's receiver tap: only its PLI matters here
+        def request_keyframe(self) -> None:
+            requests.append(len(requests))
+
+    track = ForwardingTrack("video", max_queued=64)
+    track.set_source(Publisher())  # type: ignore[arg-type]
+
+    def frame(i: int, *, complete: bool = True, follows_gap: bool = False) -> EncodedFrame:
+        data, timestamp = encoded[i]
+        if not complete:
+            data = data[: len(data) // 2]  # the tail packets never came
+        return EncodedFrame("video", "VP8", data, timestamp, 90000, 0.0, complete=complete, follows_gap=follows_gap)
+
+    for i in range(16):
+        asked_before = len(requests)
+        if i == 3:
+            track.push(frame(i, complete=False))  # packets lost inside frame 3
+            assert len(requests) > asked_before
+        elif i == 9:
+            track.push(frame(i, follows_gap=True))  # frame 8's packets never arrived at all
+            assert len(requests) > asked_before
+        else:
+            track.push(frame(i))
+    forwarded = [await track.recv() for _ in range(10)]
+    assert [bytes(p) for p in forwarded] == [encoded[i][0] for i in (0, 1, 2, 6, 7, 8, 12, 13, 14, 15)]
+    assert track.frames_damaged == 2 and track.frames_forwarded == 10
+    decoder = av.CodecContext.create("vp8", "r")
+    decoded = [f for packet in forwarded for f in decoder.decode(packet)]
+    assert len(decoded) == 10  # every forwarded frame decodes
+    track.stop()
