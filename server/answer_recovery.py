@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db import session_scope
@@ -43,32 +43,38 @@ def answers_with_live_jobs(db: Session, kind: str, key: str = "answer_id") -> se
 
 def recover_orphaned_answers(
     factory: sessionmaker[Session], model: Any, job_kind: str, *, owner_timeout_s: float,
-    include_unowned: bool = True,
+    include_unowned: bool = True, payload_key: str = "answer_id", analysed_when: Any = None,
 ) -> list[int]:
-    """Re-queue the answers of `model` whose owner is gone; the ids recovered."""
+    """Re-queue the answers of `model` whose owner is gone; the ids recovered.
+
+    `payload_key` names the id in the job's payload. `analysed_when` (a SQL condition on the
+    row; every row when None) says which recordings get the analysis job: the others (a live
+    room's interviewer tracks) are only finalised, as `recorded` and partial."""
     recovered: list[int] = []
+    analysed = (true() if analysed_when is None else analysed_when).label("analysed")
     with session_scope(factory) as db:
         rows = db.execute(
-            select(model.id, model.status, model.owner_instance).where(model.status.in_(IN_PROGRESS))
+            select(model.id, model.status, model.owner_instance, analysed).where(model.status.in_(IN_PROGRESS))
         ).all()
         if not rows:
             return recovered
         live = live_instance_ids(db, owner_timeout_s)
-        queued = answers_with_live_jobs(db, job_kind)
-        for answer_id, status, owner in rows:
+        queued = answers_with_live_jobs(db, job_kind, payload_key)
+        for answer_id, status, owner, is_analysed in rows:
             if owner is None and not include_unowned:
                 continue
             if (owner is not None and owner in live) or answer_id in queued:
                 continue
             owner_matches = model.owner_instance.is_(None) if owner is None else model.owner_instance == owner
-            values: dict[str, Any] = {"status": "analyzing", "owner_instance": None}
+            values: dict[str, Any] = {"status": "analyzing" if is_analysed else "recorded", "owner_instance": None}
             if status == "recording":
                 values["partial"] = True
             result = db.execute(
                 update(model).where(model.id == answer_id, model.status == status, owner_matches).values(**values)
             )
             if getattr(result, "rowcount", 0) == 1:
-                enqueue(db, job_kind, {"answer_id": answer_id})
+                if is_analysed:
+                    enqueue(db, job_kind, {payload_key: answer_id})
                 recovered.append(answer_id)
     if recovered:
         log.info(

@@ -30,7 +30,10 @@ from server.instances import InstanceHeartbeat
 from server.interviews import api as interviews_api
 from server.interviews import pages as interviews_pages
 from server.interviews.live_room import RoomRegistry
-from server.interviews.oneway import recover_interrupted_interview_answers
+from server.interviews.oneway import (
+    recover_interrupted_interview_answers,
+    recover_interrupted_room_recordings,
+)
 from server.job_handlers import make_notifier, make_worker
 from server.jobs import JobWorker, enqueue, enqueue_unless_pending
 from server.live_capacity import LiveCapacity
@@ -68,6 +71,7 @@ def recover_orphaned_answers(settings: Settings, factory: sessionmaker[Session],
     timeout = settings.instance_timeout_s
     recover_interrupted_answers(factory, owner_timeout_s=timeout, include_unowned=at_start)
     recover_interrupted_interview_answers(factory, owner_timeout_s=timeout, include_unowned=at_start)
+    recover_interrupted_room_recordings(factory, owner_timeout_s=timeout, include_unowned=at_start)
 
 
 def _on_heartbeat(app: FastAPI, settings: Settings, factory: sessionmaker[Session]) -> None:

@@ -567,6 +567,7 @@ class LiveRoom:
                 participant_id=member.claims.user_id,
                 role=member.claims.role,
                 recording_path="",
+                owner_instance=self._services.instance_id or None,  # recovery leaves it to this process
             )
             db.add(row)
             db.flush()

@@ -201,6 +201,23 @@ def recover_interrupted_interview_answers(
     )
 
 
+def recover_interrupted_room_recordings(
+    factory: Any, *, owner_timeout_s: float, include_unowned: bool = True
+) -> int:
+    """Live-room tracks left `recording` by a process that stopped: kept as partial recordings,
+    and the candidate's track analysed as after any call. A live process's recordings are left alone."""
+    from server.answer_recovery import recover_orphaned_answers
+    from server.models.interviews import RoomRecording
+
+    return len(
+        recover_orphaned_answers(
+            factory, RoomRecording, "analyze_room_recording", owner_timeout_s=owner_timeout_s,
+            include_unowned=include_unowned, payload_key="recording_id",
+            analysed_when=RoomRecording.role == "candidate",
+        )
+    )
+
+
 def fail_interview_answer(context: JobContext, payload: dict[str, Any], code: str) -> None:
     """The analysis job failed for good: the answer shows as failed, not `analyzing` forever."""
     from server.answer_recovery import mark_answer_failed

@@ -241,3 +241,6 @@ class RoomRecording(Base):
     partial: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The app process recording this track (as for answers): recovery finalises the recording
+    # only once that process is gone.
+    owner_instance: Mapped[str | None] = mapped_column(String(128), default=None)

@@ -221,3 +221,105 @@ def _b_beat_since(factory, pid: int, since, *, beats: int) -> bool:
     with factory() as db:
         seen = db.scalar(select(ProcessHeartbeat.last_seen_at).where(ProcessHeartbeat.pid == pid))
     return seen is not None and (seen - since).total_seconds() >= beats * 0.5
+
+
+# ------------------------------------------------------------------ live-room recordings
+
+
+def _room_recording(factory, *, owner: str | None, role: str, status: str = "recording") -> int:
+    from server.models import Company
+    from server.models.interviews import InterviewInvitation, RoomRecording
+
+    with session_scope(factory) as db:
+        count = db.scalar(select(func.count()).select_from(User)) or 0
+        company = Company(name="면접회사")
+        seeker = User(email=f"room{count}@example.kr", password_hash="x", role=Role.SEEKER, display_name="민준")
+        db.add_all([company, seeker])
+        db.flush()
+        invitation = InterviewInvitation(company_id=company.id, seeker_id=seeker.id, kind="live", title="면접")
+        db.add(invitation)
+        db.flush()
+        row = RoomRecording(
+            invitation_id=invitation.id, participant_id=seeker.id, role=role, status=status,
+            recording_path=f"interviews/room-{count}.webm", owner_instance=owner,
+        )  # fmt: skip
+        db.add(row)
+        db.flush()
+        return row.id
+
+
+def _room_state(factory, recording_id: int) -> tuple[str, bool, str | None, int]:
+    from server.models.interviews import RoomRecording
+
+    with factory() as db:
+        row = db.get(RoomRecording, recording_id)
+        assert row is not None
+        jobs = [
+            job for job in db.scalars(select(Job).where(Job.kind == "analyze_room_recording"))
+            if job.payload["recording_id"] == recording_id
+        ]  # fmt: skip
+        return row.status, row.partial, row.owner_instance, len(jobs)
+
+
+def test_room_recordings_of_a_stopped_process_are_kept_as_partial_and_the_candidates_analysed(factory) -> None:
+    """A live room's tracks were left `recording` forever when their process died. Now they carry
+    their owner: once it stops heartbeating, the candidate's track is analysed as after any call
+    and an interviewer's track is finalised; a live process's recordings are left alone."""
+    from server.interviews.oneway import recover_interrupted_room_recordings
+
+    _instance(factory, "dead-node", age_s=TIMEOUT_S + 5)
+    _instance(factory, "live-node")
+    candidate = _room_recording(factory, owner="dead-node", role="candidate")
+    interviewer = _room_recording(factory, owner="dead-node", role="interviewer")
+    kept = _room_recording(factory, owner="live-node", role="candidate")
+
+    def sweep() -> int:
+        return recover_interrupted_room_recordings(factory, owner_timeout_s=TIMEOUT_S, include_unowned=False)
+
+    assert sweep() == 2
+    assert _room_state(factory, candidate) == ("analyzing", True, None, 1)
+    assert _room_state(factory, interviewer) == ("recorded", True, None, 0)
+    assert _room_state(factory, kept) == ("recording", False, "live-node", 0)
+    assert sweep() == 0  # recovered once: the analysis is queued, the other track is final
+    assert _room_state(factory, candidate)[3] == 1
+
+
+def test_a_room_recording_gets_its_process_as_owner_when_it_starts(make_settings) -> None:
+    """The row a live room creates for a track names the process recording it."""
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.interviews.live_room import LiveRoom, Member
+    from server.interviews.tokens import RoomClaims, RoomGrants
+    from server.models import Company
+    from server.models.interviews import InterviewInvitation, RoomRecording
+
+    app = create_app(make_settings())
+    with TestClient(app):
+        factory = app.state.sessionmaker
+        with session_scope(factory) as db:
+            company = Company(name="면접회사")
+            seeker = User(email="owner@example.kr", password_hash="x", role=Role.SEEKER, display_name="민준")
+            db.add_all([company, seeker])
+            db.flush()
+            invitation = InterviewInvitation(company_id=company.id, seeker_id=seeker.id, kind="live", title="면접")
+            db.add(invitation)
+            db.flush()
+            invitation_id, seeker_id = invitation.id, seeker.id
+        room = LiveRoom(invitation_id, app.state.practice_services, on_empty=lambda _room: None)
+        claims = RoomClaims(
+            room=room.name, identity="candidate-1", user_id=seeker_id, name="민준", role="candidate",
+            grants=RoomGrants(), expires_at=0, token_id="t",
+        )  # fmt: skip
+
+        async def no_send(_message: object) -> None:
+            return None
+
+        async def no_close(*_args: object) -> None:
+            return None
+
+        member = Member(claims=claims, send_raw=no_send, close_socket=no_close, locale="ko", admitted=True)
+        row_id, _path = room._create_recording_row(member)
+        with factory() as db:
+            row = db.get(RoomRecording, row_id)
+            assert row is not None and row.owner_instance == app.state.instance.instance_id
