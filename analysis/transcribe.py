@@ -15,7 +15,7 @@ import numpy as np
 from .errors import AnalysisError
 from .models import Transcriber
 from .report import Word
-from .speech import FRAME_S, audio_level, frame_levels_db, normalize_token
+from .speech import FRAME_S, frame_levels_db, level_of_frames, normalize_token
 
 __all__ = [
     "FILLER_PROMPTS",
@@ -259,7 +259,7 @@ def untranscribed_speech(samples: np.ndarray, words: list[Word]) -> list[tuple[i
     levels = frame_levels_db(samples, SAMPLE_RATE)
     if levels.size == 0:
         return []
-    voiced = levels >= audio_level(samples, SAMPLE_RATE).threshold_dbfs
+    voiced = levels >= level_of_frames(levels).threshold_dbfs
     total_s = samples.size / SAMPLE_RATE
     edges = [0.0, *(x for w in words for x in (w.start_s, w.end_s)), total_s]
     out: list[tuple[int, int]] = []
@@ -304,7 +304,7 @@ def filler_candidates(samples: np.ndarray, words: Sequence[Word]) -> list[tuple[
     levels = frame_levels_db(samples, SAMPLE_RATE)
     if levels.size == 0:
         return []
-    voiced = levels >= audio_level(samples, SAMPLE_RATE).threshold_dbfs
+    voiced = levels >= level_of_frames(levels).threshold_dbfs
     edges = np.flatnonzero(np.diff(np.concatenate([[0], voiced.astype(np.int8), [0]])))
     runs: list[list[int]] = []
     bridge = round(_ISLAND_BRIDGE_S / FRAME_S)

@@ -75,8 +75,10 @@ def recover_orphaned_answers(settings: Settings, factory: sessionmaker[Session],
 
 
 def _on_heartbeat(app: FastAPI, settings: Settings, factory: sessionmaker[Session]) -> None:
-    recover_orphaned_answers(settings, factory, at_start=False)
-    end_ended_sessions(app.state.session_sockets, factory)  # expired, revoked elsewhere, deactivated
+    try:
+        recover_orphaned_answers(settings, factory, at_start=False)
+    finally:  # a failed recovery sweep must not keep ended sessions' sockets open
+        end_ended_sessions(app.state.session_sockets, factory)  # expired, revoked elsewhere, deactivated
 
 
 def _prewarm(pool: ModelPool, model: str) -> None:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.db import utcnow
 from server.models import Job
+from server.native_memory import release_free_memory
 
 log = logging.getLogger("untact.jobs")
 
@@ -489,6 +490,7 @@ class JobWorker:
             with self._current_lock:
                 if self._current == job.id:
                     self._current = None
+            release_free_memory()  # what the job freed goes back to the OS (server/native_memory.py)
         return True
 
     def _finish(self, job_id: int, *, status: str, **values: Any) -> bool:

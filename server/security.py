@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -63,10 +63,15 @@ def user_for_session(db: Session, token: str | None) -> User | None:
     if not token:
         return None
     row = db.scalar(select(UserSession).where(UserSession.token_hash == _token_hash(token)))
-    if row is None or row.revoked or row.expires_at <= utcnow():
+    if row is None or not _session_open(row.revoked, row.expires_at, True):
         return None
     user = db.get(User, row.user_id)
     return user if user is not None and user.is_active else None
+
+
+def _session_open(revoked: bool, expires_at: datetime, user_active: bool | None) -> bool:
+    """The one rule for a login session letting its user in."""
+    return not revoked and expires_at > utcnow() and bool(user_active)
 
 
 def ended_session_hashes(db: Session, session_hashes: list[str]) -> set[str]:
@@ -79,8 +84,7 @@ def ended_session_hashes(db: Session, session_hashes: list[str]) -> set[str]:
         .join(User, User.id == UserSession.user_id, isouter=True)
         .where(UserSession.token_hash.in_(session_hashes))
     ).all()
-    now = utcnow()
-    valid = {h for h, revoked, expires_at, active in rows if not revoked and expires_at > now and active}
+    valid = {h for h, revoked, expires_at, active in rows if _session_open(revoked, expires_at, active)}
     return set(session_hashes) - valid
 
 

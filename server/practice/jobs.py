@@ -14,7 +14,6 @@ from analysis import AnalysisError, AnalysisOptions, ModelPool, analyze_file
 from server.db import session_scope, utcnow
 from server.jobs import JobContext, JobFailed, enqueue_unless_pending
 from server.models import PracticeAnswer, PracticeSession
-from server.native_memory import release_free_memory
 from server.practice.live import with_partial_flag
 from server.practice.service import RETENTION_DAYS, delete_session, mark_completed_if_done
 
@@ -43,14 +42,12 @@ def analyze_practice_answer(context: JobContext, payload: dict[str, Any]) -> Non
     try:
         report = analyze_file(path, options, pool=pool)
     except AnalysisError as exc:
-        release_free_memory()
         with session_scope(context.sessionmaker) as db:
             answer = db.get(PracticeAnswer, int(payload["answer_id"]))
             if answer is not None and not exc.retryable:
                 answer.status = "failed"
                 answer.error_code = exc.code
         raise JobFailed(exc.code, exc.message, retryable=exc.retryable) from exc
-    release_free_memory()  # what the analysis freed goes back to the OS (server/native_memory.py)
     if partial:
         report = with_partial_flag(report)
     with session_scope(context.sessionmaker) as db:

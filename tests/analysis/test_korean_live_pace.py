@@ -18,14 +18,14 @@ import subprocess
 import tempfile
 import time
 import wave
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from analysis import AnalysisOptions, IncrementalAnalysis
 from analysis.models import Transcriber
-from analysis.options import KOREAN_BAND, PaceBand
+from analysis.options import KOREAN_BAND
+from analysis.pipeline import LiveMetrics
 from server.live_answers import choose_nudge
 from tests import kocorpus
 
@@ -110,16 +110,13 @@ def test_korean_live_pace_uses_syllables_and_the_report_band(transcriber: Transc
     assert fast_report is not None and fast_report >= 1.3 * normal_report
 
 
-@dataclass
-class _Metrics:
-    elapsed_s: float = 20.0
-    words_per_minute: float | None = 140.0
-    seconds_since_speech: float | None = 0.5
-    looking_away_s: float = 0.0
-    face_present: bool | None = True
-    eye_contact_ratio: float | None = 1.0
-    net_syllables_per_minute: float | None = None
-    pace_band: PaceBand | None = None
+def _Metrics(**values: object) -> LiveMetrics:
+    """The analysis's own LiveMetrics, a steady speaker facing the camera unless told otherwise."""
+    steady: dict[str, object] = {
+        "elapsed_s": 20.0, "words_per_minute": 140.0, "seconds_since_speech": 0.5,
+        "looking_away_s": 0.0, "face_present": True, "eye_contact_ratio": 1.0,
+    }  # fmt: skip
+    return LiveMetrics(**{**steady, **values})  # type: ignore[arg-type]
 
 
 @pytest.mark.unit
