@@ -446,8 +446,9 @@ class LiveRoom:
         if not self.recording_active:
             return
         self.recording_active = False
-        for identity in list(self._recordings):
-            await self._stop_recorder(identity)
+        # Together: each recorder waits up to its drain time for media captured before the stop,
+        # and one after another a panel's indicator would stay on for that time per member.
+        await asyncio.gather(*(self._stop_recorder(identity) for identity in list(self._recordings)))
         await self._broadcast({"type": "recording", "active": False})
 
     async def _start_recorder(self, member: Member) -> None:
