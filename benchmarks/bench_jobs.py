@@ -37,8 +37,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server.db import make_engine, make_sessionmaker, migrate, session_scope  # noqa: E402
-from server.jobs import WAKEUP_KEY, JobNotifier, WakeupChannel, enqueue  # noqa: E402
+from server.core.db import make_engine, make_sessionmaker, migrate, session_scope  # noqa: E402
+from server.jobs.queue import WAKEUP_KEY, JobNotifier, WakeupChannel, enqueue  # noqa: E402
 from server.models import Job  # noqa: E402
 
 POSTGRES_URL = os.environ.get("UNTACT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

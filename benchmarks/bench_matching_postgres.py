@@ -38,8 +38,8 @@ import psycopg
 from matching_dataset import generate_postings, generate_seekers
 from sqlalchemy import insert, select
 
-from server.careers.matching_service import PostingIndexCache, recommend_postings
-from server.db import make_engine, make_sessionmaker, migrate, utcnow
+from server.careers.service import PostingIndexCache, recommend_postings
+from server.core.db import make_engine, make_sessionmaker, migrate, utcnow
 from server.domain.matching import (
     JobPosting,
     PostingFeatures,

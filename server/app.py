@@ -14,19 +14,28 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from analysis import ModelPool
-from server.access import enforce_route_access, routes_without_rules
-from server.api import admin as admin_api
-from server.api import auth as auth_api
-from server.api import employer as employer_api
-from server.api import health
+from server.accounts import admin_api
+from server.accounts import api as auth_api
+from server.accounts.access import enforce_route_access, routes_without_rules
+from server.accounts.pages import router as pages_router
+from server.accounts.session_sockets import (
+    SessionSocketRegistry,
+    SessionSocketsMiddleware,
+    end_ended_sessions,
+)
+from server.accounts.throttle import AuthThrottler
+from server.answers.capacity import LiveCapacity
 from server.careers import api as careers_api
 from server.careers import pages as careers_pages
-from server.config import PROJECT_ROOT, Settings, load_settings, make_model_pool
-from server.db import make_engine, make_sessionmaker, migrate, session_scope
-from server.deps import verify_csrf
-from server.errors import install_error_handlers
-from server.ice import server_ice_servers
-from server.instances import InstanceHeartbeat
+from server.core import health
+from server.core.config import PROJECT_ROOT, Settings, load_settings, make_model_pool
+from server.core.db import make_engine, make_sessionmaker, migrate, session_scope
+from server.core.deps import verify_csrf
+from server.core.errors import install_error_handlers
+from server.core.ice import server_ice_servers
+from server.core.logging_setup import configure_logging
+from server.core.middleware import RequestGuardMiddleware
+from server.core.security_headers import SecurityHeadersMiddleware
 from server.interviews import api as interviews_api
 from server.interviews import pages as interviews_pages
 from server.interviews.live_room import RoomRegistry
@@ -34,21 +43,17 @@ from server.interviews.oneway import (
     recover_interrupted_interview_answers,
     recover_interrupted_room_recordings,
 )
-from server.job_handlers import make_notifier, make_worker
-from server.jobs import JobWorker, enqueue, enqueue_unless_pending
-from server.live_capacity import LiveCapacity
-from server.logging_setup import configure_logging
-from server.middleware import RequestGuardMiddleware
-from server.pages import router as pages_router
+from server.jobs.handlers import make_notifier, make_worker
+from server.jobs.instances import InstanceHeartbeat
+from server.jobs.queue import JobWorker, enqueue, enqueue_unless_pending
+from server.journey import api as journey_api
+from server.journey import pages as journey_pages
 from server.practice import api as practice_api
 from server.practice import pages as practice_pages
 from server.practice.jobs import recover_interrupted_answers
 from server.practice.live import PracticeServices
 from server.review import api as review_api
 from server.review import pages as review_pages
-from server.security_headers import SecurityHeadersMiddleware
-from server.session_sockets import SessionSocketRegistry, SessionSocketsMiddleware, end_ended_sessions
-from server.throttle import AuthThrottler
 
 log = logging.getLogger("untact.app")
 
@@ -198,13 +203,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth_api.router)
     app.include_router(admin_api.router)
-    app.include_router(employer_api.router)
     app.include_router(pages_router)
     app.include_router(practice_api.router)
     app.include_router(practice_api.ws_router)
     app.include_router(practice_pages.router)
     app.include_router(careers_api.router)
     app.include_router(careers_pages.router)
+    app.include_router(journey_api.router)
+    app.include_router(journey_pages.router)
     app.include_router(review_api.router)
     app.include_router(review_pages.router)
     app.include_router(interviews_api.router)
@@ -213,5 +219,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     missing = routes_without_rules(app)
     if missing:
-        raise RuntimeError(f"routes without an access rule in server/access.py: {missing}")
+        raise RuntimeError(f"routes without an access rule in server/accounts/access.py: {missing}")
     return app

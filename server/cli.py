@@ -8,14 +8,14 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from server.config import load_settings
+from server.core.config import load_settings
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
-    from server.db import make_engine, make_sessionmaker, migrate
+    from server.core.db import make_engine, make_sessionmaker, migrate
 
     settings = load_settings()
     host = args.host or settings.host
@@ -58,7 +58,7 @@ def proxy_options(forwarded_allow_ips: str) -> tuple[bool, str | None]:
 
 
 def _print_demo_logins(factory, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
-    from server.seed import seed_demo_accounts
+    from server.accounts.seed import seed_demo_accounts
 
     accounts = seed_demo_accounts(factory)
     print(f"\nUntact: http://{host}:{port}/  (demo accounts)", file=sys.stderr)
@@ -68,7 +68,7 @@ def _print_demo_logins(factory, host: str, port: int) -> None:  # type: ignore[n
 
 
 def _cmd_migrate(_args: argparse.Namespace) -> int:
-    from server.db import make_engine, migrate
+    from server.core.db import make_engine, migrate
 
     settings = load_settings()
     engine = make_engine(settings.resolved_database_url)
@@ -78,7 +78,7 @@ def _cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def _cmd_seed_demo(_args: argparse.Namespace) -> int:
-    from server.db import make_engine, make_sessionmaker, migrate
+    from server.core.db import make_engine, make_sessionmaker, migrate
 
     settings = load_settings()
     engine = make_engine(settings.resolved_database_url)
@@ -88,8 +88,8 @@ def _cmd_seed_demo(_args: argparse.Namespace) -> int:
 
 
 def _cmd_create_admin(args: argparse.Namespace) -> int:
-    from server.accounts import MIN_PASSWORD_LENGTH, ensure_user
-    from server.db import make_engine, make_sessionmaker, migrate, session_scope
+    from server.accounts.service import MIN_PASSWORD_LENGTH, ensure_user
+    from server.core.db import make_engine, make_sessionmaker, migrate, session_scope
     from server.models import Role
 
     password = args.password or getpass.getpass("password: ")
@@ -111,11 +111,11 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     import os
     import threading
 
-    from server.db import database_reachable, make_engine, make_sessionmaker, migrate
-    from server.instances import InstanceHeartbeat
-    from server.job_handlers import make_notifier, make_worker
-    from server.logging_setup import configure_logging
-    from server.models_check import model_status
+    from server.core.db import database_reachable, make_engine, make_sessionmaker, migrate
+    from server.core.logging_setup import configure_logging
+    from server.core.models_check import model_status
+    from server.jobs.handlers import make_notifier, make_worker
+    from server.jobs.instances import InstanceHeartbeat
 
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -125,7 +125,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         print("ok" if ok else "not ready: database unreachable or analysis models missing")
         return 0 if ok else 1
     migrate(engine)
-    from server.config import make_model_pool
+    from server.core.config import make_model_pool
 
     factory = make_sessionmaker(engine)
     notifier = make_notifier(settings, factory)

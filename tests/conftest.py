@@ -112,7 +112,7 @@ class ApiClient(TestClient):
 
 @pytest.fixture
 def make_settings(tmp_path: Path, database_url: str) -> Callable[..., object]:
-    from server.config import Settings
+    from server.core.config import Settings
 
     def factory(**overrides: object) -> Settings:
         values: dict[str, object] = {

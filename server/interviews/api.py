@@ -15,12 +15,16 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from media import MediaError
-from server.access import require_user
-from server.db import session_scope
-from server.deps import DbSession, SettingsDep
-from server.errors import AppError, Conflict, NotFound
-from server.files import private_file
-from server.i18n import translate
+from server.accounts.access import require_user
+from server.answers.live import serve_answer_socket
+from server.answers.signalling import SignallingError, error_message, frame_text
+from server.core.audit import audit_request, record_audit
+from server.core.db import session_scope
+from server.core.deps import DbSession, SettingsDep
+from server.core.errors import AppError, Conflict, NotFound
+from server.core.files import private_file
+from server.core.i18n import translate
+from server.core.limits import Id
 from server.interviews import intro_video, service
 from server.interviews.oneway import OneWayLive
 from server.interviews.room_signalling import parse_room_message
@@ -31,8 +35,6 @@ from server.interviews.tokens import (
     room_name,
     verify_room_token,
 )
-from server.limits import Id
-from server.live_answers import serve_answer_socket
 from server.models.accounts import Role, User
 from server.models.interviews import (
     ExplanationRequest,
@@ -41,8 +43,6 @@ from server.models.interviews import (
     InterviewQuestionSet,
     RoomRecording,
 )
-from server.security import audit_request, record_audit
-from server.signalling import SignallingError, error_message, frame_text
 
 router = APIRouter(prefix="/api/interviews", tags=["interviews"])
 ws_router = APIRouter()

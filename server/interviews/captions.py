@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from analysis import AnalysisOptions, IncrementalAnalysis
 from analysis.report import Word
 from media import AudioFeed, PeerSession
-from server.live_answers import LiveAnswerServices
+from server.answers.live import LiveAnswerServices
 
 log = logging.getLogger("untact.interviews.captions")
 

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from analysis import AnalysisError
 from analysis.decode import probe_media
-from server.errors import AppError, PayloadTooLarge
+from server.core.errors import AppError, PayloadTooLarge
 
 MAX_INTRO_DURATION_S = 300.0  # five minutes: an introduction, not a lecture
 _DURATION_SLACK_S = 0.5  # container rounding

@@ -26,8 +26,11 @@ from media import (
     SlotAssignment,
     check_offer,
 )
-from server.db import session_scope, utcnow
-from server.i18n import translate
+from server.answers.live import LiveAnswerServices
+from server.answers.signalling import Ice, Offer, Ping, answer_message, error_message
+from server.core.audit import record_audit
+from server.core.db import session_scope, utcnow
+from server.core.i18n import translate
 from server.interviews.captions import LiveCaptions
 from server.interviews.room_signalling import (
     Admit,
@@ -42,12 +45,9 @@ from server.interviews.room_signalling import (
 )
 from server.interviews.service import mark_started
 from server.interviews.tokens import RoomClaims, room_name
-from server.jobs import enqueue
-from server.live_answers import LiveAnswerServices
+from server.jobs.queue import enqueue
 from server.models.accounts import User
 from server.models.interviews import InterviewInvitation, RoomChatMessage, RoomRecording
-from server.security import record_audit
-from server.signalling import Ice, Offer, Ping, answer_message, error_message
 
 log = logging.getLogger("untact.interviews.room")
 

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from analysis import AnalysisOptions, Report
 from media import RecordingRef
-from server.db import session_scope, utcnow
+from server.answers.live import AnswerPlan, LiveAnswers, LiveAnswerServices, Send, with_partial_flag
+from server.core.audit import record_audit
+from server.core.db import session_scope, utcnow
 from server.interviews.service import (
     answer_file,
     attempts_used,
@@ -19,11 +21,9 @@ from server.interviews.service import (
     has_interview_consent,
     mark_started,
 )
-from server.jobs import JobContext, JobFailed, enqueue
-from server.live_answers import AnswerPlan, LiveAnswers, LiveAnswerServices, Send, with_partial_flag
+from server.jobs.queue import JobContext, JobFailed, enqueue
 from server.models.accounts import User
 from server.models.interviews import InterviewAnswer, InterviewInvitation, InterviewSetQuestion
-from server.security import record_audit
 
 
 def _analysis_options(
@@ -191,7 +191,7 @@ def recover_interrupted_interview_answers(
 ) -> int:
     """Answers left recording or analysing by a process that stopped: analyse what was saved.
     Answers of live processes, and answers whose analysis is queued or running, are left alone."""
-    from server.answer_recovery import recover_orphaned_answers
+    from server.answers.recovery import recover_orphaned_answers
 
     return len(
         recover_orphaned_answers(
@@ -206,7 +206,7 @@ def recover_interrupted_room_recordings(
 ) -> int:
     """Live-room tracks left `recording` by a process that stopped: kept as partial recordings,
     and the candidate's track analysed as after any call. A live process's recordings are left alone."""
-    from server.answer_recovery import recover_orphaned_answers
+    from server.answers.recovery import recover_orphaned_answers
     from server.models.interviews import RoomRecording
 
     return len(
@@ -220,7 +220,7 @@ def recover_interrupted_room_recordings(
 
 def fail_interview_answer(context: JobContext, payload: dict[str, Any], code: str) -> None:
     """The analysis job failed for good: the answer shows as failed, not `analyzing` forever."""
-    from server.answer_recovery import mark_answer_failed
+    from server.answers.recovery import mark_answer_failed
 
     mark_answer_failed(context.sessionmaker, InterviewAnswer, int(payload["answer_id"]), code)
 

@@ -9,20 +9,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from server.access import require_user
-from server.deps import DbSession
-from server.errors import Conflict
-from server.i18n import translate
+from server.accounts.access import require_user
+from server.core.audit import audit_request
+from server.core.deps import DbSession
+from server.core.errors import Conflict
+from server.core.i18n import translate
+from server.core.limits import Id
+from server.core.templating import js_messages, render, templates
 from server.interviews import service
 from server.interviews.api import intro_video_url, review_public, room_recordings_public
 from server.interviews.live_room import MAX_MEMBERS
-from server.limits import Id
 from server.models.accounts import Role
 from server.models.careers import JobPostingRow
 from server.models.interviews import InterviewQuestionSet
 from server.practice.charts import score_bars, transcript_html
-from server.security import audit_request
-from server.templating import js_messages, render, templates
 
 router = APIRouter()
 templates.env.globals["event_note_for"] = service.event_note_for

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from server.signalling import Ice, Offer, Ping, _Message, parse_message
+from server.answers.signalling import Ice, Offer, Ping, _Message, parse_message
 
 
 class Admit(_Message):
@@ -76,6 +76,6 @@ _adapter: TypeAdapter[RoomMessage] = TypeAdapter(RoomMessage)
 
 
 def parse_room_message(raw: str) -> RoomMessage:
-    """The same checks and error codes as the answer sockets (`server.signalling.parse_message`)."""
+    """The same checks and error codes as the answer sockets (`server.answers.signalling.parse_message`)."""
     result: RoomMessage = parse_message(raw, _adapter)
     return result

@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.db import utcnow
-from server.errors import Conflict, InvalidInput, NotFound
-from server.i18n import translate
-from server.limits import Id
+from server.core.db import utcnow
+from server.core.errors import Conflict, InvalidInput, NotFound
+from server.core.i18n import translate
+from server.core.limits import Id
 from server.models.accounts import Role, User
 from server.models.careers import ConsultantAssignment, JobPostingRow
 from server.models.interviews import (

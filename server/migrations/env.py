@@ -5,12 +5,12 @@ from __future__ import annotations
 from alembic import context
 
 import server.models  # noqa: F401  (registers every table on Base.metadata)
-from server.db import Base
+from server.core.db import Base
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through server.db.migrate(engine)")
+    raise RuntimeError("run migrations through server.core.db.migrate(engine)")
 
 context.configure(
     connection=connection,

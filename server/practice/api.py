@@ -11,20 +11,22 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from server.access import require_user
-from server.db import session_scope
-from server.deps import DbSession, SettingsDep
+from server.accounts.access import require_user
+from server.answers.live import serve_answer_socket
+from server.core.audit import audit_request, record_audit
+from server.core.db import session_scope
+from server.core.deps import DbSession, SettingsDep
+from server.core.errors import NotFound
+from server.core.files import private_file
+from server.core.limits import Id
 from server.domain.questions import JOB_FIELDS, field_display_name, list_questions, questions_from_posting
-from server.errors import NotFound
-from server.files import private_file
-from server.limits import Id
-from server.live_answers import serve_answer_socket
 from server.models import PracticeSession, User
 from server.practice.live import PracticeLive
 from server.practice.service import (
     CONSENT_VERSION,
     RETENTION_DAYS,
     PracticeSessionCreate,
+    answer_summary,
     create_session,
     delete_answer,
     delete_session,
@@ -33,7 +35,6 @@ from server.practice.service import (
     owned_answer,
     owned_session,
 )
-from server.security import audit_request, record_audit
 
 log = logging.getLogger("untact.practice.api")
 
@@ -50,23 +51,6 @@ class PostingQuestionsIn(BaseModel):
     text: str = Field(max_length=20_000)
     language: str = Field(default="ko", pattern="^(ko|en)$")
     count: int = Field(default=5, ge=1, le=10)
-
-
-def answer_summary(answer: Any) -> dict[str, Any]:
-    report = answer.report or {}
-    scores = report.get("scores", {})
-    return {
-        "id": answer.id,
-        "question_id": answer.question_id,
-        "attempt": answer.attempt,
-        "status": answer.status,
-        "duration_s": answer.duration_s,
-        "partial": answer.partial,
-        "overall": answer.overall_score,
-        "scores": {k: (v or {}).get("score") for k, v in scores.items()},
-        "flags": report.get("flags", []),
-        "error_code": answer.error_code,
-    }
 
 
 def session_public(session: PracticeSession) -> dict[str, Any]:

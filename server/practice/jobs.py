@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from analysis import AnalysisError, AnalysisOptions, ModelPool, analyze_file
-from server.db import session_scope, utcnow
-from server.jobs import JobContext, JobFailed, enqueue_unless_pending
+from server.core.db import session_scope, utcnow
+from server.jobs.queue import JobContext, JobFailed, enqueue_unless_pending
 from server.models import PracticeAnswer, PracticeSession
 from server.practice.live import with_partial_flag
 from server.practice.service import RETENTION_DAYS, delete_session, mark_completed_if_done
@@ -90,7 +90,7 @@ def recover_interrupted_answers(
 ) -> int:
     """Answers left recording or analysing by a process that stopped: analyse what was saved.
     Answers of live processes, and answers whose analysis is queued or running, are left alone."""
-    from server.answer_recovery import recover_orphaned_answers
+    from server.answers.recovery import recover_orphaned_answers
 
     return len(
         recover_orphaned_answers(
@@ -102,6 +102,6 @@ def recover_interrupted_answers(
 
 def fail_practice_answer(context: JobContext, payload: dict[str, Any], code: str) -> None:
     """The analysis job failed for good: the answer shows as failed, not `analyzing` forever."""
-    from server.answer_recovery import mark_answer_failed
+    from server.answers.recovery import mark_answer_failed
 
     mark_answer_failed(context.sessionmaker, PracticeAnswer, int(payload["answer_id"]), code)

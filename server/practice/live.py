@@ -1,5 +1,5 @@
 """One seeker's live practice connection: the generic `LiveAnswers` controller
-(`server/live_answers.py`) with practice's rules for creating and saving answers."""
+(`server/answers/live.py`) with practice's rules for creating and saving answers."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from pathlib import Path
 
 from analysis import AnalysisOptions, Report
 from media import RecordingRef
-from server.db import session_scope, utcnow
-from server.jobs import enqueue
-from server.live_answers import (
+from server.answers.live import (
     NUDGE_COOLDOWN_S,
     AnswerPlan,
     LiveAnswers,
@@ -18,6 +16,9 @@ from server.live_answers import (
     choose_nudge,
     with_partial_flag,
 )
+from server.core.audit import record_audit
+from server.core.db import session_scope, utcnow
+from server.jobs.queue import enqueue
 from server.models import PracticeAnswer, PracticeQuestion, PracticeSession
 from server.practice.service import (
     answer_file,
@@ -26,7 +27,6 @@ from server.practice.service import (
     mark_completed_if_done,
     mark_in_progress,
 )
-from server.security import record_audit
 
 __all__ = [
     "NUDGE_COOLDOWN_S",

@@ -8,16 +8,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from server.access import require_user
-from server.deps import DbSession
+from server.accounts.access import require_user
+from server.core.deps import DbSession
+from server.core.i18n import translate
+from server.core.limits import Id
+from server.core.templating import js_messages, render, viewer_zone
 from server.domain.questions import JOB_FIELDS, field_display_name, list_questions
-from server.i18n import translate
-from server.limits import Id
 from server.models import PracticeSession
 from server.practice.charts import ProgressPoint, answer_timeline, progress_chart, score_bars, transcript_html
 from server.practice.progress import progress_points, session_totals
-from server.practice.service import CONSENT_VERSION, RETENTION_DAYS, has_current_consent, owned_session
-from server.templating import js_messages, render, viewer_zone
+from server.practice.service import (
+    CONSENT_VERSION,
+    RETENTION_DAYS,
+    display_title,
+    has_current_consent,
+    owned_session,
+)
 
 router = APIRouter()
 
@@ -25,13 +31,6 @@ router = APIRouter()
 def _translator(request: Request) -> Any:
     locale = request.state.locale
     return lambda key: translate(locale, key)
-
-
-def display_title(session: PracticeSession, locale: str) -> str:
-    """Field sets are named in the viewer's language; custom and posting titles as written."""
-    if session.source == "field" and session.field:
-        return field_display_name(session.field, locale)  # type: ignore[arg-type]
-    return session.title
 
 
 def _progress_svg(request: Request, db: DbSession) -> Any:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.db import utcnow
+from server.core.db import utcnow
+from server.core.errors import Conflict, InvalidInput, NotFound
 from server.domain.questions import (
     JOB_FIELDS,
     Question,
@@ -20,7 +21,6 @@ from server.domain.questions import (
     get_question,
     questions_from_posting,
 )
-from server.errors import Conflict, InvalidInput, NotFound
 from server.models import Consent, PracticeAnswer, PracticeQuestion, PracticeSession, User
 
 log = logging.getLogger("untact.practice")
@@ -214,3 +214,27 @@ def mark_completed_if_done(db: Session, session: PracticeSession) -> None:
     if all(q.id in answered for q in session.questions):
         session.status = "completed"
         session.completed_at = session.completed_at or utcnow()
+
+
+def display_title(session: PracticeSession, locale: str) -> str:
+    """Field sets are named in the viewer's language; custom and posting titles as written."""
+    if session.source == "field" and session.field:
+        return field_display_name(session.field, locale)  # type: ignore[arg-type]
+    return session.title
+
+
+def answer_summary(answer: Any) -> dict[str, Any]:
+    report = answer.report or {}
+    scores = report.get("scores", {})
+    return {
+        "id": answer.id,
+        "question_id": answer.question_id,
+        "attempt": answer.attempt,
+        "status": answer.status,
+        "duration_s": answer.duration_s,
+        "partial": answer.partial,
+        "overall": answer.overall_score,
+        "scores": {k: (v or {}).get("score") for k, v in scores.items()},
+        "flags": report.get("flags", []),
+        "error_code": answer.error_code,
+    }

@@ -9,13 +9,14 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from server.access import require_user
-from server.deps import DbSession, SettingsDep
-from server.errors import NotFound
-from server.files import private_file
-from server.limits import Id
+from server.accounts.access import require_user
+from server.core.audit import record_audit
+from server.core.deps import DbSession, SettingsDep
+from server.core.errors import NotFound
+from server.core.files import private_file
+from server.core.limits import Id
 from server.models import PracticeAnswer, ReviewComment, ReviewRequest, ReviewShareLink, ScoreVerdict, User
-from server.practice.api import answer_summary
+from server.practice.service import answer_summary
 from server.review import service
 from server.review.service import (
     AssignIn,
@@ -26,7 +27,6 @@ from server.review.service import (
     SubmitIn,
     VerdictIn,
 )
-from server.security import record_audit
 
 router = APIRouter(tags=["review"])
 
@@ -343,8 +343,8 @@ class SharedReviewOut(BaseModel):
 
 
 def shared_review_out(review: ReviewRequest, token: str, locale: str) -> SharedReviewOut:
-    from server.i18n import translate
-    from server.practice.pages import display_title
+    from server.core.i18n import translate
+    from server.practice.service import display_title
 
     submitted = service.share_shows_review(review)
     answers = []
@@ -454,7 +454,7 @@ class ReadIn(BaseModel):
 
 @router.get("/api/notifications", name="notifications_list")
 def notifications_list(request: Request, db: DbSession) -> dict[str, Any]:
-    from server.i18n import translate
+    from server.core.i18n import translate
 
     user = require_user(request)
     locale = request.state.locale

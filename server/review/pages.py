@@ -10,18 +10,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from server.access import current_user, require_user
-from server.deps import DbSession
-from server.i18n import translate
-from server.limits import Id
+from server.accounts.access import current_user, require_user
+from server.core.deps import DbSession
+from server.core.i18n import translate
+from server.core.limits import Id
+from server.core.templating import js_messages, local_time, render, templates, viewer_zone
 from server.models import ReviewRequest, ReviewShareLink, Role, User
 from server.practice.charts import ProgressPoint, progress_chart
-from server.practice.pages import display_title
 from server.practice.progress import session_totals
-from server.practice.service import owned_session
+from server.practice.service import display_title, owned_session
 from server.review import service
 from server.review.views import answer_views, clock
-from server.templating import js_messages, local_time, render, templates, viewer_zone
 
 log = logging.getLogger("untact.review")
 
@@ -65,7 +64,7 @@ def review_queue_page(request: Request, db: DbSession) -> Response:
     user = require_user(request)
     requests = service.queue_for(db, user)
     if user.role is Role.ADMIN:
-        from server.security import record_audit
+        from server.core.audit import record_audit
 
         record_audit(db, "review_admin_view", actor=user, path=request.url.path)
     # A consultant's dashboard counts their own requests; an admin's counts everyone's.

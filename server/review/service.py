@@ -15,9 +15,10 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from server.db import utcnow
-from server.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
-from server.limits import Id
+from server.core.audit import record_audit
+from server.core.db import utcnow
+from server.core.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
+from server.core.limits import Id
 from server.models import PracticeAnswer, PracticeSession, Role, User
 from server.models.review import (
     Notification,
@@ -27,7 +28,6 @@ from server.models.review import (
     ReviewShareView,
     ScoreVerdict,
 )
-from server.security import record_audit
 
 CATEGORIES = ("delivery", "content", "gaze", "structure")
 RUBRIC_CRITERIA = ("delivery", "content", "gaze", "structure")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from analysis.report import FLAG_CODES
-from server.i18n import catalog
+from server.core.i18n import catalog
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ read utterances), fed in 20 ms pieces to :class:`analysis.IncrementalAnalysis`. 
 keeps up with real time on a quiet machine; to make the test independent of load, the feed
 waits (on the audio clock, not the wall clock) whenever the worker is more than one chunk
 behind, which is where a live answer's worker is when the machine keeps up. Each second of
-audio the nudge rule the live answer uses (``server.live_answers.choose_nudge``) is asked what
+audio the nudge rule the live answer uses (``server.answers.live.choose_nudge``) is asked what
 it would show, with the audio time as the clock. The fast answer is the same audio sped up 1.6
 times with sox's ``tempo`` (pitch kept), which a Korean listener hears as rushed.
 """
@@ -26,7 +26,7 @@ from analysis import AnalysisOptions, IncrementalAnalysis
 from analysis.models import Transcriber
 from analysis.options import KOREAN_BAND
 from analysis.pipeline import LiveMetrics
-from server.live_answers import choose_nudge
+from server.answers.live import choose_nudge
 from tests import kocorpus
 
 pytestmark = [pytest.mark.model, pytest.mark.media]

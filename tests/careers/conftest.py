@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from server.accounts import ensure_user
-from server.db import session_scope
+from server.accounts.service import ensure_user
+from server.core.db import session_scope
 from server.models import Role
 
 PASSWORD = "careers-pass-1"

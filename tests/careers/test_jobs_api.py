@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from server.db import session_scope
+from server.core.db import session_scope
 from server.models import JobPostingRow
 from tests.careers.conftest import create_posting, posting_body
 

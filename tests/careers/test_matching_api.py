@@ -177,7 +177,7 @@ def test_the_ranking_index_follows_posting_writes_and_rebuilds_large_catalogues_
 ) -> None:
     import time
 
-    from server.careers import matching_service as ms
+    from server.careers import service as ms
 
     employer = people("employer", "e@e.kr")
     first = create_posting(employer)

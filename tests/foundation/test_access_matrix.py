@@ -1,4 +1,4 @@
-"""Every route, every role: the access table in server/access.py is what the server does."""
+"""Every route, every role: the access table in server/accounts/access.py is what the server does."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIWebSocketRoute
 
-from server.access import ROUTE_ACCESS, Policy, endpoint_routes
-from server.accounts import ensure_user
-from server.db import session_scope
+from server.accounts.access import ROUTE_ACCESS, Policy, endpoint_routes
+from server.accounts.security import open_session
+from server.accounts.service import ensure_user
+from server.core.db import session_scope
 from server.models import Role
-from server.security import open_session
 
 pytestmark = pytest.mark.unit
 
@@ -39,7 +39,7 @@ def _expected_allowed(policy: Policy, role: Role | None) -> bool:
 
 
 def test_every_route_has_an_access_rule(app_client) -> None:
-    from server.access import routes_without_rules
+    from server.accounts.access import routes_without_rules
 
     assert routes_without_rules(app_client.app) == []
     names = [r.name for r in endpoint_routes(app_client.app)]
@@ -49,7 +49,7 @@ def test_every_route_has_an_access_rule(app_client) -> None:
 
 def test_a_route_without_a_rule_stops_the_app_from_starting(make_settings, monkeypatch) -> None:
     from server import app as app_module
-    from server.api import health
+    from server.core import health
 
     monkeypatch.setattr(health.router, "routes", list(health.router.routes))
     health.router.add_api_route("/api/forgotten", lambda: {}, name="forgotten_route")

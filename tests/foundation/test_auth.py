@@ -156,8 +156,8 @@ def test_state_changing_request_without_csrf_token_is_refused(app_client) -> Non
 
 
 def test_admin_creates_consultants_and_sees_audit(app_client, make_client) -> None:
-    from server.accounts import ensure_user
-    from server.db import session_scope
+    from server.accounts.service import ensure_user
+    from server.core.db import session_scope
 
     with session_scope(app_client.app.state.sessionmaker) as db:
         ensure_user(db, email="root@x.kr", password="admin-password-1", role=Role.ADMIN, display_name="관리자")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from server.access import PUBLIC, ROUTE_ACCESS
+from server.accounts.access import PUBLIC, ROUTE_ACCESS
 
 pytestmark = pytest.mark.unit
 

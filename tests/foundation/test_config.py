@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from server.config import DEFAULT_SECRET, Settings
+from server.core.config import DEFAULT_SECRET, Settings
 
 pytestmark = pytest.mark.unit
 

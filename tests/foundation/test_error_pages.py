@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi import Request
 
-from server.access import ANY_USER, ROUTE_ACCESS
-from server.errors import NotFound
+from server.accounts.access import ANY_USER, ROUTE_ACCESS
+from server.core.errors import NotFound
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ import hmac
 
 import pytest
 
-from server.ice import browser_ice_servers, server_ice_servers, turn_credentials
+from server.core.ice import browser_ice_servers, server_ice_servers, turn_credentials
 
 pytestmark = pytest.mark.unit
 

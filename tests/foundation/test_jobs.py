@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from server.db import make_engine, make_sessionmaker, migrate, session_scope, utcnow
-from server.jobs import WAKEUP_KEY, JobFailed, JobNotifier, JobWorker, WakeupChannel, enqueue
+from server.core.db import make_engine, make_sessionmaker, migrate, session_scope, utcnow
+from server.jobs.queue import WAKEUP_KEY, JobFailed, JobNotifier, JobWorker, WakeupChannel, enqueue
 from server.models import Job
 
 pytestmark = pytest.mark.unit
@@ -282,14 +282,14 @@ def test_threads_claiming_at_once_run_each_job_once(factory) -> None:
 def test_job_settings_come_from_the_environment_and_refuse_a_timeout_shorter_than_two_beats(monkeypatch) -> None:
     from pydantic import ValidationError
 
-    from server.config import Settings
+    from server.core.config import Settings
 
     monkeypatch.setenv("UNTACT_JOB_LEASE_S", "12")
     monkeypatch.setenv("UNTACT_JOB_SHUTDOWN_GRACE_S", "3")
     monkeypatch.setenv("UNTACT_JOB_HANDLER_MODULES", "tests.reliability.job_kinds:job_handlers")
     settings = Settings(environment="test")
     assert settings.job_lease_s == 12 and settings.job_shutdown_grace_s == 3
-    from server.jobs import load_handler_modules
+    from server.jobs.queue import load_handler_modules
 
     assert "test_record_run" in load_handler_modules(settings.job_handler_modules)
     with pytest.raises(ValidationError):

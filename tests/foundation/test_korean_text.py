@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.i18n import resolve_particles, translate
-from server.templating import format_when
+from server.core.i18n import resolve_particles, translate
+from server.core.templating import format_when
 
 pytestmark = pytest.mark.unit
 

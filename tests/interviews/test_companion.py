@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from server.accounts import ensure_user
-from server.db import session_scope
+from server.accounts.security import open_session
+from server.accounts.service import ensure_user
+from server.core.db import session_scope
 from server.models import ConsultantAssignment, Role
-from server.security import open_session
 
 pytestmark = pytest.mark.unit
 

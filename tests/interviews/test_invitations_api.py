@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from server.db import session_scope
+from server.core.db import session_scope
 from server.models.interviews import InterviewAnswer, InterviewInvitation
 
 pytestmark = pytest.mark.unit
@@ -164,9 +164,9 @@ def test_review_pipeline_ratings_comments_and_explanations(people, make_client) 
     colleague = make_client()
     with session_scope(employer.app.state.sessionmaker) as db:
         company_id = db.get(InterviewInvitation, inv["id"]).company_id
-    from server.accounts import ensure_user
+    from server.accounts.security import open_session
+    from server.accounts.service import ensure_user
     from server.models import Role
-    from server.security import open_session
     with session_scope(employer.app.state.sessionmaker) as db:
         user, _ = ensure_user(db, email="second@a.kr", password="second-pass-1", role=Role.EMPLOYER,
                               display_name="최평가", company_name=None)

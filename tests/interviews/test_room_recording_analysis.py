@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from server.db import session_scope
+from server.core.db import session_scope
 from server.interviews.oneway import analyze_room_recording
-from server.jobs import JobContext
+from server.jobs.queue import JobContext
 from server.models.interviews import RoomRecording
 from tests import mediakit
 

@@ -12,11 +12,11 @@ import av
 import pytest
 from sqlalchemy import select
 
-from server.accounts import ensure_user
-from server.db import session_scope
+from server.accounts.security import open_session
+from server.accounts.service import ensure_user
+from server.core.db import session_scope
 from server.models import AuditEvent, Role
 from server.models.interviews import InterviewQuestionSet, InterviewScorecard
-from server.security import open_session
 from tests import mediakit
 
 pytestmark = pytest.mark.unit

@@ -76,7 +76,7 @@ def test_consent_is_stored_with_time_and_version(app_client) -> None:
 
 def _fake_answer(client, session_id: int, data_dir: Path) -> tuple[int, Path]:
     """An answer row with a recording file, as the live recorder leaves them."""
-    from server.db import session_scope
+    from server.core.db import session_scope
     from server.practice.service import answer_file
 
     with session_scope(client.app.state.sessionmaker) as db:
@@ -137,8 +137,8 @@ def test_deleting_a_session_leaves_no_files_and_no_rows(app_client, tmp_path) ->
 def test_practice_older_than_the_retention_period_is_deleted_with_its_files(app_client, tmp_path) -> None:
     from datetime import timedelta
 
-    from server.db import session_scope, utcnow
-    from server.jobs import JobContext
+    from server.core.db import session_scope, utcnow
+    from server.jobs.queue import JobContext
     from server.models import Job
     from server.practice.jobs import purge_expired_practice
     from server.practice.service import RETENTION_DAYS

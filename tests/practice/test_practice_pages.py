@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from server.db import session_scope
+from server.core.db import session_scope
 from server.models import PracticeAnswer, PracticeSession
 
 pytestmark = [pytest.mark.unit, pytest.mark.model]

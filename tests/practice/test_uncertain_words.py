@@ -8,7 +8,7 @@ import re
 import pytest
 
 from analysis.report import LOW_CONFIDENCE_WORD_PROBABILITY
-from server.i18n import translate
+from server.core.i18n import translate
 from server.practice.charts import transcript_html
 
 pytestmark = pytest.mark.unit

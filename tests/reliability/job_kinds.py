@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from server.jobs import JobContext, JobHandler
+from server.jobs.queue import JobContext, JobHandler
 
 
 def _note(payload: dict[str, Any], event: str) -> None:

@@ -17,12 +17,12 @@ import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
-from server.access import endpoint_routes
-from server.accounts import ensure_user
-from server.db import session_scope
-from server.limits import MAX_ID, MAX_JSON_DEPTH, body_limit, json_nesting_exceeds
+from server.accounts.access import endpoint_routes
+from server.accounts.security import open_session
+from server.accounts.service import ensure_user
+from server.core.db import session_scope
+from server.core.limits import MAX_ID, MAX_JSON_DEPTH, body_limit, json_nesting_exceeds
 from server.models import Role
-from server.security import open_session
 from tests.liveserver import LiveServer, start_live_server, stop_live_server
 
 HUGE = (2**63, 10**30, MAX_ID + 1)  # the reported values, and the first id no column can hold

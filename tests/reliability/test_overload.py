@@ -91,7 +91,7 @@ def test_eight_simultaneous_answers_are_recorded_whole_or_told_to_wait(tmp_path:
 
 
 def test_capacity_counts_answers_and_live_analyses_and_releases_each_once() -> None:
-    from server.live_capacity import LiveCapacity
+    from server.answers.capacity import LiveCapacity
 
     capacity = LiveCapacity(max_live_answers=2, max_live_analyses=1, retry_after_s=7)
     try:

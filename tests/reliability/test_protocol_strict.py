@@ -15,11 +15,11 @@ import websockets
 
 from media import MediaError, PeerSession
 from media.sdp_checks import check_offer, parse_candidate
-from server.config import Settings
-from server.i18n import translate
+from server.answers.signalling import SOCKET_ERROR_CODES, SignallingError, frame_text, parse_client_message
+from server.core.config import Settings
+from server.core.i18n import translate
+from server.core.limits import MAX_ID
 from server.interviews.room_signalling import parse_room_message
-from server.limits import MAX_ID
-from server.signalling import SOCKET_ERROR_CODES, SignallingError, frame_text, parse_client_message
 from tests.reliability.socket_clients import (
     answer_media,
     close_peer,

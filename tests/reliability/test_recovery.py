@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from server.answer_recovery import recover_orphaned_answers
-from server.db import make_engine, make_sessionmaker, migrate, session_scope, utcnow
-from server.instances import InstanceHeartbeat, live_instance_ids
-from server.job_handlers import job_failure_handlers
-from server.jobs import JobWorker, enqueue
+from server.answers.recovery import recover_orphaned_answers
+from server.core.db import make_engine, make_sessionmaker, migrate, session_scope, utcnow
+from server.jobs.handlers import job_failure_handlers
+from server.jobs.instances import InstanceHeartbeat, live_instance_ids
+from server.jobs.queue import JobWorker, enqueue
 from server.models import Job, PracticeAnswer, PracticeQuestion, PracticeSession, ProcessHeartbeat, Role, User
 from tests.liveserver import start_live_server, stop_live_server
 from tests.reliability.jobs_harness import postgres_url, wait_until  # noqa: F401 (fixture)

@@ -62,7 +62,7 @@ def _idle_usage(process: psutil.Process, threads_at_most: int | None = None) -> 
     reason="open (issue 10, Reliability 6; benchmarks/bench_soak.py --probe, docs/benchmarks.md, "
     "2026-12-02): glibc's bytes in use stay flat (no leak); peer + recorder grew 1.0 MB/cycle of "
     "freed memory glibc kept, 0.16 MB/cycle (levelling off) since malloc_trim after each answer "
-    "(server/native_memory.py). Still open: with live analysis ~0.7 MB/cycle that glibc does not "
+    "(server/core/native_memory.py). Still open: with live analysis ~0.7 MB/cycle that glibc does not "
     "count (not malloc), and under load OS threads not known to Python (40 -> 62 in one run). "
     "Strict: remove when the test passes.",
 )

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server.accounts import ensure_user
-from server.db import session_scope
+from server.accounts.service import ensure_user
+from server.core.db import session_scope
 from server.models import Role
 from tests.review.conftest import insert_ready_answer, recorded_answer  # noqa: F401  (fixture)
 
@@ -88,10 +88,10 @@ def test_every_url_field_of_the_api_uses_the_one_validator() -> None:
     """A field named like a URL in any request model must be the shared WebUrl type."""
     import typing
 
-    from server.access import endpoint_routes
+    from server.accounts.access import endpoint_routes
     from server.app import create_app
-    from server.config import Settings
-    from server.safe_urls import _check_web_url
+    from server.core.config import Settings
+    from server.core.safe_urls import _check_web_url
 
     app = create_app(Settings(environment="test", prewarm_models=False))
     checked = []
@@ -436,9 +436,9 @@ def test_sockets_end_when_their_session_expires_is_revoked_elsewhere_or_its_user
     from sqlalchemy import update
     from starlette.websockets import WebSocketDisconnect
 
+    from server.accounts.security import session_token_hash
     from server.app import create_app
     from server.models import User, UserSession
-    from server.security import session_token_hash
     from tests.conftest import ApiClient
 
     app = create_app(make_settings(instance_heartbeat_s=0.2, instance_timeout_s=1.0))
@@ -770,7 +770,7 @@ def _audited_event_codes() -> set[str]:
 
 
 def test_every_audit_event_code_has_a_korean_and_english_label() -> None:
-    from server.i18n import catalog
+    from server.core.i18n import catalog
 
     codes = _audited_event_codes()
     assert {"room_admit", "room_deny", "room_consent_withdrawn", "seeker_profiles_viewed", "journey_viewed",
@@ -869,8 +869,8 @@ def test_audit_retention_deletes_old_events_in_the_periodic_cleanup(make_setting
     from datetime import UTC
 
     from server.app import create_app
-    from server.job_handlers import purge_old_audit
-    from server.jobs import JobContext
+    from server.jobs.handlers import purge_old_audit
+    from server.jobs.queue import JobContext
     from server.models import AuditEvent, Job
     from tests.conftest import ApiClient
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from server.db import make_engine, make_sessionmaker, migrate, session_scope, utcnow
-from server.jobs import WAKEUP_KEY, JobNotifier, WakeupChannel, enqueue
+from server.core.db import make_engine, make_sessionmaker, migrate, session_scope, utcnow
+from server.jobs.queue import WAKEUP_KEY, JobNotifier, WakeupChannel, enqueue
 from server.models import Job
 from tests.reliability.jobs_harness import (  # noqa: F401 (fixtures)
     log_lines,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from server.db import session_scope
+from server.core.db import session_scope
 from server.models import PracticeAnswer, PracticeSession
 from tests import mediakit
 

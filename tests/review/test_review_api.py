@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server.accounts import ensure_user
-from server.db import session_scope
+from server.accounts.service import ensure_user
+from server.core.db import session_scope
 from server.models import (
     AuditEvent,
     Notification,

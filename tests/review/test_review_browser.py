@@ -10,7 +10,7 @@ import uuid
 import httpx
 import pytest
 
-from server.db import make_engine, make_sessionmaker
+from server.core.db import make_engine, make_sessionmaker
 from tests.conftest import login_in_browser, screenshot
 from tests.review.conftest import insert_ready_answer
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from analysis.report import LOW_CONFIDENCE_WORD_PROBABILITY
-from server.db import make_engine, make_sessionmaker
+from server.core.db import make_engine, make_sessionmaker
 from tests.conftest import login_in_browser, screenshot
 from tests.review.conftest import RecordedAnswer, insert_ready_answer
 

@@ -38,7 +38,7 @@ _version = sa.table('careers_posting_index_version', sa.column('id', sa.Integer)
 
 
 def _refeaturize() -> None:
-    from server.careers.matching_service import profile_search_terms, stored_posting_columns
+    from server.careers.service import profile_search_terms, stored_posting_columns
     from server.domain.errors import DomainError
     from server.domain.matching import JobPosting
 

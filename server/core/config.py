@@ -1,0 +1,136 @@
+"""The one settings object. Only `server/` reads the environment, and only here."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from analysis import ModelPool
+
+DEFAULT_SECRET = "dev-insecure-secret-change-me"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, from the environment (``UNTACT_*``, plus ``DATABASE_URL``) and ``.env``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="UNTACT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEFAULT_SECRET
+    database_url: str = Field(default="", validation_alias="DATABASE_URL")
+    data_dir: Path = PROJECT_ROOT / "var"
+    model_cache_dir: Path = Path(os.path.expanduser("~/.cache/untact/models"))
+    whisper_model: str = "base"  # base, tiny.en or a CTranslate2 Whisper directory (small, medium, ...)
+    whisper_device: Literal["cpu", "cuda", "auto"] = "cpu"
+    whisper_compute_type: Literal[
+        "default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16",
+        "bfloat16", "float32",
+    ] = "int8"  # fmt: skip
+    whisper_cpu_threads: int | None = Field(default=None, ge=1)  # None: all cores of the process
+    analysis_worker: Literal["inprocess", "none"] = "inprocess"
+    prewarm_models: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str = ""
+    default_locale: Literal["ko", "en"] = "ko"
+    session_max_age_s: int = 60 * 60 * 12
+    max_json_body_bytes: int = 1_000_000
+    max_intro_video_mb: int = Field(default=100, ge=1)  # one-way question sets' intro videos
+    login_max_failures: int = Field(default=5, ge=1)  # per account + address, then progressive delay
+    login_failure_window_s: int = Field(default=300, ge=1)  # quiet time after which counters reset
+    login_max_delay_s: int = Field(default=900, ge=1)  # the longest progressive delay
+    login_max_failures_per_address: int = Field(default=50, ge=1)  # looser cap over all accounts
+    signup_max_per_address: int = Field(default=100, ge=1)  # a centre signs people up from one address
+    signup_window_s: int = Field(default=3600, ge=1)
+    forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For is believed; none by default
+    audit_retention_days: int = Field(default=365, ge=1)
+    redis_url: str = ""
+    # Jobs (server/jobs/queue.py): a worker's lease on a running job, extended by its heartbeat every
+    # lease/3; how long a stopping worker lets the running job finish before handing it back
+    # (keep it under `docker stop`'s 10 s, or raise `stop_grace_period`); the idle poll.
+    job_lease_s: float = Field(default=60.0, ge=1.0)
+    job_shutdown_grace_s: float = Field(default=8.0, ge=0.0)
+    job_poll_interval_s: float = Field(default=1.0, gt=0.0)
+    # Extra job kinds, `module:function` comma-separated; each returns {kind: handler}.
+    job_handler_modules: str = ""
+    # Each app process refreshes its `process_heartbeats` row this often; recovery treats a
+    # process silent for `instance_timeout_s` as gone and re-queues its answers.
+    instance_heartbeat_s: float = Field(default=5.0, gt=0.0)
+    instance_timeout_s: float = Field(default=30.0, gt=0.0)
+    log_level: str = "INFO"
+    ice_servers: str = ""
+    turn_secret: str = ""
+    turn_ttl_s: int = Field(default=6 * 3600, ge=60)  # lifetime of a browser's TURN credentials
+    # Client ICE candidates at loopback/private/link-local/unspecified addresses: None means
+    # allowed in development and test (everything runs on loopback there), dropped in production.
+    ice_allow_private_candidates: bool | None = None
+
+    @model_validator(mode="after")
+    def _heartbeat_within_timeout(self) -> Settings:
+        if self.instance_timeout_s < 2 * self.instance_heartbeat_s:
+            raise ValueError("UNTACT_INSTANCE_TIMEOUT_S must be at least twice UNTACT_INSTANCE_HEARTBEAT_S")
+        return self
+
+    # Live answers on this node (server/answers/capacity.py, docs/benchmarks.md "Live answers under
+    # load"): answers recorded at once (one more gets `server_busy`), answers analysed while they
+    # are recorded (the others are analysed from the file afterwards), the wait suggested.
+    max_live_answers: int = Field(default=4, ge=1)
+    max_live_analyses: int = Field(default=2, ge=0)
+    live_busy_retry_s: int = Field(default=20, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "UNTACT_SECRET_KEY must be set to a random value of at least 32 characters "
+                "outside development (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        return self
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'untact.db'}"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def allow_private_ice_candidates(self) -> bool:
+        if self.ice_allow_private_candidates is not None:
+            return self.ice_allow_private_candidates
+        return self.environment != "production"
+
+    @property
+    def https(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+
+def make_model_pool(settings: Settings) -> ModelPool:
+    """The process's one Whisper model pool, with this deployment's device, compute type and
+    threads: live answers, captions and whole-file jobs all load ``whisper_model`` through it."""
+    from analysis import ModelPool
+
+    return ModelPool(
+        settings.model_cache_dir,
+        device=settings.whisper_device,
+        compute_type=settings.whisper_compute_type,
+        cpu_threads=settings.whisper_cpu_threads,
+    )
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
