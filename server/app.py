@@ -25,6 +25,8 @@ from server.accounts.session_sockets import (
 )
 from server.accounts.throttle import AuthThrottler
 from server.answers.capacity import LiveCapacity
+from server.answers.jobs import recover_answers
+from server.answers.live import LiveAnswerServices
 from server.careers import api as careers_api
 from server.careers import pages as careers_pages
 from server.core import health
@@ -40,18 +42,15 @@ from server.interviews import api as interviews_api
 from server.interviews import pages as interviews_pages
 from server.interviews.live_room import RoomRegistry
 from server.interviews.oneway import (
-    recover_interrupted_interview_answers,
     recover_interrupted_room_recordings,
 )
-from server.jobs.handlers import make_notifier, make_worker
+from server.jobs.handlers import answer_kinds, make_notifier, make_worker
 from server.jobs.instances import InstanceHeartbeat
 from server.jobs.queue import JobWorker, enqueue, enqueue_unless_pending
 from server.journey import api as journey_api
 from server.journey import pages as journey_pages
 from server.practice import api as practice_api
 from server.practice import pages as practice_pages
-from server.practice.jobs import recover_interrupted_answers
-from server.practice.live import PracticeServices
 from server.review import api as review_api
 from server.review import pages as review_pages
 
@@ -74,8 +73,8 @@ def recover_orphaned_answers(settings: Settings, factory: sessionmaker[Session],
     """Re-queue answers whose owning process is gone (at start and on every heartbeat; answers
     with no recorded owner only at start)."""
     timeout = settings.instance_timeout_s
-    recover_interrupted_answers(factory, owner_timeout_s=timeout, include_unowned=at_start)
-    recover_interrupted_interview_answers(factory, owner_timeout_s=timeout, include_unowned=at_start)
+    for kind in answer_kinds():
+        recover_answers(kind, factory, owner_timeout_s=timeout, include_unowned=at_start)
     recover_interrupted_room_recordings(factory, owner_timeout_s=timeout, include_unowned=at_start)
 
 
@@ -139,7 +138,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         retry_after_s=settings.live_busy_retry_s,
     )
     app.state.live_capacity = live_capacity
-    app.state.practice_services = PracticeServices(
+    app.state.live_services = LiveAnswerServices(
         sessionmaker=app.state.sessionmaker,
         recordings_dir=settings.recordings_dir,
         model_pool=model_pool,
@@ -151,7 +150,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         allow_private_candidates=settings.allow_private_ice_candidates,
         capacity=live_capacity,
     )
-    app.state.interview_rooms = RoomRegistry(app.state.practice_services)  # live interview rooms (issue 5)
+    app.state.interview_rooms = RoomRegistry(app.state.live_services)  # live interview rooms (issue 5)
     if settings.prewarm_models:
         # Load Whisper once in the background so the first answer does not wait for it.
         threading.Thread(

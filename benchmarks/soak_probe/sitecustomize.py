@@ -35,7 +35,7 @@ if os.environ.get("UNTACT_SOAK_PROBE_OUT"):
         "RTCPeerConnection", "RTCRtpReceiver", "RTCRtpSender", "RTCRtpTransceiver", "RTCDtlsTransport",
         "RTCIceTransport", "RTCSctpTransport", "RemoteStreamTrack", "PeerSession", "ReceiverTap",
         "AnswerRecorder", "_WebmWriter", "_AnalysisFeed", "AudioFeed", "IncrementalAnalysis",
-        "LiveAnswers", "PracticeLive", "OutputContainer", "InputContainer", "CodecContext",
+        "LiveAnswers", "RecordedAnswerStore", "OutputContainer", "InputContainer", "CodecContext",
         "VideoCodecContext", "AudioCodecContext", "VideoFrame", "AudioFrame", "Packet",
         "AudioResampler", "Vp8Decoder", "OpusDecoder", "FaceMesh", "SSLContext", "Connection",
     }

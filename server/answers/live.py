@@ -1,10 +1,10 @@
 """One person's live answer-recording connection: WebRTC peer, per-answer recorder, incremental
 analysis, live nudges, and saving the report. Closed on every path, closing twice is safe.
 
-Practice (`server/practice/live.py`) and recorded one-way interviews
-(`server/interviews/live.py`) both run on `LiveAnswers`; each supplies an `AnswerStore`
-that creates the answer row (with its own ownership, consent and retake rules) and saves
-what the recording and the analysis produced."""
+Every kind of recorded answer runs on `LiveAnswers` with the same `AnswerStore`
+(`server/answers/store.py`), which creates the answer row by the kind's rules (its
+`AnswerKind`: ownership, refusals, consent, retakes) and saves what the recording and the
+analysis produced."""
 
 from __future__ import annotations
 

@@ -16,8 +16,11 @@ from starlette.concurrency import run_in_threadpool
 
 from media import MediaError
 from server.accounts.access import require_user
+from server.answers.consent import grant_consent, has_consent
 from server.answers.live import serve_answer_socket
+from server.answers.schemas import answer_summary
 from server.answers.signalling import SignallingError, error_message, frame_text
+from server.answers.store import live_answers
 from server.core.audit import audit_request, record_audit
 from server.core.db import session_scope
 from server.core.deps import DbSession, SettingsDep
@@ -26,7 +29,7 @@ from server.core.files import private_file
 from server.core.i18n import translate
 from server.core.limits import Id
 from server.interviews import intro_video, service
-from server.interviews.oneway import OneWayLive
+from server.interviews.oneway import INTERVIEW_ANSWERS
 from server.interviews.room_signalling import parse_room_message
 from server.interviews.tokens import (
     RoomGrants,
@@ -90,22 +93,12 @@ def question_set_public(question_set: InterviewQuestionSet) -> dict[str, Any]:
 
 
 def answer_public(answer: InterviewAnswer, *, with_report: bool = False) -> dict[str, Any]:
-    report: dict[str, Any] = dict(answer.report or {})
-    data: dict[str, Any] = {
-        "id": answer.id,
-        "question_id": answer.question_id,
-        "attempt": answer.attempt,
-        "status": answer.status,
-        "duration_s": answer.duration_s,
-        "partial": answer.partial,
-        "overall": answer.overall_score,
-        "scores": {k: (v or {}).get("score") for k, v in report.get("scores", {}).items()},
-        "flags": report.get("flags", []),
-        "video_url": f"/api/interviews/answers/{answer.id}/video" if answer.recording_path else None,
-    }
+    data = answer_summary(answer)
+    data["video_url"] = f"/api/interviews/answers/{answer.id}/video" if answer.recording_path else None
     if with_report:
         data["report"] = answer.report
-        data["transcript"] = (report.get("transcript") or {}).get("text")
+        transcript: dict[str, Any] = dict((answer.report or {}).get("transcript") or {})  # type: ignore[call-overload]
+        data["transcript"] = transcript.get("text")
     return data
 
 
@@ -210,15 +203,15 @@ def review_public(db: Any, invitation: InterviewInvitation, reviewer: User) -> d
 def interviews_consent_status(request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     return {
-        "version": service.CONSENT_VERSION,
-        "granted": service.has_interview_consent(db, user),
+        "version": service.CONSENT.version,
+        "granted": has_consent(db, user, service.CONSENT),
         "retention_days": service.RETENTION_DAYS,
     }
 
 
 @router.post("/consent", name="interviews_consent_grant", status_code=201)
 def interviews_consent_grant(data: ConsentIn, request: Request, db: DbSession) -> dict[str, Any]:
-    consent = service.grant_interview_consent(db, require_user(request), data.version, request.state.locale)
+    consent = grant_consent(db, require_user(request), service.CONSENT, data.version, request.state.locale)
     audit_request(db, request, "consent_given", purpose=consent.purpose, version=consent.version)
     return {"version": consent.version, "granted_at": consent.granted_at.isoformat()}
 
@@ -577,8 +570,8 @@ async def ws_interview_answers(websocket: WebSocket, invitation_id: Id) -> None:
     await websocket.accept()
     await serve_answer_socket(
         websocket,
-        lambda send: OneWayLive(
-            websocket.app.state.practice_services, invitation_id=invitation_id, seeker_id=user.id,
+        lambda send: live_answers(
+            INTERVIEW_ANSWERS, websocket.app.state.live_services, scope_id=invitation_id, owner_id=user.id,
             locale=websocket.state.locale, send=send,
         ),
         {"type": "hello", "invitation_id": invitation_id},

@@ -378,7 +378,9 @@ class LiveRoom:
         running = self._captions
         if running is not None and (not wanted or candidate is None or running.peer is not candidate.peer):
             self._captions = None
-            await running.close()
+            # Closing waits for a transcription in progress (seconds on a busy machine): done aside,
+            # so that the interviewer's next message (e.g. stop recording) is not held behind it.
+            self._spawn(running.close())
             running = None
         if wanted and running is None and candidate is not None and candidate.peer is not None:
             captions = LiveCaptions(

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from server.accounts.access import require_user
+from server.answers.consent import has_consent
 from server.core.audit import audit_request
 from server.core.deps import DbSession
 from server.core.errors import Conflict
@@ -19,6 +20,7 @@ from server.core.templating import js_messages, render, templates
 from server.interviews import service
 from server.interviews.api import intro_video_url, review_public, room_recordings_public
 from server.interviews.live_room import MAX_MEMBERS
+from server.interviews.oneway import INTERVIEW_ANSWERS
 from server.models.accounts import Role
 from server.models.careers import JobPostingRow
 from server.models.interviews import InterviewQuestionSet
@@ -140,10 +142,7 @@ def interviews_answer_page(invitation_id: Id, request: Request, db: DbSession) -
     question_set = invitation.question_set
     assert question_set is not None
     locale = request.state.locale
-    attempts: dict[int, int] = {}
-    for answer in invitation.answers:
-        if answer.status != "failed":
-            attempts[answer.question_id] = attempts.get(answer.question_id, 0) + 1
+    attempts = INTERVIEW_ANSWERS.attempts_by_question(invitation.answers)
     questions = question_set.questions
     config = {
         "session_id": invitation.id,
@@ -154,8 +153,8 @@ def interviews_answer_page(invitation_id: Id, request: Request, db: DbSession) -
         "retakes": [q.max_retakes for q in questions],
         "answered_stay_answered": True,
         "all_answered_text": translate(locale, "interviews.all_answered"),
-        "consent_granted": service.has_interview_consent(db, user),
-        "consent_version": service.CONSENT_VERSION,
+        "consent_granted": has_consent(db, user, service.CONSENT),
+        "consent_version": service.CONSENT.version,
         "questions": [q.id for q in questions],
         "attempts": attempts,
     }

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.answers.consent import ConsentTerms
 from server.core.db import utcnow
 from server.core.errors import Conflict, InvalidInput, NotFound
 from server.core.i18n import translate
@@ -36,11 +37,9 @@ from server.models.interviews import (
     InterviewSetQuestion,
     InvitationEvent,
 )
-from server.models.practice import Consent
 
 # Recording an interview answer shares it with the employer: its own consent, separate from practice.
-CONSENT_PURPOSE = "interview_recording"
-CONSENT_VERSION = "2026-11-v1"
+CONSENT = ConsentTerms(purpose="interview_recording", version="2026-11-v1")
 RETENTION_DAYS = 365
 
 DEFAULT_RUBRIC = ("communication", "job_fit", "problem_solving", "collaboration", "motivation")
@@ -257,31 +256,6 @@ def visible_answer(db: Session, user: User, answer_id: int) -> InterviewAnswer:
     if user.role is Role.SEEKER:
         return seeker_answer(db, user, answer_id)
     raise NotFound("answer_not_found")
-
-
-def has_interview_consent(db: Session, user: User) -> bool:
-    return (
-        db.scalar(
-            select(func.count())
-            .select_from(Consent)
-            .where(
-                Consent.user_id == user.id,
-                Consent.purpose == CONSENT_PURPOSE,
-                Consent.version == CONSENT_VERSION,
-                Consent.withdrawn_at.is_(None),
-            )
-        )
-        != 0
-    )
-
-
-def grant_interview_consent(db: Session, user: User, version: str, locale: str) -> Consent:
-    if version != CONSENT_VERSION:
-        raise Conflict("consent_outdated")
-    consent = Consent(user_id=user.id, purpose=CONSENT_PURPOSE, version=version, locale=locale)
-    db.add(consent)
-    db.flush()
-    return consent
 
 
 # ------------------------------------------------------------------ question sets
@@ -514,17 +488,6 @@ def invitation_ics(invitation: InterviewInvitation, company_name: str, url: str,
 def answer_file(recordings_dir: Path, answer: InterviewAnswer) -> Path:
     invitation = answer.invitation
     return recordings_dir / "interviews" / str(invitation.company_id) / str(invitation.id) / f"answer-{answer.id}.webm"
-
-
-def attempts_used(db: Session, invitation_id: int, question_id: int) -> int:
-    return int(
-        db.scalar(
-            select(func.count())
-            .select_from(InterviewAnswer)
-            .where(InterviewAnswer.invitation_id == invitation_id, InterviewAnswer.question_id == question_id)
-        )
-        or 0
-    )
 
 
 def can_answer(invitation: InterviewInvitation) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from server.jobs.queue import (
 from server.models import UserSession
 
 if TYPE_CHECKING:
+    from server.answers.kind import AnswerKind
     from server.core.config import Settings
 
 
@@ -47,29 +49,36 @@ def purge_old_audit(context: JobContext, _payload: dict[str, Any]) -> None:
         enqueue_unless_pending(db, "purge_old_audit", delay_s=24 * 3600)
 
 
+def answer_kinds() -> tuple[AnswerKind, ...]:
+    """Every kind of recorded answer: each gets its analysis job, failure handler and recovery."""
+    from server.interviews.oneway import INTERVIEW_ANSWERS
+    from server.practice.answers import PRACTICE_ANSWERS
+
+    return (PRACTICE_ANSWERS, INTERVIEW_ANSWERS)
+
+
 def job_handlers() -> dict[str, JobHandler]:
-    from server.interviews.oneway import analyze_interview_answer, analyze_room_recording
-    from server.practice.jobs import analyze_practice_answer, purge_expired_practice
+    from server.answers.jobs import analyze_answer
+    from server.interviews.oneway import analyze_room_recording
+    from server.practice.jobs import purge_expired_practice
 
     return {
         "purge_expired_sessions": purge_expired_sessions,
         "purge_old_audit": purge_old_audit,
-        "analyze_practice_answer": analyze_practice_answer,
         "purge_expired_practice": purge_expired_practice,
-        "analyze_interview_answer": analyze_interview_answer,
         "analyze_room_recording": analyze_room_recording,
+        **{kind.analysis_job: functools.partial(analyze_answer, kind) for kind in answer_kinds()},
     }
 
 
 def job_failure_handlers() -> dict[str, FailureHandler]:
     """What to mark failed when a job of that kind fails for good (after its last attempt)."""
-    from server.interviews.oneway import fail_interview_answer, fail_room_recording
-    from server.practice.jobs import fail_practice_answer
+    from server.answers.jobs import fail_answer
+    from server.interviews.oneway import fail_room_recording
 
     return {
-        "analyze_practice_answer": fail_practice_answer,
-        "analyze_interview_answer": fail_interview_answer,
         "analyze_room_recording": fail_room_recording,
+        **{kind.analysis_job: functools.partial(fail_answer, kind) for kind in answer_kinds()},
     }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.core.db import Base, UTCDateTime, utcnow
 from server.models.accounts import Company, User
+from server.models.answers import RecordedAnswer
 
 
 class InterviewQuestionSet(Base):
@@ -109,29 +110,15 @@ class InvitationEvent(Base):
     invitation: Mapped[InterviewInvitation] = relationship(back_populates="events")
 
 
-class InterviewAnswer(Base):
+class InterviewAnswer(RecordedAnswer, Base):
     """One recorded attempt at a question of a one-way interview; the latest attempt counts."""
 
     __tablename__ = "interview_answers"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     invitation_id: Mapped[int] = mapped_column(
         ForeignKey("interview_invitations.id", ondelete="CASCADE"), index=True
     )
     question_id: Mapped[int] = mapped_column(ForeignKey("interview_set_questions.id", ondelete="CASCADE"))
-    attempt: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default="recording")  # recording|analyzing|ready|failed
-    recording_path: Mapped[str | None] = mapped_column(String(500), default=None)
-    duration_s: Mapped[float | None] = mapped_column(Float, default=None)
-    partial: Mapped[bool] = mapped_column(Boolean, default=False)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    report: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
-    overall_score: Mapped[float | None] = mapped_column(Float, default=None)
-    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
-    # The app process (`process_heartbeats.instance_id`) recording or analysing this answer
-    # live; recovery leaves the answer alone while that process is alive.
-    owner_instance: Mapped[str | None] = mapped_column(String(128), default=None)
 
     invitation: Mapped[InterviewInvitation] = relationship(back_populates="answers")
     question: Mapped[InterviewSetQuestion] = relationship()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.core.db import Base, UTCDateTime, utcnow
 from server.models.accounts import User
+from server.models.answers import RecordedAnswer
 
 
 class Consent(Base):
@@ -67,29 +68,15 @@ class PracticeQuestion(Base):
     session: Mapped[PracticeSession] = relationship(back_populates="questions")
 
 
-class PracticeAnswer(Base):
+class PracticeAnswer(RecordedAnswer, Base):
     """One recorded attempt at a question; retakes are further rows for the same question."""
 
     __tablename__ = "practice_answers"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
         ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True
     )
     question_id: Mapped[int] = mapped_column(ForeignKey("practice_questions.id", ondelete="CASCADE"))
-    attempt: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default="recording")  # recording|analyzing|ready|failed
-    recording_path: Mapped[str | None] = mapped_column(String(500), default=None)
-    duration_s: Mapped[float | None] = mapped_column(Float, default=None)
-    partial: Mapped[bool] = mapped_column(Boolean, default=False)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    report: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
-    overall_score: Mapped[float | None] = mapped_column(Float, default=None)
-    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
-    # The app process (`process_heartbeats.instance_id`) recording or analysing this answer
-    # live; recovery leaves the answer alone while that process is alive.
-    owner_instance: Mapped[str | None] = mapped_column(String(128), default=None)
 
     session: Mapped[PracticeSession] = relationship(back_populates="answers")
     question: Mapped[PracticeQuestion] = relationship()

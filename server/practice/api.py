@@ -12,7 +12,10 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from server.accounts.access import require_user
+from server.answers.consent import grant_consent, has_consent
 from server.answers.live import serve_answer_socket
+from server.answers.schemas import answer_summary
+from server.answers.store import live_answers
 from server.core.audit import audit_request, record_audit
 from server.core.db import session_scope
 from server.core.deps import DbSession, SettingsDep
@@ -21,17 +24,14 @@ from server.core.files import private_file
 from server.core.limits import Id
 from server.domain.questions import JOB_FIELDS, field_display_name, list_questions, questions_from_posting
 from server.models import PracticeSession, User
-from server.practice.live import PracticeLive
+from server.practice.answers import PRACTICE_ANSWERS
 from server.practice.service import (
-    CONSENT_VERSION,
+    CONSENT,
     RETENTION_DAYS,
     PracticeSessionCreate,
-    answer_summary,
     create_session,
     delete_answer,
     delete_session,
-    grant_consent,
-    has_current_consent,
     owned_answer,
     owned_session,
 )
@@ -97,8 +97,8 @@ def practice_posting_preview(data: PostingQuestionsIn) -> dict[str, Any]:
 def practice_consent_status(request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
     return {
-        "version": CONSENT_VERSION,
-        "granted": has_current_consent(db, user),
+        "version": CONSENT.version,
+        "granted": has_consent(db, user, CONSENT),
         "retention_days": RETENTION_DAYS,
     }
 
@@ -106,7 +106,7 @@ def practice_consent_status(request: Request, db: DbSession) -> dict[str, Any]:
 @router.post("/consent", name="practice_consent_grant", status_code=201)
 def practice_consent_grant(data: ConsentIn, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
-    consent = grant_consent(db, user, data.version, request.state.locale)
+    consent = grant_consent(db, user, CONSENT, data.version, request.state.locale)
     audit_request(db, request, "consent_given", purpose=consent.purpose, version=consent.version)
     return {"version": consent.version, "granted_at": consent.granted_at.isoformat()}
 
@@ -199,12 +199,13 @@ async def ws_practice(websocket: WebSocket, session_id: Id) -> None:
     await websocket.accept()
     await serve_answer_socket(
         websocket,
-        lambda send: PracticeLive(
-            websocket.app.state.practice_services,
-            session_id=session.id,
-            seeker_id=user.id,
+        lambda send: live_answers(
+            PRACTICE_ANSWERS,
+            websocket.app.state.live_services,
+            scope_id=session.id,
+            owner_id=user.id,
             locale=websocket.state.locale,
-            nudges_enabled=session.nudges_enabled,
+            nudges=session.nudges_enabled,
             send=send,
         ),
         {"type": "hello", "session_id": session.id},

@@ -9,19 +9,20 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from server.accounts.access import require_user
+from server.answers.consent import has_consent
 from server.core.deps import DbSession
 from server.core.i18n import translate
 from server.core.limits import Id
 from server.core.templating import js_messages, render, viewer_zone
 from server.domain.questions import JOB_FIELDS, field_display_name, list_questions
 from server.models import PracticeSession
+from server.practice.answers import PRACTICE_ANSWERS
 from server.practice.charts import ProgressPoint, answer_timeline, progress_chart, score_bars, transcript_html
 from server.practice.progress import progress_points, session_totals
 from server.practice.service import (
-    CONSENT_VERSION,
+    CONSENT,
     RETENTION_DAYS,
     display_title,
-    has_current_consent,
     owned_session,
 )
 
@@ -79,17 +80,15 @@ def practice_run_page(session_id: Id, request: Request, db: DbSession) -> Respon
     session = owned_session(db, user, session_id)
     locale = request.state.locale
     messages = js_messages(locale, "practice.", "nudge.", "consent.", "signalling.", "devices.")
-    attempts: dict[int, int] = {}
-    for answer in session.answers:
-        attempts[answer.question_id] = attempts.get(answer.question_id, 0) + 1
+    attempts = PRACTICE_ANSWERS.attempts_by_question(session.answers)
     return render(
         request,
         "practice_run.html",
         {
             "session": session,
             "session_title": display_title(session, locale),
-            "consent_granted": has_current_consent(db, user),
-            "consent_version": CONSENT_VERSION,
+            "consent_granted": has_consent(db, user, CONSENT),
+            "consent_version": CONSENT.version,
             "retention_days": RETENTION_DAYS,
             "messages_json": messages,
             "attempts": attempts,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.answers.consent import ConsentTerms
 from server.core.db import utcnow
-from server.core.errors import Conflict, InvalidInput, NotFound
+from server.core.errors import InvalidInput, NotFound
 from server.domain.questions import (
     JOB_FIELDS,
     Question,
@@ -21,13 +21,12 @@ from server.domain.questions import (
     get_question,
     questions_from_posting,
 )
-from server.models import Consent, PracticeAnswer, PracticeQuestion, PracticeSession, User
+from server.models import PracticeAnswer, PracticeQuestion, PracticeSession, User
 
 log = logging.getLogger("untact.practice")
 
-CONSENT_PURPOSE = "practice_recording"
-# Bump when the consent text in the catalogs changes; people are asked again.
-CONSENT_VERSION = "2026-11-v1"
+# Bump the version when the consent text in the catalogs changes; people are asked again.
+CONSENT = ConsentTerms(purpose="practice_recording", version="2026-11-v1")
 RETENTION_DAYS = 180
 
 
@@ -52,31 +51,6 @@ class PracticeSessionCreate(BaseModel):
         if any(len(q) > 500 for q in cleaned):
             raise ValueError("a question is longer than 500 characters")
         return cleaned
-
-
-def has_current_consent(db: Session, user: User) -> bool:
-    return (
-        db.scalar(
-            select(func.count())
-            .select_from(Consent)
-            .where(
-                Consent.user_id == user.id,
-                Consent.purpose == CONSENT_PURPOSE,
-                Consent.version == CONSENT_VERSION,
-                Consent.withdrawn_at.is_(None),
-            )
-        )
-        != 0
-    )
-
-
-def grant_consent(db: Session, user: User, version: str, locale: str) -> Consent:
-    if version != CONSENT_VERSION:
-        raise Conflict("consent_outdated")
-    consent = Consent(user_id=user.id, purpose=CONSENT_PURPOSE, version=version, locale=locale)
-    db.add(consent)
-    db.flush()
-    return consent
 
 
 def _bank_entry(
@@ -159,15 +133,6 @@ def owned_answer(db: Session, user: User, answer_id: int) -> PracticeAnswer:
     return answer
 
 
-def attempts_used(db: Session, question: PracticeQuestion) -> int:
-    return int(
-        db.scalar(
-            select(func.count()).select_from(PracticeAnswer).where(PracticeAnswer.question_id == question.id)
-        )
-        or 0
-    )
-
-
 def session_dir(recordings_dir: Path, session: PracticeSession) -> Path:
     return recordings_dir / "practice" / str(session.seeker_id) / str(session.id)
 
@@ -221,20 +186,3 @@ def display_title(session: PracticeSession, locale: str) -> str:
     if session.source == "field" and session.field:
         return field_display_name(session.field, locale)  # type: ignore[arg-type]
     return session.title
-
-
-def answer_summary(answer: Any) -> dict[str, Any]:
-    report = answer.report or {}
-    scores = report.get("scores", {})
-    return {
-        "id": answer.id,
-        "question_id": answer.question_id,
-        "attempt": answer.attempt,
-        "status": answer.status,
-        "duration_s": answer.duration_s,
-        "partial": answer.partial,
-        "overall": answer.overall_score,
-        "scores": {k: (v or {}).get("score") for k, v in scores.items()},
-        "flags": report.get("flags", []),
-        "error_code": answer.error_code,
-    }

@@ -10,13 +10,13 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from server.accounts.access import require_user
+from server.answers.schemas import answer_summary
 from server.core.audit import record_audit
 from server.core.deps import DbSession, SettingsDep
 from server.core.errors import NotFound
 from server.core.files import private_file
 from server.core.limits import Id
 from server.models import PracticeAnswer, ReviewComment, ReviewRequest, ReviewShareLink, ScoreVerdict, User
-from server.practice.service import answer_summary
 from server.review import service
 from server.review.service import (
     AssignIn,

@@ -78,7 +78,7 @@ def test_server_settings_build_the_one_pool(make_settings: Callable[..., object]
     with ApiClient(app, base_url="http://testserver"):
         pool = app.state.model_pool
         assert (pool.device, pool.compute_type, pool.cpu_threads) == ("cpu", "float32", 1)
-        services = app.state.practice_services
+        services = app.state.live_services
         assert services.model_pool is pool  # live answers, captions and rooms use this one
         assert services.whisper_model == model_dirs["tiny.en"]
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.models import PracticeAnswer, PracticeSession
-from server.practice.service import CONSENT_VERSION
+from server.practice.service import CONSENT
 
 pytestmark = pytest.mark.unit
 
@@ -68,8 +68,8 @@ def test_consent_is_stored_with_time_and_version(app_client) -> None:
     assert app_client.get("/api/practice/consent").json()["granted"] is False
     old = app_client.send_json("POST", "/api/practice/consent", {"version": "2020-01-v0"})
     assert old.status_code == 409 and old.json()["error"]["code"] == "consent_outdated"
-    granted = app_client.send_json("POST", "/api/practice/consent", {"version": CONSENT_VERSION})
-    assert granted.status_code == 201 and granted.json()["version"] == CONSENT_VERSION
+    granted = app_client.send_json("POST", "/api/practice/consent", {"version": CONSENT.version})
+    assert granted.status_code == 201 and granted.json()["version"] == CONSENT.version
     status = app_client.get("/api/practice/consent").json()
     assert status["granted"] is True and status["retention_days"] > 0
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from server.answers.live import NUDGE_COOLDOWN_S, choose_nudge
 from server.answers.signalling import Offer, SignallingError, StartAnswer, parse_client_message
-from server.practice.live import NUDGE_COOLDOWN_S, choose_nudge
 
 pytestmark = pytest.mark.unit
 

@@ -306,7 +306,7 @@ def test_a_room_recording_gets_its_process_as_owner_when_it_starts(make_settings
             db.add(invitation)
             db.flush()
             invitation_id, seeker_id = invitation.id, seeker.id
-        room = LiveRoom(invitation_id, app.state.practice_services, on_empty=lambda _room: None)
+        room = LiveRoom(invitation_id, app.state.live_services, on_empty=lambda _room: None)
         claims = RoomClaims(
             room=room.name, identity="candidate-1", user_id=seeker_id, name="민준", role="candidate",
             grants=RoomGrants(), expires_at=0, token_id="t",

@@ -1,0 +1,64 @@
+"""The jobs every kind of recorded answer shares: whole-file analysis (when live analysis was
+not possible, and after recovery), marking an answer failed when its job gives up, and the
+recovery sweep. Registered per kind in server/jobs/handlers.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from analysis import AnalysisError, ModelPool, analyze_file
+from server.answers.kind import AnswerKind
+from server.answers.live import with_partial_flag
+from server.answers.recovery import mark_answer_failed, recover_orphaned_answers
+from server.answers.store import save_report
+from server.core.db import session_scope
+from server.jobs.queue import JobContext, JobFailed
+
+
+def analyze_answer(kind: AnswerKind, context: JobContext, payload: dict[str, Any]) -> None:
+    """Analyse the answer's whole recording and store the report (job `kind.analysis_job`)."""
+    settings = context.services["settings"]
+    pool: ModelPool = context.services["model_pool"]
+    answer_id = int(payload["answer_id"])
+    with session_scope(context.sessionmaker) as db:
+        answer = db.get(kind.answer_model, answer_id)
+        if answer is None:
+            return  # deleted meanwhile: nothing to do
+        path = settings.recordings_dir / (answer.recording_path or "")
+        options = kind.context(answer).options(
+            model=settings.whisper_model, model_cache_dir=str(settings.model_cache_dir)
+        )
+        partial = answer.partial
+    try:
+        report = analyze_file(path, options, pool=pool)
+    except AnalysisError as exc:
+        with session_scope(context.sessionmaker) as db:
+            answer = db.get(kind.answer_model, answer_id)
+            if answer is not None and not exc.retryable:
+                answer.status = "failed"
+                answer.error_code = exc.code
+        raise JobFailed(exc.code, exc.message, retryable=exc.retryable) from exc
+    if partial:
+        report = with_partial_flag(report)
+    with session_scope(context.sessionmaker) as db:
+        save_report(db, kind, answer_id, report)
+
+
+def fail_answer(kind: AnswerKind, context: JobContext, payload: dict[str, Any], code: str) -> None:
+    """The analysis job failed for good: the answer shows as failed, not `analyzing` forever."""
+    mark_answer_failed(context.sessionmaker, kind.answer_model, int(payload["answer_id"]), code)
+
+
+def recover_answers(
+    kind: AnswerKind, factory: sessionmaker[Session], *, owner_timeout_s: float, include_unowned: bool = True
+) -> int:
+    """Answers left recording or analysing by a process that stopped: analyse what was saved.
+    Answers of live processes, and answers whose analysis is queued or running, are left alone."""
+    return len(
+        recover_orphaned_answers(
+            factory, kind.answer_model, kind.analysis_job, owner_timeout_s=owner_timeout_s,
+            include_unowned=include_unowned,
+        )
+    )
