@@ -218,6 +218,21 @@ _MIN_VOICED_S = 0.8  # ... and transcribed again if it holds this much voiced au
 _EDGE_PAD_S = 0.2
 
 
+# A decoder caught in a loop ("흐흐흐…", "I'm, I'm, …") runs on to Whisper's 448-token limit: at
+# beam 5 that costs 5–20 s for a 4 s live chunk, and a live answer's report waits for it. Real
+# speech stays far below this many tokens per second (the Korean read-speech corpus peaks at 6,
+# English at about 4), so a clip shorter than one 30 s window is capped to its length.
+MAX_TOKENS_PER_S = 16
+MAX_TOKENS_SLACK = 24  # timestamps and punctuation
+WHISPER_MAX_NEW_TOKENS = 440  # under the model's 448, with room for the start tokens
+
+
+def max_new_tokens_for(duration_s: float) -> int | None:
+    """The token budget of a clip this long (None: a full window, Whisper's own limit)."""
+    budget = int(duration_s * MAX_TOKENS_PER_S) + MAX_TOKENS_SLACK
+    return budget if budget < WHISPER_MAX_NEW_TOKENS else None
+
+
 def _decode(transcriber: Transcriber, samples: np.ndarray, language: str, s: DecodeSettings) -> list[Word]:
     segments, _info = transcriber.whisper.transcribe(
         samples,
@@ -236,6 +251,7 @@ def _decode(transcriber: Transcriber, samples: np.ndarray, language: str, s: Dec
         condition_on_previous_text=s.condition_on_previous_text,
         temperature=0.0,
         hallucination_silence_threshold=s.hallucination_silence_threshold,
+        max_new_tokens=max_new_tokens_for(samples.size / SAMPLE_RATE),
     )
     words: list[Word] = []
     for seg in segments:

@@ -416,7 +416,10 @@ class LiveAnswers:
         if active.nudge_task is not None:
             active.nudge_task.cancel()
         if active.slot is not None:
-            active.slot.release_recording()  # the node may record another answer now
+            # The node may record another answer now. The live-analysis slot stays taken until
+            # the tail is analysed: freeing it here let tails and new live analyses pile up on 2
+            # cores, and five back-to-back one-way answers then took over 5 minutes each.
+            active.slot.release_recording()
         log.info(
             "answer recorded",
             extra={
@@ -459,6 +462,7 @@ class LiveAnswers:
                 extra={
                     "answer_id": answer_id,
                     "finish_s": round(time.monotonic() - started, 2),
+                    "finish_timings": getattr(analysis, "finish_timings", None),
                     "partial": ref.partial,
                     # (start_s, end_s, compute_s, audio received_s) per transcribed chunk
                     "chunks": getattr(analysis, "chunk_log", None),
