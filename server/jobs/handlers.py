@@ -49,6 +49,7 @@ def purge_old_audit(context: JobContext, _payload: dict[str, Any]) -> None:
 
 def job_handlers() -> dict[str, JobHandler]:
     from server.interviews.oneway import analyze_interview_answer, analyze_room_recording
+    from server.notifications.jobs import deliver_notification, send_due_reminders
     from server.practice.jobs import analyze_practice_answer, purge_expired_practice
 
     return {
@@ -58,18 +59,22 @@ def job_handlers() -> dict[str, JobHandler]:
         "purge_expired_practice": purge_expired_practice,
         "analyze_interview_answer": analyze_interview_answer,
         "analyze_room_recording": analyze_room_recording,
+        "deliver_notification": deliver_notification,
+        "send_due_reminders": send_due_reminders,
     }
 
 
 def job_failure_handlers() -> dict[str, FailureHandler]:
     """What to mark failed when a job of that kind fails for good (after its last attempt)."""
     from server.interviews.oneway import fail_interview_answer, fail_room_recording
+    from server.notifications.jobs import fail_delivery
     from server.practice.jobs import fail_practice_answer
 
     return {
         "analyze_practice_answer": fail_practice_answer,
         "analyze_interview_answer": fail_interview_answer,
         "analyze_room_recording": fail_room_recording,
+        "deliver_notification": fail_delivery,
     }
 
 
@@ -77,11 +82,13 @@ def make_worker(
     settings: Settings, factory: sessionmaker[Session], services: Mapping[str, Any]
 ) -> JobWorker:
     """A worker with every known job kind and the job settings (server and `untact worker`)."""
+    from server.notifications.jobs import notification_services
+
     handlers = {**job_handlers(), **load_handler_modules(settings.job_handler_modules)}
     return JobWorker(
         factory,
         handlers,
-        services=services,
+        services={**notification_services(settings), **services},
         failure_handlers=job_failure_handlers(),
         poll_interval_s=settings.job_poll_interval_s,
         lease_s=settings.job_lease_s,
