@@ -396,7 +396,8 @@ def _notify_seeker(db: Session, invitation: InterviewInvitation, kind: str, *, b
     calendar entry (METHOD:REQUEST, same UID, the current SEQUENCE)."""
     company = invitation.company.name if invitation.company else ""
     link = f"/interviews/{invitation.id}"
-    params = {"company": company, "title": invitation.title, "duration": str(invitation.duration_min)}
+    params = {"company": company, "title": invitation.title, "duration": str(invitation.duration_min),
+              "message": invitation.message}
     attachments: tuple[Attachment, ...] = ()
     if invitation.kind == "live":
         assert invitation.scheduled_at is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -64,6 +65,24 @@ def render_email(content: EmailContent) -> tuple[str, str]:
     return text, html
 
 
+class EncodedSubject(str):
+    """A Subject folded into RFC 2047 encoded words by `email.header.Header`.
+
+    Python 3.11's default folder leaves the space between two encoded words outside them, and
+    readers drop such whitespace (RFC 2047 §6.2): "화상 면접" arrived as "화상면접". `Header`
+    keeps spaces inside the encoded words. With SMTPUTF8 the text goes as it is.
+    """
+
+    name = "Subject"
+
+    def fold(self, *, policy: Any) -> str:
+        text = str(self)
+        if policy.utf8 or text.isascii():
+            return f"{self.name}: {text}{policy.linesep}"
+        encoded = Header(text, "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
 def build_message(
     content: EmailContent,
     *,
@@ -74,7 +93,7 @@ def build_message(
     text, html = render_email(content)
     sender_name, sender_address = parseaddr(sender)
     message = EmailMessage()
-    message["Subject"] = content.subject
+    message["Subject"] = EncodedSubject(content.subject)
     message["From"] = Address(sender_name or translate(content.locale, "app.name"), addr_spec=sender_address)
     message["To"] = Address(content.recipient_name, addr_spec=to_email)
     message["Date"] = format_datetime(utcnow())
