@@ -49,6 +49,9 @@ from server.jobs.instances import InstanceHeartbeat
 from server.jobs.queue import JobWorker, enqueue, enqueue_unless_pending
 from server.journey import api as journey_api
 from server.journey import pages as journey_pages
+from server.notifications import api as notifications_api
+from server.notifications import pages as notifications_pages
+from server.notifications.service import install_channels
 from server.practice import api as practice_api
 from server.practice import pages as practice_pages
 from server.review import api as review_api
@@ -101,6 +104,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     migrate(engine)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    install_channels(app.state.sessionmaker, email=settings.email_enabled)  # which channels notify() queues
     app.state.auth_throttle = AuthThrottler(
         app.state.sessionmaker,
         max_failures=settings.login_max_failures,
@@ -112,6 +116,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     with session_scope(app.state.sessionmaker) as db:
         enqueue_unless_pending(db, "purge_old_audit")  # retention; the job re-queues itself daily
+        enqueue_unless_pending(db, "send_due_reminders")  # interview and check-in reminders; re-queues itself
     model_pool = make_model_pool(settings)
     app.state.model_pool = model_pool
     factory = app.state.sessionmaker
@@ -212,6 +217,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(journey_pages.router)
     app.include_router(review_api.router)
     app.include_router(review_pages.router)
+    app.include_router(notifications_api.router)
+    app.include_router(notifications_pages.router)
     app.include_router(interviews_api.router)
     app.include_router(interviews_api.ws_router)
     app.include_router(interviews_pages.router)

@@ -20,6 +20,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     host = args.host or settings.host
     port = args.port or settings.port
+    settings = settings.model_copy(update={"host": host, "port": port})  # links in emails without a public URL
     if args.seed_demo:
         engine = make_engine(settings.resolved_database_url)
         migrate(engine)
@@ -126,8 +127,10 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         return 0 if ok else 1
     migrate(engine)
     from server.core.config import make_model_pool
+    from server.notifications.service import install_channels
 
     factory = make_sessionmaker(engine)
+    install_channels(factory, email=settings.email_enabled)
     notifier = make_notifier(settings, factory)
     services = {"settings": settings, "model_pool": make_model_pool(settings)}
     worker = make_worker(settings, factory, services)

@@ -129,10 +129,17 @@ def make_settings(tmp_path: Path, database_url: str) -> Callable[..., object]:
 
 
 @pytest.fixture
-def app_client(make_settings: Callable[..., object]) -> Iterator[ApiClient]:
+def app_overrides() -> dict[str, object]:
+    """Settings for `app_client` on top of the test defaults; a test package overrides this
+    fixture (tests/notifications/ points the app at its SMTP server)."""
+    return {}
+
+
+@pytest.fixture
+def app_client(make_settings: Callable[..., object], app_overrides: dict[str, object]) -> Iterator[ApiClient]:
     from server.app import create_app
 
-    app = create_app(make_settings())  # type: ignore[arg-type]
+    app = create_app(make_settings(**app_overrides))  # type: ignore[arg-type]
     with ApiClient(app, base_url="http://testserver", raise_server_exceptions=False) as client:
         yield client
 

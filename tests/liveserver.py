@@ -32,8 +32,12 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
-def start_live_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
-    port = free_port()
+def start_live_server(
+    data_dir: Path, extra_env: dict[str, str] | None = None, *, port: int | None = None
+) -> LiveServer:
+    """`port` lets a caller put the server's own address in its environment first
+    (UNTACT_PUBLIC_BASE_URL, for links in emails)."""
+    port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,

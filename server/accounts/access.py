@@ -202,9 +202,16 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "review_shared_detail": PUBLIC,
     "review_shared_video": PUBLIC,
     "review_shared_page": PUBLIC,
+    # --- notifications: in-app list, channel preferences, unsubscribe from an email (no login)
     "notifications_list": ANY_USER,
     "notifications_read": ANY_USER,
     "notifications_page": ANY_USER,
+    "notifications_preferences_get": ANY_USER,
+    "notifications_preferences_put": ANY_USER,
+    "notifications_settings_page": ANY_USER,
+    "notifications_settings_submit": ANY_USER,
+    "unsubscribe_page": PUBLIC,
+    "unsubscribe_submit": PUBLIC,
     # --- employer interviews (issue 5); which invitation/answer in server/interviews/service.py
     "interviews_home_page": only(Role.EMPLOYER, Role.SEEKER),
     "interviews_detail_page": only(Role.EMPLOYER, Role.SEEKER),

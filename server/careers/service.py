@@ -55,6 +55,7 @@ from server.models import (
     User,
 )
 from server.models.careers import Hire, PostingIndexVersion
+from server.notifications.service import notify
 
 log = logging.getLogger("untact.careers")
 
@@ -805,6 +806,11 @@ def invite_seeker(
     )
     db.add(invitation)
     db.flush()
+    company = db.get(Company, row.company_id)
+    notify(
+        db, seeker_id, "job_invitation", link=f"/jobs/{row.id}",
+        company=company.name if company else "", posting=row.title, message=invitation.message,
+    )
     return invitation
 
 

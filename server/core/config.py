@@ -87,6 +87,27 @@ class Settings(BaseSettings):
     max_live_analyses: int = Field(default=2, ge=0)
     live_busy_retry_s: int = Field(default=20, ge=1)
 
+    # Notifications (server/notifications/, docs/notifications.md). Email is off while no SMTP
+    # host is set: notifications are then in-app only. No defaults for the secrets.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""  # e.g. "언택트 <no-reply@centre.example>"; required with a host
+    smtp_starttls: bool = True  # upgrade the connection with STARTTLS (port 587); false for a local relay
+    smtp_timeout_s: float = Field(default=20.0, gt=0.0)
+    # A centre's SMS / 카카오 알림톡 provider: the dotted path of a TextMessageSender class
+    # (`package.module:Class` or `package.module.Class`); empty: text messages are only logged.
+    text_sender: str = ""
+    reminder_interval_s: int = Field(default=300, ge=10)  # how often due reminders are looked for
+    unsubscribe_max_age_days: int = Field(default=180, ge=1)  # how long an email's unsubscribe link works
+
+    @model_validator(mode="after")
+    def _smtp_needs_a_sender(self) -> Settings:
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise ValueError("UNTACT_SMTP_FROM must be an email address when UNTACT_SMTP_HOST is set")
+        return self
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and (
@@ -117,6 +138,15 @@ class Settings(BaseSettings):
     @property
     def https(self) -> bool:
         return self.public_base_url.startswith("https://")
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    @property
+    def base_url(self) -> str:
+        """Where links in emails point: the public URL, else this server's own address."""
+        return self.public_base_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
 
 def make_model_pool(settings: Settings) -> ModelPool:

@@ -369,10 +369,10 @@ def interviews_rubric_put(data: service.RubricIn, request: Request, db: DbSessio
 
 @router.post("/invitations", name="interviews_invitation_create", status_code=201)
 def interviews_invitation_create(
-    data: service.InvitationCreate, request: Request, db: DbSession
+    data: service.InvitationCreate, request: Request, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
     user = require_user(request)
-    invitation = service.create_invitation(db, user, data)
+    invitation = service.create_invitation(db, user, data, base_url=settings.base_url)
     audit_request(db, request, "interview_invited", invitation_id=invitation.id, seeker_id=invitation.seeker_id,
                   kind=invitation.kind)
     return invitation_public(db, invitation, user)
@@ -405,11 +405,11 @@ def interviews_invitation_respond(
 
 @router.post("/invitations/{invitation_id}/status", name="interviews_invitation_status")
 def interviews_invitation_status(
-    invitation_id: Id, data: service.EmployerStatusChange, request: Request, db: DbSession
+    invitation_id: Id, data: service.EmployerStatusChange, request: Request, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
     user = require_user(request)
     invitation = service.company_invitation(db, user, invitation_id)
-    service.change_as_employer(db, user, invitation, data)
+    service.change_as_employer(db, user, invitation, data, base_url=settings.base_url)
     record_audit(
         db, "interview_status", actor=user, path=request.url.path, invitation_id=invitation.id,
         status=invitation.status, decision=invitation.decision,
@@ -432,7 +432,8 @@ def interviews_invitation_ics(
     user = require_user(request)
     invitation = service.visible_invitation(db, user, invitation_id)
     base = settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
-    host = base.split("://", 1)[-1].split("/", 1)[0]
+    # The UID's host is the deployment's, as in the invitation email, so both reach one calendar entry.
+    host = service.calendar_host(settings.base_url)
     body = service.invitation_ics(invitation, invitation.company.name, f"{base}/interviews/{invitation.id}", host)
     return Response(
         body,

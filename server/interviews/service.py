@@ -37,6 +37,8 @@ from server.models.interviews import (
     InterviewSetQuestion,
     InvitationEvent,
 )
+from server.notifications.calendar import CalendarEntry, Method, calendar_file
+from server.notifications.service import Attachment, notify, notify_with
 
 # Recording an interview answer shares it with the employer: its own consent, separate from practice.
 CONSENT = ConsentTerms(purpose="interview_recording", version="2026-11-v1")
@@ -317,7 +319,10 @@ def event_note_for(event: InvitationEvent, invitation: InterviewInvitation, view
     return event.note
 
 
-def create_invitation(db: Session, employer: User, data: InvitationCreate) -> InterviewInvitation:
+def create_invitation(
+    db: Session, employer: User, data: InvitationCreate, *, base_url: str
+) -> InterviewInvitation:
+    """Invite a seeker; they are notified (in-app, and by their channels: email with the .ics)."""
     company_id = employer_company_id(employer)
     seeker = db.scalar(select(User).where(func.lower(User.email) == data.seeker_email.strip().lower()))
     if seeker is None or seeker.role is not Role.SEEKER:
@@ -356,7 +361,43 @@ def create_invitation(db: Session, employer: User, data: InvitationCreate) -> In
     db.add(invitation)
     record_event(db, invitation, employer, "invited", data.message.strip()[:200])
     db.flush()
+    _notify_seeker(db, invitation, f"interview_invited_{invitation.kind}", base_url=base_url)
     return invitation
+
+
+def _notify_seeker(db: Session, invitation: InterviewInvitation, kind: str, *, base_url: str) -> None:
+    """The seeker hears of a new invitation or a new time; a live interview's email carries the
+    calendar entry (METHOD:REQUEST, same UID, the current SEQUENCE)."""
+    company = invitation.company.name if invitation.company else ""
+    link = f"/interviews/{invitation.id}"
+    params = {"company": company, "title": invitation.title, "duration": str(invitation.duration_min),
+              "message": invitation.message}
+    attachments: tuple[Attachment, ...] = ()
+    if invitation.kind == "live":
+        assert invitation.scheduled_at is not None
+        params["starts_at"] = params["when_at"] = invitation.scheduled_at.isoformat()
+        organizer = db.get(User, invitation.created_by) if invitation.created_by else None
+        entry = invitation_calendar_entry(
+            invitation, company, base_url.rstrip("/") + link, calendar_host(base_url), organizer=organizer
+        )
+        attachments = (
+            Attachment(f"interview-{invitation.id}.ics", "text/calendar", calendar_file(entry, method="REQUEST"),
+                       method="REQUEST"),
+        )
+    else:
+        assert invitation.deadline_at is not None
+        params["deadline_at"] = params["when_at"] = invitation.deadline_at.isoformat()
+    notify_with(db, invitation.seeker_id, kind, link=link, params=params, attachments=attachments)
+
+
+def _notify_company(db: Session, invitation: InterviewInvitation, kind: str, seeker: User, note: str = "") -> None:
+    """The employer who sent the invitation hears the seeker's answer."""
+    if invitation.created_by is None:
+        return
+    notify(
+        db, invitation.created_by, kind, link=f"/interviews/{invitation.id}",
+        seeker=seeker.display_name, title=invitation.title, note=note,
+    )
 
 
 def respond_as_seeker(db: Session, seeker: User, invitation: InterviewInvitation, data: SeekerResponse) -> None:
@@ -369,11 +410,16 @@ def respond_as_seeker(db: Session, seeker: User, invitation: InterviewInvitation
         invitation.seeker_note = data.note.strip()
     if data.action == "accept":
         invitation.companion_requested = data.companion and invitation.kind == "live"
+    if data.action == "decline":
+        invitation.calendar_sequence += 1  # the calendar entry becomes CANCELLED
     record_event(db, invitation, seeker, target, data.note.strip())
+    notice = {"accept": "interview_accepted", "decline": "interview_declined",
+              "reschedule": "interview_reschedule_requested"}[data.action]
+    _notify_company(db, invitation, notice, seeker, data.note.strip())
 
 
 def change_as_employer(
-    db: Session, employer: User, invitation: InterviewInvitation, data: EmployerStatusChange
+    db: Session, employer: User, invitation: InterviewInvitation, data: EmployerStatusChange, *, base_url: str
 ) -> None:
     if data.status not in EMPLOYER_MOVES.get(invitation.status, set()):
         raise Conflict("invalid_transition")
@@ -390,8 +436,11 @@ def change_as_employer(
             if data.deadline_at is None:
                 raise InvalidInput("deadline_and_set_required")
             invitation.deadline_at = as_utc(data.deadline_at, invitation.time_zone)
+        invitation.calendar_sequence += 1  # calendars replace the entry with the same UID
     note = data.note.strip() or (data.decision or "")
     record_event(db, invitation, employer, data.status, note)
+    if data.status == "invited":
+        _notify_seeker(db, invitation, "interview_rescheduled", base_url=base_url)
 
 
 def mark_started(db: Session, actor: User, invitation: InterviewInvitation) -> None:
@@ -422,29 +471,21 @@ def seeker_invitations(db: Session, seeker: User) -> list[InterviewInvitation]:
 # ------------------------------------------------------------------ calendar
 
 
-def _ics_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def calendar_host(base_url: str) -> str:
+    """The host part of the UIDs: invitations keep one UID per deployment."""
+    return base_url.split("://", 1)[-1].split("/", 1)[0]
 
 
-def _ics_time(value: datetime) -> str:
-    return value.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fold(line: str) -> str:
-    """RFC 5545: lines longer than 75 octets continue on the next line after a space."""
-    out: list[str] = []
-    current = b""
-    for char in line:
-        encoded = char.encode("utf-8")
-        if len(current) + len(encoded) > 75:
-            out.append(current.decode("utf-8"))
-            current = b" "
-        current += encoded
-    out.append(current.decode("utf-8"))
-    return "\r\n".join(out)
-
-
-def invitation_ics(invitation: InterviewInvitation, company_name: str, url: str, host: str) -> str:
+def invitation_calendar_entry(
+    invitation: InterviewInvitation,
+    company_name: str,
+    url: str,
+    host: str,
+    *,
+    organizer: User | None = None,
+) -> CalendarEntry:
+    """The invitation as a calendar entry: the live interview's slot, or the half hour before a
+    recorded interview's deadline. UID is stable per invitation; SEQUENCE rises on each new time."""
     if invitation.kind == "live":
         assert invitation.scheduled_at is not None
         start = invitation.scheduled_at
@@ -455,31 +496,29 @@ def invitation_ics(invitation: InterviewInvitation, company_name: str, url: str,
         end = invitation.deadline_at
         start = end - timedelta(minutes=30)
         summary = f"{company_name} 녹화 면접 마감 · {invitation.title}"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Untact//Interviews//KO",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:interview-{invitation.id}@{host}",
-        f"DTSTAMP:{_ics_time(utcnow())}",
-        f"DTSTART:{_ics_time(start)}",
-        f"DTEND:{_ics_time(end)}",
-        f"SUMMARY:{_ics_escape(summary)}",
-        f"DESCRIPTION:{_ics_escape((invitation.message + chr(10) + url).strip())}",
-        f"URL:{url}",
-        f"LAST-MODIFIED:{_ics_time(invitation.updated_at)}",
-        "STATUS:CANCELLED" if invitation.status == "declined" else "STATUS:CONFIRMED",
-        "BEGIN:VALARM",
-        "TRIGGER:-PT30M",
-        "ACTION:DISPLAY",
-        f"DESCRIPTION:{_ics_escape(summary)}",
-        "END:VALARM",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    seeker = invitation.seeker
+    return CalendarEntry(
+        uid=f"interview-{invitation.id}@{host}",
+        sequence=invitation.calendar_sequence,
+        start=start,
+        end=end,
+        summary=summary,
+        description=(invitation.message + "\n" + url).strip(),
+        url=url,
+        organizer_email=organizer.email if organizer is not None else "",
+        organizer_name=company_name,
+        attendee_email=seeker.email if seeker is not None else "",
+        attendee_name=seeker.display_name if seeker is not None else "",
+        cancelled=invitation.status == "declined",
+        last_modified=invitation.updated_at,
+    )
+
+
+def invitation_ics(
+    invitation: InterviewInvitation, company_name: str, url: str, host: str, *, method: Method = "PUBLISH"
+) -> str:
+    """The downloadable .ics (PUBLISH); the invitation email sends the same entry as a REQUEST."""
+    return calendar_file(invitation_calendar_entry(invitation, company_name, url, host), method=method)
 
 
 # ------------------------------------------------------------------ one-way answers

@@ -60,6 +60,7 @@ def answer_kinds() -> tuple[AnswerKind, ...]:
 def job_handlers() -> dict[str, JobHandler]:
     from server.answers.jobs import analyze_answer
     from server.interviews.oneway import analyze_room_recording
+    from server.notifications.jobs import deliver_notification, send_due_reminders
     from server.practice.jobs import purge_expired_practice
 
     return {
@@ -67,6 +68,8 @@ def job_handlers() -> dict[str, JobHandler]:
         "purge_old_audit": purge_old_audit,
         "purge_expired_practice": purge_expired_practice,
         "analyze_room_recording": analyze_room_recording,
+        "deliver_notification": deliver_notification,
+        "send_due_reminders": send_due_reminders,
         **{kind.analysis_job: functools.partial(analyze_answer, kind) for kind in answer_kinds()},
     }
 
@@ -75,9 +78,11 @@ def job_failure_handlers() -> dict[str, FailureHandler]:
     """What to mark failed when a job of that kind fails for good (after its last attempt)."""
     from server.answers.jobs import fail_answer
     from server.interviews.oneway import fail_room_recording
+    from server.notifications.jobs import fail_delivery
 
     return {
         "analyze_room_recording": fail_room_recording,
+        "deliver_notification": fail_delivery,
         **{kind.analysis_job: functools.partial(fail_answer, kind) for kind in answer_kinds()},
     }
 
@@ -86,11 +91,13 @@ def make_worker(
     settings: Settings, factory: sessionmaker[Session], services: Mapping[str, Any]
 ) -> JobWorker:
     """A worker with every known job kind and the job settings (server and `untact worker`)."""
+    from server.notifications.jobs import notification_services
+
     handlers = {**job_handlers(), **load_handler_modules(settings.job_handler_modules)}
     return JobWorker(
         factory,
         handlers,
-        services=services,
+        services={**notification_services(settings), **services},
         failure_handlers=job_failure_handlers(),
         poll_interval_s=settings.job_poll_interval_s,
         lease_s=settings.job_lease_s,

@@ -64,11 +64,17 @@ JobHandler = Callable[[JobContext, dict[str, Any]], None]
 FailureHandler = Callable[[JobContext, dict[str, Any], str], None]
 
 
-def enqueue(db: Session, kind: str, payload: dict[str, Any], *, max_attempts: int = 3) -> Job:
+def enqueue(
+    db: Session, kind: str, payload: dict[str, Any], *, max_attempts: int = 3, run_after: datetime | None = None
+) -> Job:
+    """Queue a job; with `run_after` it waits until then (a deferred email), else it runs at once."""
     job = Job(kind=kind, payload=payload, max_attempts=max_attempts)
+    if run_after is not None:
+        job.run_after = run_after
     db.add(job)
     db.flush()
-    _note_pending_wakeup(db)
+    if run_after is None or run_after <= utcnow():
+        _note_pending_wakeup(db)
     return job
 
 

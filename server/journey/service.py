@@ -66,6 +66,7 @@ from server.models import (
     Role,
     User,
 )
+from server.notifications.service import notify, notify_with
 
 KST = dt.timezone(dt.timedelta(hours=9))
 INTERVIEW_NOT_SCHEDULED = frozenset({"declined"})
@@ -237,6 +238,11 @@ def add_letter_version(
     )
     db.add(version)
     db.flush()
+    if user.role is Role.CONSULTANT:  # the seeker is asked to read the revision and comments
+        notify(
+            db, letter.seeker_id, "letter_comment", link=f"/journey/cover-letters/{letter.id}",
+            consultant=user.display_name, title=letter.title, comment=version.comment,
+        )
     return version
 
 
@@ -317,6 +323,17 @@ def book_slot(db: Session, seeker: User, slot_id: int, data: BookIn) -> Counsell
     slot.seeker_id = seeker.id
     slot.booked_at = utcnow()
     slot.seeker_note = data.note.strip()
+    consultant = db.get(User, slot.consultant_id)
+    when = {"starts_at": slot.starts_at.isoformat(), "duration": str(slot.duration_min),
+            "mode_key": f"journey.mode_{slot.mode}"}
+    notify_with(
+        db, seeker.id, "counselling_booked_seeker", link="/journey/counselling",
+        params={**when, "consultant": consultant.display_name if consultant else ""},
+    )
+    notify_with(
+        db, slot.consultant_id, "counselling_booked_consultant", link="/consultant/slots",
+        params={**when, "seeker": seeker.display_name, "note": slot.seeker_note},
+    )
     return slot
 
 
@@ -492,6 +509,8 @@ def set_request_status(db: Session, user: User, request_id: int, data: MentorSta
     request.status = data.status
     if data.status == "completed":
         request.completed_at = utcnow()
+    if data.status == "accepted":
+        notify(db, request.seeker_id, "mentoring_accepted", link=f"/mentoring/{request.id}", mentor=user.display_name)
     return request
 
 

@@ -35,9 +35,14 @@ from server.models.interviews import (
     RoomRecording,
 )
 from server.models.jobs import Job, ProcessHeartbeat
+from server.models.notifications import (
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+    NotificationReminder,
+)
 from server.models.practice import Consent, PracticeAnswer, PracticeQuestion, PracticeSession
 from server.models.review import (
-    Notification,
     ReviewComment,
     ReviewRequest,
     ReviewShareLink,
@@ -77,6 +82,9 @@ __all__ = [
     "MentorProfile",
     "MentorRequest",
     "Notification",
+    "NotificationDelivery",
+    "NotificationPreference",
+    "NotificationReminder",
     "PracticeAnswer",
     "PracticeQuestion",
     "PracticeSession",

@@ -77,6 +77,9 @@ class InterviewInvitation(Base):
     seeker_note: Mapped[str] = mapped_column(Text, default="")  # e.g. the time they asked for
     companion_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     recording_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The calendar entry's SEQUENCE (RFC 5545): raised on every new time or cancellation, so
+    # a calendar that has the invitation updates its entry (same UID) instead of adding one.
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

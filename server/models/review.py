@@ -1,5 +1,5 @@
 """Consultant review of practice sessions: requests, time-pinned comments, score verdicts,
-share links with their view log, and in-app notifications.
+share links with their view log. (In-app notifications are in `server/models/notifications.py`.)
 
 Every row that belongs to a practice session has a foreign key to it (directly or through the
 request) with `ON DELETE CASCADE`, so deleting the session removes comments and share links.
@@ -134,20 +134,3 @@ class ReviewShareView(Base):
     path: Mapped[str] = mapped_column(String(500))
     ip: Mapped[str | None] = mapped_column(String(64), default=None)
     user_agent: Mapped[str | None] = mapped_column(String(300), default=None)
-
-
-class Notification(Base):
-    """An in-app notification; text comes from the catalogs (`kind` + `params`)."""
-
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    link: Mapped[str] = mapped_column(String(300), default="")
-    request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("review_requests.id", ondelete="CASCADE"), index=True, default=None
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

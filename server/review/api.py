@@ -1,4 +1,4 @@
-"""Consultant review JSON API: requests, queue, workspace actions, share links, notifications."""
+"""Consultant review JSON API: requests, queue, workspace actions, share links."""
 
 from __future__ import annotations
 
@@ -443,41 +443,3 @@ def review_shared_video(
         db, token, path=request.url.path, ip=_client_ip(request), user_agent=request.headers.get("user-agent")
     )
     return _recording(settings, service.answer_of_request(db, review, answer_id))
-
-
-# ----------------------------------------------------------------- notifications
-
-
-class ReadIn(BaseModel):
-    id: Id | None = None
-
-
-@router.get("/api/notifications", name="notifications_list")
-def notifications_list(request: Request, db: DbSession) -> dict[str, Any]:
-    from server.core.i18n import translate
-
-    user = require_user(request)
-    locale = request.state.locale
-    return {
-        "unread": service.unread_count(db, user),
-        "items": [
-            {
-                "id": n.id,
-                "kind": n.kind,
-                "text": translate(locale, f"review.notification_{n.kind}", **n.params),
-                "link": n.link,
-                "created_at": n.created_at.isoformat(),
-                "read": n.read_at is not None,
-            }
-            for n in service.notifications_for(db, user)
-        ],
-    }
-
-
-@router.post("/api/notifications/read", name="notifications_read")
-def notifications_read(data: ReadIn, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
-    marked = service.mark_read(db, user, data.id)
-    result = {"marked": marked, "unread": service.unread_count(db, user)}
-    db.commit()  # committed before the response: the page reloads right after
-    return result

@@ -1,5 +1,5 @@
 """Consultant review pages: the queue and dashboard, the workspace, a seeker's history, the
-seeker's feedback view, notifications and the read-only shared view."""
+seeker's feedback view and the read-only shared view."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from server.accounts.access import current_user, require_user
+from server.accounts.access import require_user
 from server.core.deps import DbSession
 from server.core.i18n import translate
 from server.core.limits import Id
-from server.core.templating import js_messages, local_time, render, templates, viewer_zone
+from server.core.templating import js_messages, local_time, render, viewer_zone
 from server.models import ReviewRequest, ReviewShareLink, Role, User
+from server.notifications import service as notifications
 from server.practice.charts import ProgressPoint, progress_chart
 from server.practice.progress import session_totals
 from server.practice.service import display_title, owned_session
@@ -25,23 +26,6 @@ from server.review.views import answer_views, clock
 log = logging.getLogger("untact.review")
 
 router = APIRouter()
-
-
-def review_unread_count(request: Request) -> int:
-    """Unread notifications for the nav badge (0 when there is no login or no database)."""
-    user = current_user(request)
-    factory = getattr(request.app.state, "sessionmaker", None)
-    if user is None or factory is None:
-        return 0
-    try:
-        with factory() as db:
-            return service.unread_count(db, user)
-    except Exception:
-        log.warning("could not count notifications", exc_info=True)
-        return 0
-
-
-templates.env.globals["review_unread_count"] = review_unread_count
 
 
 def _t(request: Request) -> Any:
@@ -164,9 +148,9 @@ def review_feedback_page(session_id: Id, request: Request, db: DbSession) -> Res
     )
     if review is not None and review.status == "submitted":
         # Opening the feedback reads its notification.
-        for note in service.notifications_for(db, user):
+        for note in notifications.notifications_for(db, user):
             if note.request_id == review.id and note.read_at is None:
-                service.mark_read(db, user, note.id)
+                notifications.mark_read(db, user, note.id)
         db.commit()  # before rendering, so the nav badge (its own session) is already down
     return render(
         request,
@@ -181,32 +165,6 @@ def review_feedback_page(session_id: Id, request: Request, db: DbSession) -> Res
             "reviewable": any(a.report is not None for a in session.answers),
             "default_job": session.title if session.source == "posting" else "",
             "share_links": _seeker_share_rows(db, user, session.id),
-        },
-    )
-
-
-@router.get("/notifications", name="notifications_page")
-def notifications_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
-    items = service.notifications_for(db, user)
-    locale = request.state.locale
-    rows = [(n, translate(locale, f"review.notification_{n.kind}", **n.params)) for n in items]
-    my_requests: list[ReviewRequest] = []
-    if user.role is Role.SEEKER:
-        my_requests = list(
-            db.scalars(
-                select(ReviewRequest).where(ReviewRequest.seeker_id == user.id).order_by(ReviewRequest.id.desc())
-            ).all()
-        )
-    return render(
-        request,
-        "review_notifications.html",
-        {
-            **_common(request),
-            "rows": rows,
-            "my_requests": my_requests,
-            "title_of": lambda r: display_title(r.session, locale),
-            "rubric_average": service.rubric_average,
         },
     )
 

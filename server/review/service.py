@@ -1,5 +1,6 @@
 """Consultant review rules on the database: requests and the queue, who may see which session,
-comments, rubric and verdicts, share links and notifications."""
+comments, rubric and verdicts, share links. Its notifications go through
+`server.notifications.service.notify` (in-app, email, text message)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,15 @@ from server.core.db import utcnow
 from server.core.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from server.core.limits import Id
 from server.models import PracticeAnswer, PracticeSession, Role, User
+from server.models.notifications import Notification
 from server.models.review import (
-    Notification,
     ReviewComment,
     ReviewRequest,
     ReviewShareLink,
     ReviewShareView,
     ScoreVerdict,
 )
+from server.notifications.service import notify
 
 CATEGORIES = ("delivery", "content", "gaze", "structure")
 RUBRIC_CRITERIA = ("delivery", "content", "gaze", "structure")
@@ -560,52 +562,6 @@ def shared_request(
     if not live or request is None:
         raise AppError("share_link_inactive", status_code=410)
     return request
-
-
-# ----------------------------------------------------------------- notifications
-
-
-def notify(db: Session, user_id: int, kind: str, *, link: str, request_id: int | None = None, **params: str) -> None:
-    db.add(Notification(user_id=user_id, kind=kind, link=link, request_id=request_id, params=params))
-
-
-def unread_count(db: Session, user: User) -> int:
-    return int(
-        db.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
-
-
-def notifications_for(db: Session, user: User, limit: int = 50) -> list[Notification]:
-    return list(
-        db.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.id.desc())
-            .limit(limit)
-        ).all()
-    )
-
-
-def mark_read(db: Session, user: User, notification_id: int | None = None) -> int:
-    rows = [
-        n
-        for n in notifications_for(db, user, limit=500)
-        if n.read_at is None and (notification_id is None or n.id == notification_id)
-    ]
-    if notification_id is not None and not rows:
-        existing = db.get(Notification, notification_id)
-        if existing is None or existing.user_id != user.id:
-            raise NotFound("review_not_found")
-    now = utcnow()
-    for n in rows:
-        n.read_at = now
-    db.flush()
-    return len(rows)
 
 
 # ----------------------------------------------------------------- deletion

@@ -33,3 +33,15 @@ def test_environment_variables_configure_the_server(monkeypatch: pytest.MonkeyPa
     settings = Settings()
     assert settings.resolved_database_url == "postgresql://postgres@db:5432/untact"
     assert settings.https is True
+
+
+def test_email_is_off_without_an_smtp_host_and_a_host_needs_a_sender(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().email_enabled is False
+    with pytest.raises(ValidationError, match="UNTACT_SMTP_FROM"):
+        Settings(smtp_host="smtp.centre.example")
+    monkeypatch.setenv("UNTACT_SMTP_HOST", "smtp.centre.example")
+    monkeypatch.setenv("UNTACT_SMTP_FROM", "언택트 <no-reply@centre.example>")
+    monkeypatch.setenv("UNTACT_SMTP_STARTTLS", "false")
+    settings = Settings()
+    assert settings.email_enabled and settings.smtp_port == 587 and settings.smtp_starttls is False
+    assert settings.smtp_username == "" and settings.smtp_password == ""  # no default credentials

@@ -10,4 +10,4 @@ if (button) {
 }
 
 // Tests (and people on slow machines) can tell when the handlers are attached.
-document.documentElement.dataset.reviewReady = "true";
+document.documentElement.dataset.notificationsReady = "true";
