@@ -4,11 +4,12 @@ recovery sweep. Registered per kind in server/jobs/handlers.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from analysis import AnalysisError, ModelPool, analyze_file
+from analysis import AnalysisError, AnalysisOptions, ModelPool, Report, analyze_file
 from server.answers.kind import AnswerKind
 from server.answers.live import with_partial_flag
 from server.answers.recovery import mark_answer_failed, recover_orphaned_answers
@@ -17,10 +18,29 @@ from server.core.db import session_scope
 from server.jobs.queue import JobContext, JobFailed
 
 
+def analyse_recording(
+    context: JobContext, model: Any, row_id: int, path: Path, options: AnalysisOptions, *, partial: bool
+) -> Report:
+    """Whole-file analysis of one stored recording (a row of `model` with `status` and
+    `error_code`). A permanent failure marks the row failed; every failure is raised as a
+    `JobFailed` with the analysis's code, so the queue retries what can be retried."""
+    pool: ModelPool = context.services["model_pool"]
+    try:
+        report = analyze_file(path, options, pool=pool)
+    except AnalysisError as exc:
+        if not exc.retryable:
+            with session_scope(context.sessionmaker) as db:
+                row = db.get(model, row_id)
+                if row is not None:
+                    row.status = "failed"
+                    row.error_code = exc.code
+        raise JobFailed(exc.code, exc.message, retryable=exc.retryable) from exc
+    return with_partial_flag(report) if partial else report
+
+
 def analyze_answer(kind: AnswerKind, context: JobContext, payload: dict[str, Any]) -> None:
     """Analyse the answer's whole recording and store the report (job `kind.analysis_job`)."""
     settings = context.services["settings"]
-    pool: ModelPool = context.services["model_pool"]
     answer_id = int(payload["answer_id"])
     with session_scope(context.sessionmaker) as db:
         answer = db.get(kind.answer_model, answer_id)
@@ -31,17 +51,7 @@ def analyze_answer(kind: AnswerKind, context: JobContext, payload: dict[str, Any
             model=settings.whisper_model, model_cache_dir=str(settings.model_cache_dir)
         )
         partial = answer.partial
-    try:
-        report = analyze_file(path, options, pool=pool)
-    except AnalysisError as exc:
-        with session_scope(context.sessionmaker) as db:
-            answer = db.get(kind.answer_model, answer_id)
-            if answer is not None and not exc.retryable:
-                answer.status = "failed"
-                answer.error_code = exc.code
-        raise JobFailed(exc.code, exc.message, retryable=exc.retryable) from exc
-    if partial:
-        report = with_partial_flag(report)
+    report = analyse_recording(context, kind.answer_model, answer_id, path, options, partial=partial)
     with session_scope(context.sessionmaker) as db:
         save_report(db, kind, answer_id, report)
 

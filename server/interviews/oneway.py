@@ -9,12 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from analysis import AnalysisOptions
 from server.answers.kind import AnswerContext, AnswerKind
-from server.answers.live import with_partial_flag
 from server.core.db import session_scope
 from server.interviews.service import CONSENT, answer_file, can_answer, mark_started
-from server.jobs.queue import JobContext, JobFailed
+from server.jobs.queue import JobContext
 from server.models.accounts import User
 from server.models.interviews import InterviewAnswer, InterviewInvitation, InterviewSetQuestion
 
@@ -100,7 +98,7 @@ def fail_room_recording(context: JobContext, payload: dict[str, Any], code: str)
 
 def analyze_room_recording(context: JobContext, payload: dict[str, Any]) -> None:
     """The candidate's track of a live interview, analysed after the call (observable metrics only)."""
-    from analysis import AnalysisError, analyze_file
+    from server.answers.jobs import analyse_recording
     from server.models.interviews import RoomRecording
 
     settings = context.services["settings"]
@@ -113,24 +111,10 @@ def analyze_room_recording(context: JobContext, payload: dict[str, Any]) -> None
         participant = db.get(User, row.participant_id) if row.participant_id else None
         language = participant.locale if participant is not None and participant.locale in ("ko", "en") else "ko"
         path = settings.recordings_dir / row.recording_path
-        options = AnalysisOptions(
-            question_text=(invitation.title if invitation else "") or "interview",
-            language=language,  # type: ignore[arg-type]
-            model=settings.whisper_model,
-            model_cache_dir=str(settings.model_cache_dir),
-        )
+        context_ = AnswerContext(question_text=(invitation.title if invitation else "") or "interview", language=language)
+        options = context_.options(model=settings.whisper_model, model_cache_dir=str(settings.model_cache_dir))
         partial = row.partial
-    try:
-        report = analyze_file(path, options, pool=context.services["model_pool"])
-    except AnalysisError as exc:
-        with session_scope(context.sessionmaker) as db:
-            row = db.get(RoomRecording, recording_id)
-            if row is not None and not exc.retryable:
-                row.status = "failed"
-                row.error_code = exc.code
-        raise JobFailed(exc.code, exc.message, retryable=exc.retryable) from exc
-    if partial:
-        report = with_partial_flag(report)
+    report = analyse_recording(context, RoomRecording, recording_id, path, options, partial=partial)
     with session_scope(context.sessionmaker) as db:
         row = db.get(RoomRecording, recording_id)
         if row is not None:
