@@ -13,10 +13,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from server.accounts.access import require_user
+from server.careers import pipeline as pl
 from server.careers import service as ms
 from server.careers.views import index_cache
 from server.core.audit import audit_request
-from server.core.deps import DbSession, commit_before_response
+from server.core.deps import DbSession, SettingsDep, commit_before_response
 from server.core.errors import NotFound
 from server.core.limits import Id, NonNegative, Offset, PageLimit
 from server.models import Company, Role
@@ -247,6 +248,16 @@ def careers_api_my_applications(request: Request, db: DbSession) -> dict[str, An
             {**_application_public(a), "title": p.title, "company_name": name}
             for a, p, name in ms.my_applications(db, user)
         ],
+        "progress": [
+            {
+                "posting_id": item.posting.id,
+                "title": item.posting.title,
+                "company_name": item.company_name,
+                "status": item.status.key if item.status else None,
+                "status_text": pl.seeker_status_text(item.status, _locale(request), user),
+            }
+            for item in pl.seeker_progress(db, user)
+        ],
         "invitations": [
             {
                 "id": i.id,
@@ -288,3 +299,108 @@ def careers_api_recommendations(request: Request, db: DbSession, limit: PageLimi
             for r, row, name in results
         ]
     }
+
+
+# --------------------------------------------------------------------------- the hiring pipeline
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def pipeline_card_public(card: pl.PipelineCard) -> dict[str, Any]:
+    """A card as the employer sees it (internal notes included: this is never sent to a seeker)."""
+    return {
+        "posting_id": card.posting_id,
+        "posting_title": card.posting_title,
+        "seeker_id": card.seeker_id,
+        "display_name": card.display_name,
+        "headline": card.headline,
+        "stage": card.stage.stage,
+        "outcome": card.stage.outcome,
+        "match_score": card.match_score,
+        "application": _application_public(card.application) if card.application else None,
+        "offer_status": card.offer.status if card.offer else None,
+        "interviews": [
+            {"id": i.id, "kind": i.kind, "status": i.status, "decision": i.decision,
+             "scheduled_at": _iso(i.scheduled_at), "deadline_at": _iso(i.deadline_at),
+             "review_url": f"/interviews/{i.id}"}
+            for i in card.interviews
+        ],
+        "seeker_reported_hired": card.hire_claimed,
+        "profile_url": f"/employer/seekers/{card.seeker_id}",
+        "internal_notes": [_note_public(n) for n in card.notes],
+    }
+
+
+def _note_public(note: Any) -> dict[str, Any]:
+    return {"id": note.id, "author": note.author_name, "body": note.body, "created_at": _iso(note.created_at)}
+
+
+def _pipeline_public(db: Any, request: Request, cards: list[pl.PipelineCard], **audit: Any) -> dict[str, Any]:
+    if cards:
+        audit_request(db, request, "seeker_profiles_viewed", seeker_ids=sorted({c.seeker_id for c in cards}), **audit)
+    return {
+        "stages": [{"stage": s, "cards": [pipeline_card_public(c) for c in group]} for s, group in pl.by_stage(cards)]
+    }
+
+
+@router.get("/api/careers/pipeline", name="careers_api_pipeline")
+def careers_api_pipeline(request: Request, db: DbSession) -> dict[str, Any]:
+    return _pipeline_public(db, request, pl.company_pipeline(db, require_user(request)))
+
+
+@router.get("/api/careers/postings/{posting_id}/pipeline", name="careers_api_posting_pipeline")
+def careers_api_posting_pipeline(posting_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
+    cards = pl.company_pipeline(db, require_user(request), posting_id)
+    return _pipeline_public(db, request, cards, posting_id=posting_id)
+
+
+@router.post(
+    "/api/careers/postings/{posting_id}/interview-invitations", name="careers_api_interview_invite", status_code=201
+)
+def careers_api_interview_invite(
+    posting_id: Id, request: Request, db: DbSession, settings: SettingsDep, data: pl.PipelineInterviewIn
+) -> dict[str, Any]:
+    invitation = pl.invite_to_interview(db, require_user(request), posting_id, data, base_url=settings.base_url)
+    audit_request(db, request, "interview_invited", invitation_id=invitation.id, seeker_id=invitation.seeker_id,
+                  kind=invitation.kind, posting_id=posting_id)
+    return {"id": invitation.id, "kind": invitation.kind, "status": invitation.status, "posting_id": posting_id,
+            "seeker_id": invitation.seeker_id}
+
+
+@router.post(
+    "/api/careers/postings/{posting_id}/candidates/{seeker_id}/decision", name="careers_api_candidate_decision"
+)
+def careers_api_candidate_decision(
+    posting_id: Id, seeker_id: Id, request: Request, db: DbSession, settings: SettingsDep, data: pl.DecisionIn
+) -> dict[str, Any]:
+    stage = pl.record_decision(db, require_user(request), posting_id, seeker_id, data, base_url=settings.base_url)
+    audit_request(db, request, "candidate_decision", posting_id=posting_id, seeker_id=seeker_id,
+                  decision=data.decision)
+    return {"stage": stage.stage, "outcome": stage.outcome}
+
+
+@router.post("/api/careers/postings/{posting_id}/candidates/{seeker_id}/hire", name="careers_api_candidate_hire")
+def careers_api_candidate_hire(posting_id: Id, seeker_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
+    application = pl.confirm_hire(db, require_user(request), posting_id, seeker_id)
+    audit_request(db, request, "application_status_set", application_id=application.id, seeker_id=seeker_id,
+                  status=application.status)
+    return _application_public(application)
+
+
+@router.get("/api/careers/postings/{posting_id}/candidates/{seeker_id}/notes", name="careers_api_candidate_notes")
+def careers_api_candidate_notes(posting_id: Id, seeker_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
+    notes = pl.candidate_notes(db, require_user(request), posting_id, seeker_id)
+    return {"internal_notes": [_note_public(n) for n in notes]}
+
+
+@router.post(
+    "/api/careers/postings/{posting_id}/candidates/{seeker_id}/notes",
+    name="careers_api_candidate_note_add",
+    status_code=201,
+)
+def careers_api_candidate_note_add(
+    posting_id: Id, seeker_id: Id, request: Request, db: DbSession, data: pl.NoteIn
+) -> dict[str, Any]:
+    return _note_public(pl.add_note(db, require_user(request), posting_id, seeker_id, data))

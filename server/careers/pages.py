@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from server.accounts.access import require_user
+from server.careers import pipeline as pl
 from server.careers import service as ms
 from server.careers.views import (
     form_choices,
@@ -25,7 +26,8 @@ from server.core.errors import NotFound
 from server.core.limits import Id
 from server.domain.questions import JOB_FIELDS
 from server.journey import service as js
-from server.models import Company, JobInvitation, Role
+from server.models import Company, JobInvitation, Role, User
+from server.models.interviews import InterviewQuestionSet
 
 router = APIRouter()
 
@@ -145,7 +147,73 @@ def careers_posting_manage_page(posting_id: Id, request: Request, db: DbSession)
             "hire_claims": ms.seekers_reporting_hire(db, posting_id),
             "talent": talent,
             "invited": invited,
+            "stages": {c.seeker_id: c.stage for c in pl.company_pipeline(db, user, posting_id, recommended_per_posting=0)},
+            "sets": interview_sets(db, user),
             **form_choices(request),
+        },
+    )
+
+
+def interview_sets(db: Any, user: User) -> list[InterviewQuestionSet]:
+    """The company's question sets, for the recorded option of 면접 초대."""
+    return list(
+        db.scalars(
+            select(InterviewQuestionSet)
+            .where(InterviewQuestionSet.company_id == user.company_id)
+            .order_by(InterviewQuestionSet.id.desc())
+        )
+    )
+
+
+def _pipeline_page(request: Request, db: Any, posting_id: int | None) -> Response:
+    user = require_user(request)
+    cards = pl.company_pipeline(db, user, posting_id)
+    if cards:
+        audit_request(db, request, "seeker_profiles_viewed", seeker_ids=sorted({c.seeker_id for c in cards}),
+                      **({"posting_id": posting_id} if posting_id else {}))
+    postings = [r for r, _ in ms.employer_postings(db, user)]
+    return page(
+        request,
+        "careers_pipeline.html",
+        {
+            "groups": pl.by_stage(cards),
+            "posting": next((p for p in postings if p.id == posting_id), None),
+            "postings": postings,
+            "sets": interview_sets(db, user),
+        },
+    )
+
+
+@router.get("/employer/pipeline", name="careers_pipeline_page")
+@html_errors
+def careers_pipeline_page(request: Request, db: DbSession) -> Response:
+    return _pipeline_page(request, db, None)
+
+
+@router.get("/employer/postings/{posting_id}/pipeline", name="careers_posting_pipeline_page")
+@html_errors
+def careers_posting_pipeline_page(posting_id: Id, request: Request, db: DbSession) -> Response:
+    return _pipeline_page(request, db, posting_id)
+
+
+@router.get("/employer/seekers/{seeker_id}", name="careers_employer_seeker_page")
+@html_errors
+def careers_employer_seeker_page(seeker_id: Id, request: Request, db: DbSession) -> Response:
+    """A seeker's profile as the employer sees it, with where they stand for each of its postings."""
+    user = require_user(request)
+    seeker, profile = pl.visible_seeker(db, user, seeker_id)
+    audit_request(db, request, "seeker_profiles_viewed", seeker_ids=[seeker.id])
+    cards = pl.seeker_cards(db, user, seeker.id)
+    open_postings = [r for r, _ in ms.employer_postings(db, user) if r.status == "open"]
+    return page(
+        request,
+        "careers_employer_seeker.html",
+        {
+            "seeker": seeker,
+            "profile": profile,
+            "cards": cards,
+            "postings": open_postings,
+            "sets": interview_sets(db, user),
         },
     )
 
@@ -167,6 +235,7 @@ def careers_talent_page(
             "pairs": pairs,
             "query": {"q": q, "field": field, "region": region},
             "postings": postings,
+            "sets": interview_sets(db, user),
             **form_choices(request),
         },
     )
@@ -210,7 +279,8 @@ def careers_applications_page(request: Request, db: DbSession) -> Response:
         request,
         "careers_applications.html",
         {
-            "applications": ms.my_applications(db, user),
+            "progress": pl.seeker_progress(db, user),
+            "status_text": lambda status: pl.seeker_status_text(status, locale_of(request), user),
             "invitations": ms.my_invitations(db, user),
             "interviews": js.seeker_interviews(db, user.id),
         },

@@ -94,8 +94,9 @@ class QuestionSetCreate(BaseModel):
     questions: list[QuestionIn] = Field(min_length=1, max_length=20)
 
 
-class InvitationCreate(BaseModel):
-    seeker_email: str = Field(min_length=3, max_length=320)
+class InvitationDetails(BaseModel):
+    """An interview invitation without whom it is for (the careers pipeline names the seeker by id)."""
+
     kind: Literal["live", "recorded"]
     posting_id: Id | None = None
     title: str = Field(default="", max_length=200)
@@ -115,6 +116,10 @@ class InvitationCreate(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("unknown time zone") from None
         return value
+
+
+class InvitationCreate(InvitationDetails):
+    seeker_email: str = Field(min_length=3, max_length=320)
 
 
 class SeekerResponse(BaseModel):
@@ -322,10 +327,20 @@ def event_note_for(event: InvitationEvent, invitation: InterviewInvitation, view
 def create_invitation(
     db: Session, employer: User, data: InvitationCreate, *, base_url: str
 ) -> InterviewInvitation:
-    """Invite a seeker; they are notified (in-app, and by their channels: email with the .ics)."""
-    company_id = employer_company_id(employer)
+    """Invite a seeker by email; they are notified (in-app, and by their channels: email with the .ics)."""
     seeker = db.scalar(select(User).where(func.lower(User.email) == data.seeker_email.strip().lower()))
     if seeker is None or seeker.role is not Role.SEEKER:
+        raise InvalidInput("seeker_not_found")
+    return invite_to_interview(db, employer, seeker, data, base_url=base_url)
+
+
+def invite_to_interview(
+    db: Session, employer: User, seeker: User, data: InvitationDetails, *, base_url: str
+) -> InterviewInvitation:
+    """Invite a seeker the caller has already found (by email above, by id from the careers
+    pipeline); the one path that creates invitations and notifies the seeker."""
+    company_id = employer_company_id(employer)
+    if seeker.role is not Role.SEEKER:
         raise InvalidInput("seeker_not_found")
     if data.posting_id is not None:
         posting = db.get(JobPostingRow, data.posting_id)

@@ -17,6 +17,7 @@ from server.models.careers import (
     MentorMessage,
     MentorProfile,
     MentorRequest,
+    PipelineNote,
     QuestionnaireResult,
     SeekerProfileRow,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "NotificationDelivery",
     "NotificationPreference",
     "NotificationReminder",
+    "PipelineNote",
     "PracticeAnswer",
     "PracticeQuestion",
     "PracticeSession",

@@ -311,3 +311,19 @@ class PostingIndexVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PipelineNote(Base):
+    """An employer's internal note on one candidate for one posting: the company's own, never
+    shown to the seeker (messages to the candidate go with an invitation instead)."""
+
+    __tablename__ = "careers_pipeline_notes"
+    __table_args__ = (Index("ix_careers_pipeline_notes_posting_seeker", "posting_id", "seeker_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("careers_postings.id", ondelete="CASCADE"))
+    seeker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    author_name: Mapped[str] = mapped_column(String(100), default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
