@@ -70,12 +70,18 @@ def test_invite_from_a_talent_card_accept_decide_and_the_seeker_reads_the_result
     invite.get_by_label("화상 면접 (실시간)").check()
     invite.get_by_label("면접 일시").fill("2030-03-05T14:00")
     invite.get_by_label("지원자에게 보내는 메시지 (지원자에게 보입니다)").fill("화상으로 뵙겠습니다.")
+    employer.set_viewport_size({"width": 390, "height": 844})  # the form fits a phone too
+    invite.scroll_into_view_if_needed()
+    assert employer.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    screenshot(employer, "pipeline-talent-card-invite-phone")
     invite.get_by_role("button", name="초대 보내기").click()
     employer.wait_for_function(
         "(n) => [...document.querySelectorAll('li.talent-item')].some(li => li.textContent.includes(n)"
         " && li.textContent.includes('면접 예정'))",
         arg=name,
     )
+
+    employer.set_viewport_size({"width": 1280, "height": 900})
 
     # The seeker sees the invitation with its time in plain words, opens it and accepts.
     seeker.goto(base + "/applications")
@@ -113,6 +119,15 @@ def test_invite_from_a_talent_card_accept_decide_and_the_seeker_reads_the_result
     assert result.get_by_test_id("outcome").inner_text() == "합격"
     assert result.get_by_role("button", name="입사 확정").is_visible()
     screenshot(employer, "pipeline-2-result-desktop")
+
+    # The card's name opens the seeker's profile as the employer sees it, with the stage per posting.
+    result.get_by_role("link", name=name).first.click()
+    employer.wait_for_url(re.compile(r".*/employer/seekers/\d+$"))
+    stages = employer.get_by_test_id("seeker-stages").locator("tr", has_text=title).inner_text()
+    assert "결과 · 합격" in stages and "실시간 화상 면접" in stages
+    assert "pipeline-" not in employer.get_by_test_id("seeker-profile").inner_text()  # no email shown
+    screenshot(employer, "pipeline-5-seeker-profile-desktop")
+    employer.goto(f"{base}/employer/postings/{posting_id}/pipeline")
     employer.set_viewport_size({"width": 390, "height": 844})
     employer.reload()
     employer.wait_for_selector("[data-testid=stage-result]")

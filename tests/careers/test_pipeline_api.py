@@ -76,6 +76,9 @@ def test_a_candidate_moves_from_recommended_to_hired_and_both_sides_agree(hiring
     invitation_id = invited.json()["id"]
     assert _stages(employer, url)[(pid, sid)] == ("interview_scheduled", None)
     assert _progress(seeker)[pid] == "면접 예정: 2030년 3월 5일 (화) 오후 2:00"
+    assert seeker.get("/api/careers/applications?lang=en").json()["progress"][0]["status_text"] == (
+        "Interview scheduled: Tue 5 Mar 2030, 2:00 PM"
+    )
     # The one invitation path: the seeker is notified, and the invitation is linked to the posting.
     notes = seeker.get("/api/notifications").json()
     assert any(n["link"] == f"/interviews/{invitation_id}" for n in notes["items"])
@@ -101,6 +104,11 @@ def test_a_candidate_moves_from_recommended_to_hired_and_both_sides_agree(hiring
     assert history == ["invited", "accepted", "held", "under_review", "decided"]
     assert _stages(employer, url)[(pid, sid)] == ("result", "pass")
     assert _progress(seeker)[pid] == "결과 안내: 합격"
+    english = seeker.get("/api/careers/applications?lang=en").json()["progress"]
+    assert english[0]["status_text"] == "Result: passed"
+    assert "Result: passed" in seeker.get("/applications?lang=en").text
+    board = employer.get(f"/employer/postings/{pid}/pipeline?lang=en").text
+    assert '7. Result <span class="muted">(1)</span>' in board and "Internal notes — not visible to the candidate" in board
     assert employer.get(f"/api/careers/postings/{pid}/applicants").json()["applicants"][0]["status"] == "interview"
 
     # The seeker's own hire report is a claim: the stage waits for the employer.
