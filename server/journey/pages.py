@@ -4,6 +4,7 @@ to server/journey/api.py through web/static/js/careers_forms.js."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -248,8 +249,13 @@ def journey_mentor_page(request: Request, db: DbSession) -> Response:
 # --------------------------------------------------------------------------- live rooms
 
 
-def _room_page(request: Request, room: dict[str, Any], *, is_host: bool, token_url: str) -> Response:
+def _room_page(request: Request, room: dict[str, Any], kind: str, *, is_host: bool, token_url: str) -> Response:
     """The interview room's page and script for a counselling or mentoring room."""
+    locale = request.state.locale
+    messages = json.loads(js_messages(locale, "room.", "devices.", "signalling."))
+    for key, ours in (("room.waiting", f"rooms.waiting_{kind}"), ("room.denied", "rooms.denied"),
+                      ("room.state_in_room", "rooms.state_in_room")):
+        messages[key] = translate(locale, ours)  # the lobby speaks of the consultant or mentor
     return page(
         request,
         "interview_room.html",
@@ -259,7 +265,7 @@ def _room_page(request: Request, room: dict[str, Any], *, is_host: bool, token_u
             "is_interviewer": is_host,  # the host sees the lobby and the recording buttons
             "is_candidate": True,  # both people consent to recording, each for themselves
             "config": {"token_url": token_url, "interviewer": is_host, "slots": 1, "screen_slots": 1},
-            "messages_json": js_messages(request.state.locale, "room.", "devices.", "signalling."),
+            "messages_json": json.dumps(messages, ensure_ascii=False).replace("</", "<\\/"),
         },
     )
 
@@ -292,7 +298,7 @@ def journey_counselling_room_page(slot_id: Id, request: Request, db: DbSession) 
             closes_at=format_when(closes.astimezone(zone), locale),
         ),
     }
-    return _room_page(request, room, is_host=is_host, token_url=f"/api/journey/slots/{slot.id}/room-token")
+    return _room_page(request, room, "counselling", is_host=is_host, token_url=f"/api/journey/slots/{slot.id}/room-token")
 
 
 @router.get("/mentoring/{request_id}/room", name="journey_mentoring_room_page")
@@ -309,7 +315,7 @@ def journey_mentoring_room_page(request_id: Id, request: Request, db: DbSession)
         "state": "open" if req.status == "accepted" else "closed",
         "window_text": translate(locale, "rooms.mentoring_closed"),
     }
-    return _room_page(request, room, is_host=is_host, token_url=f"/api/journey/mentoring/{req.id}/room-token")
+    return _room_page(request, room, "mentoring", is_host=is_host, token_url=f"/api/journey/mentoring/{req.id}/room-token")
 
 
 @router.get("/mentoring/{request_id}", name="journey_thread_page")
