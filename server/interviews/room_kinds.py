@@ -25,6 +25,7 @@ from server.interviews.tokens import RoomGrants
 from server.jobs.queue import enqueue
 from server.models.accounts import Role, User
 from server.models.interviews import InterviewInvitation, RoomChatMessage, RoomRecording
+from server.models.rooms import LiveRoomRecording
 
 MIN_ANALYSED_S = 2.0
 
@@ -79,6 +80,21 @@ class RoomKind:
         owner_instance: str | None,
     ) -> tuple[int, Path]:
         """A row for one member's track and the file it is written to."""
+        row = self.recording_row(ref_id, user_id, role, owner_instance)
+        db.add(row)
+        db.flush()
+        path = recordings_dir.joinpath(*self.recording_folder(db, ref_id)) / f"room-{row.id}-{identity}.webm"
+        row.recording_path = str(path.relative_to(recordings_dir))
+        return row.id, path
+
+    def recording_row(
+        self, ref_id: int, user_id: int, role: str, owner_instance: str | None
+    ) -> RoomRecording | LiveRoomRecording:
+        """The new row of a track (its `recording_path` is set once its id is known)."""
+        raise NotImplementedError
+
+    def recording_folder(self, db: Session, ref_id: int) -> tuple[str, ...]:
+        """Where the room's tracks go, below the recordings directory."""
         raise NotImplementedError
 
     def finish_recording(self, db: Session, row_id: int, ref: RecordingRef) -> bool:
@@ -136,21 +152,16 @@ class InterviewRoom(RoomKind):
         db.flush()
         return row.at
 
-    def create_recording(
-        self, db: Session, ref_id: int, user_id: int, role: str, identity: str, recordings_dir: Path,
-        owner_instance: str | None,
-    ) -> tuple[int, Path]:
-        invitation = db.get(InterviewInvitation, ref_id)
-        assert invitation is not None
-        row = RoomRecording(
+    def recording_row(self, ref_id: int, user_id: int, role: str, owner_instance: str | None) -> RoomRecording:
+        return RoomRecording(
             invitation_id=ref_id, participant_id=user_id, role=role, recording_path="",
             owner_instance=owner_instance,  # recovery leaves it to this process
         )
-        db.add(row)
-        db.flush()
-        path = recordings_dir / "interviews" / str(invitation.company_id) / str(ref_id) / f"room-{row.id}-{identity}.webm"
-        row.recording_path = str(path.relative_to(recordings_dir))
-        return row.id, path
+
+    def recording_folder(self, db: Session, ref_id: int) -> tuple[str, ...]:
+        invitation = db.get(InterviewInvitation, ref_id)
+        assert invitation is not None
+        return "interviews", str(invitation.company_id), str(ref_id)
 
     def finish_recording(self, db: Session, row_id: int, ref: RecordingRef) -> bool:
         row = db.get(RoomRecording, row_id)

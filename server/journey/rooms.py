@@ -9,7 +9,6 @@ Both keep each person's recording consent, the chat and any recorded tracks in t
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import ClassVar
 
 from sqlalchemy import select
@@ -104,19 +103,14 @@ class JourneyRoom(RoomKind):
         db.flush()
         return row.at
 
-    def create_recording(
-        self, db: Session, ref_id: int, user_id: int, role: str, identity: str, recordings_dir: Path,
-        owner_instance: str | None,
-    ) -> tuple[int, Path]:
-        row = LiveRoomRecording(
+    def recording_row(self, ref_id: int, user_id: int, role: str, owner_instance: str | None) -> LiveRoomRecording:
+        return LiveRoomRecording(
             room_kind=self.name, ref_id=ref_id, participant_id=user_id, role=role, recording_path="",
             owner_instance=owner_instance,
         )
-        db.add(row)
-        db.flush()
-        path = recordings_dir / self.folder / str(ref_id) / f"room-{row.id}-{identity}.webm"
-        row.recording_path = str(path.relative_to(recordings_dir))
-        return row.id, path
+
+    def recording_folder(self, db: Session, ref_id: int) -> tuple[str, ...]:
+        return self.folder, str(ref_id)
 
     def finish_recording(self, db: Session, row_id: int, ref: RecordingRef) -> bool:
         row = db.get(LiveRoomRecording, row_id)

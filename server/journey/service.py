@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Any, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from server.careers.service import (
@@ -46,7 +46,7 @@ from server.domain.journey import (
 from server.domain.mentoring import MentorProfile as DomainMentor
 from server.domain.mentoring import rank_mentors
 from server.domain.stress import score_stress
-from server.journey.rooms import counselling_room_path
+from server.journey.rooms import COUNSELLING_ROOM, counselling_room_path
 from server.models import (
     CareersActivity,
     ConsultantAssignment,
@@ -67,6 +67,7 @@ from server.models import (
     Role,
     User,
 )
+from server.models.rooms import LiveRoomConsent
 from server.notifications.calendar import CalendarEntry, Method, calendar_file
 from server.notifications.service import Attachment, notify, notify_with
 
@@ -411,6 +412,9 @@ def cancel_booking(db: Session, user: User, slot_id: int, *, base_url: str = "")
             params={**_slot_params(slot), "by": user.display_name},
         )
     slot.status, slot.seeker_id, slot.booked_at, slot.seeker_note = "open", None, None, ""
+    # A consent belongs to this booking: whoever books the slot next starts without one.
+    db.execute(delete(LiveRoomConsent).where(LiveRoomConsent.room_kind == COUNSELLING_ROOM.name,
+                                             LiveRoomConsent.ref_id == slot.id))
     return slot
 
 

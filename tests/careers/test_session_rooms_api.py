@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from starlette.websockets import WebSocketDisconnect
 
 from server.core.db import session_scope
-from server.models import AuditEvent, CounsellingSlot, MentorRequest, User
+from server.models import AuditEvent, CounsellingSlot, LiveRoomConsent, MentorRequest, User
+from tests.interviews.test_room_tokens import _close_code, _next
 
 pytestmark = pytest.mark.unit
 
@@ -29,23 +29,6 @@ def _token(client, url: str):
 
 def _code(response) -> str:
     return response.json()["error"]["code"]
-
-
-def _close_code(client, url: str) -> int:
-    try:
-        with client.websocket_connect(url) as ws:
-            assert ws.receive_json()["type"] == "hello"
-            return 0
-    except WebSocketDisconnect as exc:
-        return exc.code
-
-
-def _next(ws, wanted: str) -> dict:
-    for _ in range(20):
-        message = ws.receive_json()
-        if message["type"] == wanted:
-            return message
-    raise AssertionError(f"no {wanted}")
 
 
 def test_only_the_two_people_of_a_booked_video_slot_get_a_token_while_its_room_is_open(people, app_client) -> None:
@@ -118,6 +101,12 @@ def test_only_the_two_people_of_a_booked_video_slot_get_a_token_while_its_room_i
         assert "room_recording_stopped" in kinds and kinds.count("signalling_refused") >= 2
         consent = next(e for e in events if e.event == "room_consent_given")
         assert consent.detail["purpose"] == "live_room_recording" and consent.detail["room_kind"] == "counselling"
+
+    # Consent belongs to the booking: cancelled (the consultant has no cut-off), the slot starts afresh.
+    assert consultant.send_json("POST", f"/api/journey/slots/{slot['id']}/cancel").status_code == 200
+    with session_scope(app_client.app.state.sessionmaker) as db:
+        assert db.scalars(select(LiveRoomConsent).where(LiveRoomConsent.ref_id == slot["id"])).all() == []
+    assert _token(seeker, url).status_code == 404  # no longer theirs
 
 
 def test_the_counselling_room_opens_ten_minutes_before_and_closes_after_the_grace(people, app_client) -> None:
