@@ -261,7 +261,7 @@ def _room_page(request: Request, room: dict[str, Any], kind: str, *, is_host: bo
         "interview_room.html",
         {
             "invitation": None,
-            "room": room,
+            "room": {**room, "kind": kind},
             "is_interviewer": is_host,  # the host sees the lobby and the recording buttons
             "is_candidate": True,  # both people consent to recording, each for themselves
             "config": {"token_url": token_url, "interviewer": is_host, "slots": 1, "screen_slots": 1},

@@ -160,6 +160,9 @@ def test_an_accepted_mentoring_has_a_room_for_its_mentor_and_mentee_only(people,
     assert _token(stranger, url).status_code == 404
     assert f"/mentoring/{request_id}/room" in mentee.get("/journey/mentoring").text
     assert f"/mentoring/{request_id}/room" in mentor.get("/mentor").text
+    page = mentee.get(f"/mentoring/{request_id}/room")
+    assert page.status_code == 200 and "화상 멘토링 · 이멘토" in page.text and "이 멘토링 통화는 녹화하지 않습니다" in page.text
+    assert stranger.get(f"/mentoring/{request_id}/room").status_code == 404
     with mentee.websocket_connect(f"/ws/mentoring/{request_id}/room?token={guest['token']}") as ws:
         assert ws.receive_json()["state"] == "lobby"
     assert _close_code(mentee, f"/ws/counselling/{request_id}/room?token={guest['token']}") == 4498
