@@ -168,9 +168,8 @@ class LiveRoom:
         # Guests (the candidate and their companion, a seeker) wait in the lobby; hosts go straight in.
         member = Member(claims, send, close_socket, locale, admitted=claims.role in self.kind.admitted_roles)
         if claims.role in self.kind.consent_roles:
-            member.consent = await asyncio.to_thread(self._own_consent, claims.user_id)
-            if len(self.kind.consent_roles) > 1:
-                consent = member.consent  # each consenting person's box shows their own choice
+            # A consenting person's box shows their own choice (a candidate's is the invitation's).
+            consent = member.consent = await asyncio.to_thread(self._own_consent, claims.user_id)
         self.members[claims.identity] = member
         await member.send(
             {
