@@ -176,6 +176,7 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "journey_followup_page": SEEKER,
     "consultant_seekers_page": CONSULTANT,
     "consultant_seeker_page": STAFF,
+    "consultant_seeker_step_page": STAFF,
     "consultant_slots_page": CONSULTANT,
     "admin_journeys_page": ADMIN,
     # --- consultant review (issue 6); which request/session in server/review/service.py

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from server.accounts.access import require_user
 from server.careers import service as ms
+from server.careers.views import index_cache
 from server.core.audit import audit_request
 from server.core.deps import DbSession, commit_before_response
 from server.core.errors import NotFound
@@ -21,14 +22,6 @@ from server.core.limits import Id, NonNegative, Offset, PageLimit
 from server.models import Company, Role
 
 router = APIRouter(tags=["careers"], dependencies=[Depends(commit_before_response, scope="function")])
-
-
-def index_cache(request: Request) -> ms.PostingIndexCache:
-    cache: ms.PostingIndexCache | None = getattr(request.app.state, "posting_index_cache", None)
-    if cache is None:
-        cache = ms.PostingIndexCache()
-        request.app.state.posting_index_cache = cache
-    return cache
 
 
 def _locale(request: Request) -> str:

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from server.accounts.access import require_user
 from server.careers import service as ms
-from server.careers.api import index_cache
 from server.careers.views import (
     form_choices,
     html_errors,
+    index_cache,
     locale_of,
     page,
 )

@@ -25,8 +25,8 @@ from server.core.errors import Conflict, InvalidInput, NotFound
 from server.core.limits import Id
 from server.core.safe_urls import WebUrl
 from server.domain.errors import DomainError
-from server.domain.matching import JobPosting as DomainPosting
 from server.domain.matching import (
+    UNSPECIFIED_EDUCATION,
     MatchResult,
     PostingFeatures,
     PostingIndex,
@@ -35,6 +35,7 @@ from server.domain.matching import (
     featurize_posting,
     featurize_seeker,
 )
+from server.domain.matching import JobPosting as DomainPosting
 from server.domain.money import parse_krw_amount
 from server.domain.questions import JOB_FIELDS
 from server.domain.regions import normalize_region
@@ -476,7 +477,7 @@ class SeekerProfileIn(BaseModel):
     desired_salary_krw: KrwAmount = None
     desired_employment_types: list[str] = Field(default_factory=list, max_length=5)
     career_years: float = Field(default=0.0, ge=0, le=60)
-    education: str = "high_school"
+    education: str = UNSPECIFIED_EDUCATION
     skills: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     certificates: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     career_history: str = Field(default="", max_length=10_000)

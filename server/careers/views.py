@@ -15,7 +15,7 @@ from server.core.errors import AppError
 from server.core.i18n import translate
 from server.core.templating import js_messages, render
 from server.domain.errors import DomainError
-from server.domain.matching import EDUCATION_LEVELS, EMPLOYMENT_TYPES
+from server.domain.matching import EDUCATION_LEVELS, EMPLOYMENT_TYPES, SEEKER_EDUCATION_LEVELS
 from server.domain.questions import JOB_FIELDS, field_display_name
 from server.domain.regions import REGIONS, normalize_region, region_display_name
 from server.domain.skills import skill_display_name
@@ -32,6 +32,14 @@ STEP_LINKS = {
     "online_interview": "/applications",
     "follow_up": "/journey/follow-up",
 }
+
+
+def index_cache(request: Request) -> ms.PostingIndexCache:
+    cache: ms.PostingIndexCache | None = getattr(request.app.state, "posting_index_cache", None)
+    if cache is None:
+        cache = ms.PostingIndexCache()
+        request.app.state.posting_index_cache = cache
+    return cache
 
 
 def locale_of(request: Request) -> str:
@@ -51,6 +59,7 @@ def form_choices(request: Request) -> dict[str, Any]:
         "fields": [(f, field_display_name(f, locale)) for f in JOB_FIELDS],  # type: ignore[arg-type]
         "regions": [(r.region_id, r.name_en if locale == "en" else r.name_ko) for r in REGIONS],
         "educations": [(e, t(f"careers.education_{e}")) for e in EDUCATION_LEVELS],
+        "seeker_educations": [(e, t(f"careers.education_{e}")) for e in SEEKER_EDUCATION_LEVELS],
         "employment_types": [(e, t(f"careers.employment_{e}")) for e in EMPLOYMENT_TYPES],
         "career_levels": [(c, t(f"careers.career_{c}")) for c in ("any", "entry", "experienced")],
         "sizes": [(s, t(f"careers.size_{s}")) for s in ms.COMPANY_SIZES],

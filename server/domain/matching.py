@@ -37,6 +37,8 @@ from server.domain.textsim import (
 __all__ = [
     "EDUCATION_LEVELS",
     "EMPLOYMENT_TYPES",
+    "SEEKER_EDUCATION_LEVELS",
+    "UNSPECIFIED_EDUCATION",
     "ComponentScore",
     "JobPosting",
     "MatchResult",
@@ -54,6 +56,10 @@ __all__ = [
 ]
 
 EDUCATION_LEVELS: tuple[str, ...] = ("none", "high_school", "college", "bachelor", "master", "doctorate")
+# A seeker who has not said: the education component is then left out of their match (as an
+# unknown salary is), rather than assumed. Postings say "none" (학력 무관) instead.
+UNSPECIFIED_EDUCATION = "unspecified"
+SEEKER_EDUCATION_LEVELS: tuple[str, ...] = (UNSPECIFIED_EDUCATION, *EDUCATION_LEVELS)
 _EDUCATION_ALIASES = {
     "무관": "none",
     "학력무관": "none",
@@ -80,6 +86,7 @@ _EMPLOYMENT_ALIASES = {
     "임시직": "temporary",
 }
 _EDUCATION_NAMES = {
+    UNSPECIFIED_EDUCATION: ("미입력", "not given"),
     "none": ("학력 무관", "any education"),
     "high_school": ("고졸", "high school"),
     "college": ("초대졸(2·3년제)", "2-3 year college"),
@@ -112,9 +119,12 @@ _TEXT_SKILL_CREDIT = 0.5  # a skill only mentioned in the seeker's prose counts 
 _SCORE_DECIMALS_FOR_TIES = 4
 
 
-def _education_rank(level: str) -> int:
+def _education_rank(level: str, *, seeker: bool = False) -> int:
+    """The level's place in EDUCATION_LEVELS; -1 for a seeker who has not said."""
     key = level.strip().lower().replace(" ", "_")
     key = _EDUCATION_ALIASES.get(level.strip(), key)
+    if seeker and key in ("", UNSPECIFIED_EDUCATION):
+        return -1
     if key not in EDUCATION_LEVELS:
         raise DomainError(
             "unknown_education", f"알 수 없는 학력입니다: {level}", f"Unknown education level: {level}"
@@ -143,7 +153,7 @@ class SeekerProfile:
     desired_salary_krw_per_year: int | None = None
     desired_employment_types: tuple[str, ...] = ()
     career_years: float = 0.0
-    education: str = "high_school"
+    education: str = UNSPECIFIED_EDUCATION
     skills: tuple[str, ...] = ()
     certificates: tuple[str, ...] = ()
     career_history_text: str = ""
@@ -356,7 +366,7 @@ def featurize_seeker(profile: SeekerProfile) -> SeekerFeatures:
         desired_salary_krw_per_year=profile.desired_salary_krw_per_year,
         desired_employment_types=tuple(_employment_type(t) for t in profile.desired_employment_types),
         career_years=float(profile.career_years),
-        education_rank=_education_rank(profile.education),
+        education_rank=_education_rank(profile.education, seeker=True),
         listed_skill_ids=listed,
         text_only_skill_ids=text_only,
         practice_score_0_100=consented_score,
@@ -428,9 +438,11 @@ def _component_matrix(
     scores[:, 4] = np.where(years < low, short, np.where(years > high, over, 1.0))
     known[:, 4] = True
 
-    edu_gap = full(a.seeker_education) - full(a.required_education)
-    scores[:, 5] = np.where(edu_gap >= 0, 1.0, np.where(edu_gap >= -1, 0.5, 0.0))
-    known[:, 5] = True
+    seeker_edu, required_edu = full(a.seeker_education), full(a.required_education)
+    edu_gap = seeker_edu - required_edu
+    any_education = required_edu == 0  # 학력 무관 fits everyone, stated or not
+    scores[:, 5] = np.where(any_education | (edu_gap >= 0), 1.0, np.where(edu_gap >= -1, 0.5, 0.0))
+    known[:, 5] = any_education | (seeker_edu >= 0)
 
     desired, top = full(a.desired_salary, np.float64), full(a.salary_max, np.float64)
     salary_known = ~np.isnan(desired) & ~np.isnan(top)
@@ -974,7 +986,7 @@ def _component_details(
         f"Asks for {posting.min_career_years:g}{high} years; has {seeker.career_years:g}",
     )
     required_edu = _EDUCATION_NAMES[EDUCATION_LEVELS[posting.education_rank]]
-    seeker_edu = _EDUCATION_NAMES[EDUCATION_LEVELS[seeker.education_rank]]
+    seeker_edu = _EDUCATION_NAMES[SEEKER_EDUCATION_LEVELS[seeker.education_rank + 1]]  # -1: not given
     education = (
         f"요구 학력 {required_edu[0]}, 보유 학력 {seeker_edu[0]}",
         f"Requires {required_edu[1]}; has {seeker_edu[1]}",

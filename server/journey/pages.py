@@ -18,6 +18,7 @@ from server.careers.views import (
     STEP_LINKS,
     form_choices,
     html_errors,
+    index_cache,
     locale_of,
     page,
     translator,
@@ -35,10 +36,14 @@ from server.domain.followup import followup_items, followup_scale
 from server.domain.journey import STEPS
 from server.domain.questionnaire import load_questionnaire
 from server.domain.stress import crisis_resources, stress_items, stress_scale
+from server.interviews import service as interview_service
 from server.journey import service as js
 from server.journey.charts import BAND_COLOURS, Bar, bar_chart, funnel_chart, radar_chart
 from server.journey.rooms import counselling_window, room_state
-from server.models import ConsultantAssignment, CounsellingSlot, JobPostingRow, Role, User
+from server.models import ConsultantAssignment, CounsellingSlot, JobPostingRow, PracticeSession, Role, User
+from server.practice.progress import session_totals
+from server.practice.service import display_title
+from server.review import service as review_service
 
 router = APIRouter()
 templates.env.globals["counselling_room_state"] = room_state  # web/templates/_room_links.html
@@ -117,40 +122,41 @@ def journey_diagnosis_page(request: Request, db: DbSession, retake: NonNegative 
     )
 
 
-@router.get("/journey/aptitude", name="journey_aptitude_page")
-@html_errors
-def journey_aptitude_page(request: Request, db: DbSession, retake: NonNegative = 0) -> Response:
-    user = require_user(request)
-    latest = js.latest_result(db, user.id, "aptitude")
-    show_form = latest is None or bool(retake)
+def _aptitude_charts(request: Request, result: dict[str, Any]) -> dict[str, Any]:
     en = locale_of(request) == "en"
-    charts: dict[str, Any] = {}
-    if latest is not None and not show_form:
-        result: dict[str, Any] = latest.result
-        types = result["types"]
-        labels = [f"{t['name_en'] if en else t['name_ko']} ({t['type_code']})" for t in types]
-        charts["radar"] = radar_chart(
+    types = result["types"]
+    labels = [f"{t['name_en'] if en else t['name_ko']} ({t['type_code']})" for t in types]
+    return {
+        "radar": radar_chart(
             labels,
             [t["score_0_100"] for t in types],
             translate(locale_of(request), "careers.aptitude_chart_label"),
-        )
-        charts["fields"] = bar_chart(
+        ),
+        "fields": bar_chart(
             [
                 Bar(f["name_en"] if en else f["name_ko"], f["fit_0_100"],
                     "#0b8a6b" if f["field"] in result["recommended_fields"] else "#8da2c0")
                 for f in result["fields"]
             ],
             translate(locale_of(request), "careers.aptitude_fields_label"),
-        )  # fmt: skip
-    descriptions = load_questionnaire("aptitude")["types"]
+        ),
+    }  # fmt: skip
+
+
+@router.get("/journey/aptitude", name="journey_aptitude_page")
+@html_errors
+def journey_aptitude_page(request: Request, db: DbSession, retake: NonNegative = 0) -> Response:
+    user = require_user(request)
+    latest = js.latest_result(db, user.id, "aptitude")
+    show_form = latest is None or bool(retake)
     return page(
         request,
         "journey_aptitude.html",
         {
             "form": _likert(aptitude_items(), aptitude_scale(), locale_of(request)) if show_form else None,
             "latest": latest,
-            "charts": charts,
-            "descriptions": descriptions,
+            "charts": _aptitude_charts(request, latest.result) if latest is not None and not show_form else {},
+            "descriptions": load_questionnaire("aptitude")["types"],
         },
     )
 
@@ -402,6 +408,74 @@ def consultant_seeker_page(seeker_id: Id, request: Request, db: DbSession) -> Re
             "hire": hire,
             "checkins": js.checkin_states(db, hire) if hire else [],
             "steps": STEPS,
+            "step_links": staff_step_links(seeker.id),
+        },
+    )
+
+
+def staff_step_links(seeker_id: int) -> dict[str, str]:
+    """Where a consultant or an admin opens each of a seeker's steps: read-only, never the seeker's own page."""
+    return {step: f"/consultant/seekers/{seeker_id}/steps/{step}" for step in STEP_LINKS}
+
+
+def _staff_step_context(request: Request, db: Session, seeker: User, step: str) -> dict[str, Any]:
+    """What one step of the seeker's journey holds, for a reader who is not the seeker."""
+    if step == "diagnosis":
+        latest = js.latest_result(db, seeker.id, "diagnosis")
+        return {"latest": latest, "chart": _diagnosis_chart(request, latest.result) if latest else None}
+    if step == "aptitude":
+        latest = js.latest_result(db, seeker.id, "aptitude")
+        return {
+            "latest": latest,
+            "charts": _aptitude_charts(request, latest.result) if latest else {},
+            "descriptions": load_questionnaire("aptitude")["types"],
+        }
+    if step == "cover_letter":
+        return {"letters": js.seeker_letters(db, seeker.id)}
+    if step == "interview_practice":
+        locale = locale_of(request)
+        sessions = db.scalars(
+            select(PracticeSession).where(PracticeSession.seeker_id == seeker.id).order_by(PracticeSession.id.desc())
+        ).all()
+        reviews = review_service.staff_visible_requests(db, request.state.user, seeker.id)
+        return {
+            "practice": [(s, session_totals(s), display_title(s, locale), reviews.get(s.id)) for s in sessions]
+        }
+    if step == "counselling":
+        return {"latest": js.latest_result(db, seeker.id, "stress"), "bookings": js.seeker_bookings(db, seeker)}
+    if step == "mentoring":
+        return {"mentoring": js.requests_for(db, seeker)}
+    if step == "recommendation":
+        results = ms.recommend_postings(db, index_cache(request), seeker, limit=10, record_view=False)
+        return {"recommended": [(ms.match_public(r, locale_of(request)), row, name) for r, row, name in results]}
+    if step == "online_interview":
+        return {
+            "applications": ms.my_applications(db, seeker),
+            "interviews": interview_service.seeker_invitations(db, seeker),
+        }
+    hire = js.current_hire(db, seeker.id)  # follow_up
+    return {"hire": hire, "checkins": js.checkin_states(db, hire) if hire else []}
+
+
+@router.get("/consultant/seekers/{seeker_id}/steps/{step}", name="consultant_seeker_step_page")
+@html_errors
+def consultant_seeker_step_page(seeker_id: Id, step: str, request: Request, db: DbSession) -> Response:
+    if step not in STEP_LINKS:
+        raise NotFound("step_not_found")
+    seeker = js.visible_seeker(db, require_user(request), seeker_id)
+    audit_request(db, request, "journey_step_viewed", seeker_id=seeker.id, step=step)
+    info = next(s for s in STEPS if s.step_id == step)
+    return page(
+        request,
+        "journey_staff_step.html",
+        {
+            "seeker": seeker,
+            "step": step,
+            "number": info.number,
+            "step_name": info.name_en if locale_of(request) == "en" else info.name_ko,
+            "status": next(s.status for s in js.seeker_journey(db, seeker.id).steps if s.step.step_id == step),
+            **_staff_step_context(request, db, seeker, step),
+            "step_links": staff_step_links(seeker.id),
         },
     )
 

@@ -91,7 +91,7 @@ class SeekerProfileRow(Base):
     desired_salary_krw: Mapped[int | None] = mapped_column(Integer, default=None)
     desired_employment_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     career_years: Mapped[float] = mapped_column(Float, default=0.0)
-    education: Mapped[str] = mapped_column(String(16), default="high_school")
+    education: Mapped[str] = mapped_column(String(16), default="unspecified")  # until the seeker says
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     certificates: Mapped[list[str]] = mapped_column(JSON, default=list)
     career_history: Mapped[str] = mapped_column(Text, default="")

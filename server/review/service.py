@@ -254,6 +254,17 @@ def staff_session_request(db: Session, user: User, session_id: int, *, path: str
     raise Forbidden("review_forbidden")
 
 
+def staff_visible_requests(db: Session, viewer: User, seeker_id: int) -> dict[int, ReviewRequest]:
+    """The seeker's review requests this staff member may open, by session (the newest per session).
+
+    A seeker's recordings reach staff only through a review they asked for: the journey's
+    practice step lists every session's scores, and links a recording only through these."""
+    query = select(ReviewRequest).where(ReviewRequest.seeker_id == seeker_id, ReviewRequest.status != "withdrawn")
+    if viewer.role is not Role.ADMIN:
+        query = query.where(ReviewRequest.consultant_id == viewer.id)
+    return {r.session_id: r for r in db.scalars(query.order_by(ReviewRequest.id)).all()}
+
+
 def staff_answer(db: Session, user: User, answer_id: int, *, path: str) -> tuple[ReviewRequest, PracticeAnswer]:
     answer = db.get(PracticeAnswer, answer_id)
     if answer is None:

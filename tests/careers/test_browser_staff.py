@@ -105,6 +105,32 @@ def test_consultant_follows_an_assigned_seeker_and_the_admin_sees_the_numbers(
     page.wait_for_selector("text=다음 주 상담에서 면접 불안 다루기")
     screenshot(page, "careers-9-consultant-seeker")
 
+    # Every one of the nine tiles opens that step, read-only: no tile leads to a refusal.
+    tiles = page.get_by_test_id("journey-steps").locator("a.step-name")
+    assert tiles.count() == 9
+    for n in range(9):
+        name = tiles.nth(n).inner_text()
+        tiles.nth(n).click()
+        page.wait_for_url(f"**/consultant/seekers/{seeker_id}/steps/*")
+        assert page.get_by_role("heading", level=1).inner_text() == f"{n + 1}단계 · {name}"
+        assert "읽기 전용" in page.get_by_test_id("read-only").inner_text()
+        assert page.locator("[data-code]").count() == 0  # not the error page
+        if n == 0:
+            assert page.get_by_test_id("diagnosis-overall").inner_text() == "종합 43 / 100"
+            screenshot(page, "careers-9a-consultant-step-diagnosis")
+        if n == 4:
+            assert "화상 · 예약됨" in page.get_by_test_id("staff-bookings").inner_text()
+            assert page.get_by_test_id("stress-result").is_visible()
+        if n == 8:
+            assert "가나물류" in page.get_by_test_id("checkins").locator("..").inner_text()
+        page.get_by_role("link", name="이상담 님의 취업지원 현황으로").click()
+        page.wait_for_url(f"**/consultant/seekers/{seeker_id}")
+    phone = browser.new_page(locale="ko-KR", viewport={"width": 390, "height": 844})
+    _log_in(phone, base, "consultant@demo.untact.kr", "demo-consultant-1234")
+    phone.goto(f"{base}/consultant/seekers/{seeker_id}/steps/counselling")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "careers-9b-consultant-step-phone")
+
     page.goto(f"{base}/journey/cover-letters/{letter['id']}")
     page.get_by_label("상담사 의견").fill("첫 문장에서 지원 동기를 밝히고, 성과를 숫자로 적어 보세요.")
     page.get_by_label("수정본").fill(

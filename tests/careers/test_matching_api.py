@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.models import PracticeAnswer, PracticeQuestion, PracticeSession
-from tests.careers.conftest import create_posting, save_profile
+from tests.careers.conftest import create_posting, posting_body, save_profile
 
 pytestmark = pytest.mark.unit
 
@@ -201,3 +201,21 @@ def test_the_ranking_index_follows_posting_writes_and_rebuilds_large_catalogues_
         while len(cache.get(db)) != 1 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert [p.posting_id for p in cache.get(db).postings] == [str(second["id"])]
+
+
+def test_a_new_profile_has_no_education_until_the_seeker_gives_one(people) -> None:
+    employer = people("employer", "e@e.kr")
+    create_posting(employer, education="bachelor")
+    seeker = people("seeker", "s@s.kr")
+    assert seeker.get("/api/careers/profile").json()["education"] == "unspecified"
+    page = seeker.get("/profile", headers={"Accept": "text/html"}).text
+    assert '<option value="unspecified" selected>선택 안 함</option>' in page
+    save_profile(seeker, education="unspecified")
+    [row] = seeker.get("/api/careers/recommendations").json()["recommendations"]
+    education = next(c for c in row["match"]["components"] if c["name"] == "education")
+    assert education["weight"] == 0  # left out, not counted as 고졸
+    save_profile(seeker, education="high_school")
+    [row] = seeker.get("/api/careers/recommendations").json()["recommendations"]
+    assert next(c for c in row["match"]["components"] if c["name"] == "education")["weight"] > 0
+    bad = employer.send_json("POST", "/api/careers/postings", {**posting_body(), "education": "unspecified"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "unknown_education"

@@ -284,3 +284,27 @@ def test_bad_input_is_a_typed_error(bad) -> None:  # type: ignore[no-untyped-def
 def test_korean_education_and_employment_names_are_accepted() -> None:
     features = featurize_posting(_posting("p", education="대졸", employment_type="계약직"))
     assert features.education_rank == 3 and features.employment_type == "contract"
+
+
+def test_an_unstated_education_is_left_out_not_assumed() -> None:
+    unstated = dataclasses.replace(SEEKER, education="unspecified")
+    assert SeekerProfile(seeker_id="new").education == "unspecified"  # no 고졸 default
+    result = score_match(unstated, POSTING, NO_TEXT)
+    education = component(result, "education")
+    # Left out like an unknown salary: the other components share its weight.
+    assert education.weight_used == 0.0 and education.points_0_100 == 0.0
+    assert education.detail_ko == "판단할 정보가 없어 점수에서 제외했습니다."
+    assert sum(c.weight_used for c in result.components) == pytest.approx(1.0, abs=1e-3)
+    stated = score_match(dataclasses.replace(SEEKER, education="high_school"), POSTING, NO_TEXT)
+    assert component(stated, "education").score_0_1 == 0.0 and result.score_0_100 > stated.score_0_100
+    # 학력 무관 fits everyone, stated or not.
+    open_posting = score_match(unstated, _posting("p-any", education="none"), NO_TEXT)
+    assert component(open_posting, "education").score_0_1 == 1.0
+    assert component(open_posting, "education").weight_used > 0
+    assert component(open_posting, "education").detail_ko == "요구 학력 학력 무관, 보유 학력 미입력"
+    # Postings cannot be "unspecified": they say 학력 무관.
+    with pytest.raises(DomainError):
+        featurize_posting(_posting("p", education="unspecified"))
+    # The prebuilt index scores it the same way as the single match.
+    [ranked] = rank_postings_for_seeker(unstated, [POSTING], weights=NO_TEXT)
+    assert ranked.score_0_100 == result.score_0_100
