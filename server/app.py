@@ -214,6 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(careers_api.router)
     app.include_router(careers_pages.router)
     app.include_router(journey_api.router)
+    app.include_router(journey_api.ws_router)
     app.include_router(journey_pages.router)
     app.include_router(review_api.router)
     app.include_router(review_pages.router)

@@ -3,41 +3,31 @@ and the one-way answering WebSocket (the same signalling as practice)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect, WebSocketException
+from fastapi import APIRouter, Request, WebSocket, WebSocketException
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from media import MediaError
 from server.accounts.access import require_user
 from server.answers.consent import grant_consent, has_consent
 from server.answers.live import serve_answer_socket
 from server.answers.schemas import answer_summary
-from server.answers.signalling import SignallingError, error_message, frame_text
 from server.answers.store import live_answers
 from server.core.audit import audit_request, record_audit
 from server.core.db import session_scope
 from server.core.deps import DbSession, SettingsDep
-from server.core.errors import AppError, Conflict, NotFound
+from server.core.errors import AppError, NotFound
 from server.core.files import private_file
-from server.core.i18n import translate
 from server.core.limits import Id
 from server.interviews import intro_video, service
 from server.interviews.oneway import INTERVIEW_ANSWERS
-from server.interviews.room_signalling import parse_room_message
-from server.interviews.tokens import (
-    RoomGrants,
-    RoomTokenError,
-    issue_room_token,
-    room_name,
-    verify_room_token,
-)
+from server.interviews.room_access import room_grant, serve_room_socket
+from server.interviews.room_kinds import INTERVIEW_ROOM
 from server.models.accounts import Role, User
 from server.models.interviews import (
     ExplanationRequest,
@@ -581,103 +571,17 @@ async def ws_interview_answers(websocket: WebSocket, invitation_id: Id) -> None:
 
 # ------------------------------------------------------------------ live rooms
 
-ROOM_TOKEN_REFUSED = 4498  # missing, malformed, tampered, expired, alg other than HS256, other room or person
-
 
 @router.post("/invitations/{invitation_id}/room-token", name="interviews_room_token")
 def interviews_room_token(
     invitation_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
-    user = require_user(request)
-    invitation = service.visible_invitation(db, user, invitation_id)
-    if invitation.kind != "live":
-        raise Conflict("not_a_live_interview")
-    if user.role is Role.EMPLOYER:
-        role, grants = "interviewer", RoomGrants(publish=True, subscribe=True, admit=True, record=True)
-    elif user.role is Role.CONSULTANT:  # 동행면접: visible companion, no admit/record, no notes
-        if invitation.status not in ("accepted", "in_progress"):
-            raise Conflict("interview_not_open")
-        role, grants = "companion", RoomGrants(publish=True, subscribe=True)
-    else:
-        if invitation.status not in ("accepted", "in_progress"):
-            raise Conflict("interview_not_open")
-        role, grants = "candidate", RoomGrants(publish=True, subscribe=True)
-    token, expires_at = issue_room_token(
-        settings.secret_key, room=room_name(invitation.id), user_id=user.id, name=user.display_name,
-        role=role, grants=grants,
-    )
-    return {
-        "token": token,
-        "room": room_name(invitation.id),
-        "expires_at": expires_at,
-        "ws_url": f"/ws/interviews/{invitation.id}/room",
-        "role": role,
-        "grants": grants.to_dict(),
-    }
-
-
-def _audit_refusal(app: Any, user: User, invitation_id: Id, reason: str) -> None:
-    with session_scope(app.state.sessionmaker) as db:
-        record_audit(db, "signalling_refused", actor=user, path=f"/ws/interviews/{invitation_id}/room", reason=reason)
+    return room_grant(db, settings.secret_key, INTERVIEW_ROOM, invitation_id, require_user(request))
 
 
 @ws_router.websocket("/ws/interviews/{invitation_id}/room", name="ws_interview_room")
 async def ws_interview_room(websocket: WebSocket, invitation_id: Id) -> None:
-    user = require_user(websocket)
-    settings = websocket.app.state.settings
-    try:
-        claims = verify_room_token(
-            settings.secret_key, websocket.query_params.get("token", ""), room=room_name(invitation_id)
-        )
-        if claims.user_id != user.id:
-            raise RoomTokenError("token_other_person")
-    except RoomTokenError as exc:
-        # Refused in the handshake: no message, and so no SDP, is ever read from this client.
-        await run_in_threadpool(_audit_refusal, websocket.app, user, invitation_id, exc.code)
-        raise WebSocketException(code=ROOM_TOKEN_REFUSED, reason=exc.code) from None
-    locale = websocket.state.locale
-    await websocket.accept()
-    send_lock = asyncio.Lock()
-    closed = asyncio.Event()
-
-    async def send(message: dict[str, Any]) -> None:
-        if closed.is_set():
-            return
-        async with send_lock:
-            await websocket.send_json(message)
-
-    async def close_socket(code: int) -> None:
-        if not closed.is_set():
-            closed.set()
-            try:
-                await websocket.close(code)
-            except Exception:
-                pass
-
-    registry = websocket.app.state.interview_rooms
-    room = registry.get_or_create(invitation_id)
-    try:
-        member = await room.connect(claims, send, close_socket, locale)
-    except MediaError as exc:
-        await send(error_message(exc.code, translate(locale, f"signalling.{exc.code}")))
-        await close_socket(4409)
-        return
-    try:
-        while not closed.is_set():
-            event = await websocket.receive()
-            if event["type"] == "websocket.disconnect":
-                break
-            try:
-                message = parse_room_message(frame_text(event))
-            except SignallingError as exc:
-                await send(error_message(exc.code, translate(locale, f"signalling.{exc.code}")))
-                continue
-            await room.handle(member, message)
-    except (WebSocketDisconnect, RuntimeError):
-        pass
-    finally:
-        closed.set()
-        await room.disconnect(member, reason="socket_gone")
+    await serve_room_socket(websocket, INTERVIEW_ROOM, invitation_id, require_user(websocket))
 
 
 def room_recordings_public(db: Any, invitation: InterviewInvitation) -> list[dict[str, Any]]:

@@ -1,9 +1,11 @@
-"""Live interview rooms: a lobby, admission, SFU forwarding through `media.Room`, chat, mute,
-connection quality, and recording only with the candidate's consent.
+"""Live rooms: a lobby, admission, SFU forwarding through `media.Room`, chat, mute,
+connection quality, and recording only with the consent of the people the room's kind names.
 
-One `LiveRoom` per invitation, kept in the app's `RoomRegistry` (no module globals) and closed
-when its last member leaves or the server stops. Every member is one socket; their peer is
-created only after they are admitted (candidates) or on connect (interviewers).
+One `LiveRoom` per room key `(kind, ref_id)` (an interview invitation, a counselling booking, a
+mentoring session), kept in the app's `RoomRegistry` (no module globals) and closed when its
+last member leaves or the server stops. What differs between kinds is a `RoomKind` adapter
+(`server/interviews/room_kinds.py`). Every member is one socket; their peer is created only
+after they are admitted (guests) or on connect (hosts).
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from media import (
 from server.answers.live import LiveAnswerServices
 from server.answers.signalling import Ice, Offer, Ping, answer_message, error_message
 from server.core.audit import record_audit
-from server.core.db import session_scope, utcnow
+from server.core.db import session_scope
 from server.core.i18n import translate
 from server.interviews.captions import LiveCaptions
+from server.interviews.room_kinds import INTERVIEW_ROOM, RoomKind
 from server.interviews.room_signalling import (
     Admit,
     Captions,
@@ -43,18 +46,14 @@ from server.interviews.room_signalling import (
     StartRecording,
     StopRecording,
 )
-from server.interviews.service import mark_started
-from server.interviews.tokens import RoomClaims, room_name
-from server.jobs.queue import enqueue
+from server.interviews.tokens import RoomClaims
 from server.models.accounts import User
-from server.models.interviews import InterviewInvitation, RoomChatMessage, RoomRecording
 
 log = logging.getLogger("untact.interviews.room")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 CloseSocket = Callable[[int], Awaitable[None]]
 QUALITY_INTERVAL_S = 3.0
-MIN_ANALYSED_S = 2.0
 MAX_MEMBERS = 6  # one candidate, a panel of up to four interviewers, and a companion
 
 
@@ -93,10 +92,17 @@ class _Recording:
 
 class LiveRoom:
     def __init__(
-        self, invitation_id: int, services: LiveAnswerServices, *, on_empty: Callable[[LiveRoom], None]
+        self,
+        ref_id: int,
+        services: LiveAnswerServices,
+        *,
+        on_empty: Callable[[LiveRoom], None],
+        kind: RoomKind = INTERVIEW_ROOM,
     ) -> None:
-        self.invitation_id = invitation_id
-        self.name = room_name(invitation_id)
+        self.kind = kind
+        self.ref_id = ref_id
+        self.key = (kind.name, ref_id)
+        self.name = kind.room_name(ref_id)
         self._services = services
         self._on_empty = on_empty
         self.room = Room(
@@ -113,6 +119,10 @@ class LiveRoom:
         self._quality_task: asyncio.Task[None] | None = None
         self._captions: LiveCaptions | None = None
         self.captions_on = False  # an interviewer asked for captions (they run while the candidate is in)
+
+    @property
+    def invitation_id(self) -> int:  # the interview kind's name for the room's reference
+        return self.ref_id
 
     def start(self) -> None:
         self.room.start()
@@ -155,9 +165,11 @@ class LiveRoom:
         if len(self.members) >= MAX_MEMBERS:
             raise MediaError("room_full", "the room is full")
         consent = await asyncio.to_thread(self._consent_given)
-        # The candidate and their companion wait in the lobby; interviewers go straight in.
-        member = Member(claims, send, close_socket, locale, admitted=claims.role == "interviewer")
-        member.consent = consent if claims.role == "candidate" else False
+        # Guests (the candidate and their companion, a seeker) wait in the lobby; hosts go straight in.
+        member = Member(claims, send, close_socket, locale, admitted=claims.role in self.kind.admitted_roles)
+        if claims.role in self.kind.consent_roles:
+            # A consenting person's box shows their own choice (a candidate's is the invitation's).
+            consent = member.consent = await asyncio.to_thread(self._own_consent, claims.user_id)
         self.members[claims.identity] = member
         await member.send(
             {
@@ -303,11 +315,12 @@ class LiveRoom:
         )
 
     async def _set_consent(self, member: Member, granted: bool) -> None:
-        if member.claims.role != "candidate":
+        if member.claims.role not in self.kind.consent_roles:
             await member.error("not_allowed")
             return
         member.consent = granted
-        await asyncio.to_thread(self._save_consent, granted)
+        await asyncio.to_thread(self._save_consent, member.claims.user_id, granted)
+        everyone = granted and await asyncio.to_thread(self._consent_given)
         stopped_recording = not granted and self.recording_active
         if stopped_recording:
             await self._stop_all_recorders()
@@ -315,13 +328,14 @@ class LiveRoom:
             self.captions_on = False
             await self._broadcast({"type": "captions", "on": False})
         await self._sync_captions()
-        await self._broadcast({"type": "consent", "recording": granted})
-        await member.send({"type": "consent", "recording": granted})  # also in the lobby
+        # `recording`: whether recording may run now (every consenting person agreed).
+        await self._broadcast({"type": "consent", "recording": everyone})
+        await member.send({"type": "consent", "recording": granted})  # their own choice, also in the lobby
         await self._send_lobby()
-        # The invitation keeps only the current consent; the audit log keeps its history.
+        # The room's record keeps only the current consent; the audit log keeps its history.
         await asyncio.to_thread(
             self._audit, "room_consent_given" if granted else "room_consent_withdrawn", member.claims.user_id,
-            purpose="live_room_recording_and_captions",
+            purpose=self.kind.consent_purpose,
         )
         if stopped_recording:
             await asyncio.to_thread(
@@ -356,7 +370,7 @@ class LiveRoom:
     # ---------------------------------------------------------------- live captions
 
     async def _set_captions(self, member: Member, on: bool) -> None:
-        if member.claims.role != "interviewer" or not member.admitted:
+        if not self.kind.captions or member.claims.role != "interviewer" or not member.admitted:
             await member.error("not_allowed")
             return
         if on and not await asyncio.to_thread(self._consent_given):
@@ -527,78 +541,43 @@ class LiveRoom:
     def _audit(self, event: str, actor_id: int, **detail: Any) -> None:
         with session_scope(self._services.sessionmaker) as db:
             record_audit(
-                db, event, actor=db.get(User, actor_id), path=f"/ws/interviews/{self.invitation_id}/room",
-                invitation_id=self.invitation_id, **detail,
+                db, event, actor=db.get(User, actor_id), path=self.kind.socket_path(self.ref_id),
+                **self.kind.audit_detail(self.ref_id), **detail,
             )
 
     def _consent_given(self) -> bool:
         with session_scope(self._services.sessionmaker) as db:
-            invitation = db.get(InterviewInvitation, self.invitation_id)
-            return invitation is not None and invitation.recording_consent_at is not None
+            return self.kind.consent_given(db, self.ref_id)
 
-    def _save_consent(self, granted: bool) -> None:
+    def _own_consent(self, user_id: int) -> bool:
         with session_scope(self._services.sessionmaker) as db:
-            invitation = db.get(InterviewInvitation, self.invitation_id)
-            if invitation is not None:
-                invitation.recording_consent_at = utcnow() if granted else None
+            return self.kind.own_consent(db, self.ref_id, user_id)
+
+    def _save_consent(self, user_id: int, granted: bool) -> None:
+        with session_scope(self._services.sessionmaker) as db:
+            self.kind.save_consent(db, self.ref_id, user_id, granted)
 
     def _mark_started(self, actor_id: int) -> None:
         with session_scope(self._services.sessionmaker) as db:
-            invitation = db.get(InterviewInvitation, self.invitation_id)
             actor = db.get(User, actor_id)
-            if invitation is not None and actor is not None:
-                mark_started(db, actor, invitation)
+            if actor is not None:
+                self.kind.mark_started(db, self.ref_id, actor)
 
     def _save_chat(self, member: Member, text: str) -> str:
         with session_scope(self._services.sessionmaker) as db:
-            row = RoomChatMessage(
-                invitation_id=self.invitation_id,
-                sender_id=member.claims.user_id,
-                sender_name=member.claims.name,
-                text=text,
-            )
-            db.add(row)
-            db.flush()
-            return row.at.isoformat()
+            at = self.kind.save_chat(db, self.ref_id, member.claims.user_id, member.claims.name, text)
+            return at.isoformat()
 
     def _create_recording_row(self, member: Member) -> tuple[int, Path]:
         with session_scope(self._services.sessionmaker) as db:
-            invitation = db.get(InterviewInvitation, self.invitation_id)
-            assert invitation is not None
-            row = RoomRecording(
-                invitation_id=self.invitation_id,
-                participant_id=member.claims.user_id,
-                role=member.claims.role,
-                recording_path="",
-                owner_instance=self._services.instance_id or None,  # recovery leaves it to this process
+            return self.kind.create_recording(
+                db, self.ref_id, member.claims.user_id, member.claims.role, member.identity,
+                self._services.recordings_dir, self._services.instance_id or None,
             )
-            db.add(row)
-            db.flush()
-            path = (
-                self._services.recordings_dir
-                / "interviews"
-                / str(invitation.company_id)
-                / str(invitation.id)
-                / f"room-{row.id}-{member.identity}.webm"
-            )
-            row.recording_path = str(path.relative_to(self._services.recordings_dir))
-            return row.id, path
 
     def _save_recording(self, row_id: int, ref: RecordingRef) -> None:
-        analyse = False
         with session_scope(self._services.sessionmaker) as db:
-            row = db.get(RoomRecording, row_id)
-            if row is None:
-                return
-            row.duration_s = ref.duration_s
-            row.partial = ref.partial
-            row.ended_at = utcnow()
-            row.status = "recorded"
-            if row.role == "candidate" and (ref.duration_s or 0) >= MIN_ANALYSED_S:
-                # After the call the candidate's track gets the same report as practice.
-                row.status = "analyzing"
-                enqueue(db, "analyze_room_recording", {"recording_id": row.id})
-                analyse = True
+            analyse = self.kind.finish_recording(db, row_id, ref)
         if analyse:
             self._services.kick_worker()
 
@@ -625,28 +604,31 @@ class LiveRoom:
             await asyncio.gather(*pending, return_exceptions=True)
 
 
+RoomKey = tuple[str, int]
+
+
 class RoomRegistry:
-    """The server's live rooms by invitation; on `app.state`, drained at shutdown."""
+    """The server's live rooms by `(kind, ref_id)`; on `app.state`, drained at shutdown."""
 
     def __init__(self, services: LiveAnswerServices) -> None:
         self._services = services
-        self._rooms: dict[int, LiveRoom] = {}
+        self._rooms: dict[RoomKey, LiveRoom] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
-    def get_or_create(self, invitation_id: int) -> LiveRoom:
-        room = self._rooms.get(invitation_id)
+    def get_or_create(self, ref_id: int, kind: RoomKind = INTERVIEW_ROOM) -> LiveRoom:
+        room = self._rooms.get((kind.name, ref_id))
         if room is None:
-            room = LiveRoom(invitation_id, self._services, on_empty=self._discard)
+            room = LiveRoom(ref_id, self._services, on_empty=self._discard, kind=kind)
             room.start()
-            self._rooms[invitation_id] = room
+            self._rooms[room.key] = room
         return room
 
-    def get(self, invitation_id: int) -> LiveRoom | None:
-        return self._rooms.get(invitation_id)
+    def get(self, ref_id: int, kind: RoomKind = INTERVIEW_ROOM) -> LiveRoom | None:
+        return self._rooms.get((kind.name, ref_id))
 
     def _discard(self, room: LiveRoom) -> None:
-        if self._rooms.get(room.invitation_id) is room:
-            del self._rooms[room.invitation_id]
+        if self._rooms.get(room.key) is room:
+            del self._rooms[room.key]
             task = asyncio.ensure_future(room.close())
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)

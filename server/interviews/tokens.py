@@ -68,10 +68,6 @@ def _sign(secret: str, signing_input: str) -> str:
     return _b64(hmac.new(secret.encode("utf-8"), signing_input.encode("ascii"), hashlib.sha256).digest())
 
 
-def room_name(invitation_id: int) -> str:
-    return f"interview-{invitation_id}"
-
-
 def issue_room_token(
     secret: str,
     *,

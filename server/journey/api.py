@@ -10,19 +10,22 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, WebSocket
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts.access import require_user
 from server.core.audit import audit_request
-from server.core.deps import DbSession, commit_before_response
+from server.core.deps import DbSession, SettingsDep, commit_before_response
 from server.core.errors import NotFound
 from server.core.limits import Id
+from server.interviews.room_access import room_grant, serve_room_socket
 from server.journey import service as js
+from server.journey.rooms import COUNSELLING_ROOM, MENTORING_ROOM
 from server.models import ConsultantAssignment, CoverLetter, Role, User
 
 router = APIRouter(tags=["journey"], dependencies=[Depends(commit_before_response, scope="function")])
+ws_router = APIRouter()
 
 
 def _locale(request: Request) -> str:
@@ -136,18 +139,49 @@ def journey_api_slot_publish(request: Request, db: DbSession, data: js.SlotIn) -
 
 
 @router.post("/api/journey/slots/{slot_id}/book", name="journey_api_slot_book")
-def journey_api_slot_book(slot_id: Id, request: Request, db: DbSession, data: js.BookIn) -> dict[str, Any]:
-    return _slot_public(js.book_slot(db, require_user(request), slot_id, data))
+def journey_api_slot_book(
+    slot_id: Id, request: Request, db: DbSession, data: js.BookIn, settings: SettingsDep
+) -> dict[str, Any]:
+    return _slot_public(js.book_slot(db, require_user(request), slot_id, data, base_url=settings.base_url))
 
 
 @router.post("/api/journey/slots/{slot_id}/cancel", name="journey_api_slot_cancel")
-def journey_api_slot_cancel(slot_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    return _slot_public(js.cancel_booking(db, require_user(request), slot_id))
+def journey_api_slot_cancel(slot_id: Id, request: Request, db: DbSession, settings: SettingsDep) -> dict[str, Any]:
+    return _slot_public(js.cancel_booking(db, require_user(request), slot_id, base_url=settings.base_url))
 
 
 @router.post("/api/journey/slots/{slot_id}/held", name="journey_api_slot_held")
 def journey_api_slot_held(slot_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     return _slot_public(js.mark_slot_held(db, require_user(request), slot_id))
+
+
+# --------------------------------------------------------------------------- live rooms
+# The interviews' room machinery with the journey's kinds (server/journey/rooms.py): only the
+# two people of the booking or the mentoring get a token, only while the room is open.
+
+
+@router.post("/api/journey/slots/{slot_id}/room-token", name="journey_api_counselling_room_token")
+def journey_api_counselling_room_token(
+    slot_id: Id, request: Request, db: DbSession, settings: SettingsDep
+) -> dict[str, Any]:
+    return room_grant(db, settings.secret_key, COUNSELLING_ROOM, slot_id, require_user(request))
+
+
+@router.post("/api/journey/mentoring/{request_id}/room-token", name="journey_api_mentoring_room_token")
+def journey_api_mentoring_room_token(
+    request_id: Id, request: Request, db: DbSession, settings: SettingsDep
+) -> dict[str, Any]:
+    return room_grant(db, settings.secret_key, MENTORING_ROOM, request_id, require_user(request))
+
+
+@ws_router.websocket("/ws/counselling/{slot_id}/room", name="ws_counselling_room")
+async def ws_counselling_room(websocket: WebSocket, slot_id: Id) -> None:
+    await serve_room_socket(websocket, COUNSELLING_ROOM, slot_id, require_user(websocket))
+
+
+@ws_router.websocket("/ws/mentoring/{request_id}/room", name="ws_mentoring_room")
+async def ws_mentoring_room(websocket: WebSocket, request_id: Id) -> None:
+    await serve_room_socket(websocket, MENTORING_ROOM, request_id, require_user(websocket))
 
 
 # --------------------------------------------------------------------------- journey: mentoring

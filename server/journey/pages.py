@@ -4,6 +4,7 @@ to server/journey/api.py through web/static/js/careers_forms.js."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,10 +26,10 @@ from server.careers.views import (
 from server.core.audit import audit_request
 from server.core.db import session_scope
 from server.core.deps import DbSession
-from server.core.errors import NotFound
+from server.core.errors import Conflict, NotFound
 from server.core.i18n import translate
 from server.core.limits import Id, NonNegative
-from server.core.templating import templates
+from server.core.templating import format_when, js_messages, templates, viewer_zone
 from server.domain.aptitude import aptitude_items, aptitude_scale
 from server.domain.diagnosis import diagnosis_items, diagnosis_scale
 from server.domain.followup import followup_items, followup_scale
@@ -38,12 +39,15 @@ from server.domain.stress import crisis_resources, stress_items, stress_scale
 from server.interviews import service as interview_service
 from server.journey import service as js
 from server.journey.charts import BAND_COLOURS, Bar, bar_chart, funnel_chart, radar_chart
-from server.models import ConsultantAssignment, JobPostingRow, PracticeSession, Role, User
+from server.journey.rooms import counselling_window, room_state
+from server.models import ConsultantAssignment, CounsellingSlot, JobPostingRow, PracticeSession, Role, User
 from server.practice.progress import session_totals
 from server.practice.service import display_title
 from server.review import service as review_service
 
 router = APIRouter()
+templates.env.globals["counselling_room_state"] = room_state  # web/templates/_room_links.html
+templates.env.globals["counselling_window"] = counselling_window
 
 
 # --------------------------------------------------------------------------- dashboard (journey view)
@@ -246,6 +250,78 @@ def journey_mentor_page(request: Request, db: DbSession) -> Response:
     return page(
         request, "journey_mentor.html", {"mentor": profile, "requests": requests, **form_choices(request)}
     )
+
+
+# --------------------------------------------------------------------------- live rooms
+
+
+def _room_page(request: Request, room: dict[str, Any], kind: str, *, is_host: bool, token_url: str) -> Response:
+    """The interview room's page and script for a counselling or mentoring room."""
+    locale = request.state.locale
+    messages = json.loads(js_messages(locale, "room.", "devices.", "signalling."))
+    for key, ours in (("room.waiting", f"rooms.waiting_{kind}"), ("room.denied", "rooms.denied"),
+                      ("room.state_in_room", "rooms.state_in_room")):
+        messages[key] = translate(locale, ours)  # the lobby speaks of the consultant or mentor
+    return page(
+        request,
+        "interview_room.html",
+        {
+            "invitation": None,
+            "room": {**room, "kind": kind},
+            "is_interviewer": is_host,  # the host sees the lobby and the recording buttons
+            "is_candidate": True,  # both people consent to recording, each for themselves
+            "config": {"token_url": token_url, "interviewer": is_host, "slots": 1, "screen_slots": 1},
+            "messages_json": json.dumps(messages, ensure_ascii=False).replace("</", "<\\/"),
+        },
+    )
+
+
+@router.get("/journey/counselling/{slot_id}/room", name="journey_counselling_room_page")
+@html_errors
+def journey_counselling_room_page(slot_id: Id, request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    slot = db.get(CounsellingSlot, slot_id)
+    if slot is None or user.id not in (slot.consultant_id, slot.seeker_id):
+        raise NotFound("slot_not_found")
+    if slot.mode != "video":
+        raise Conflict("no_video_room")
+    locale = request.state.locale
+    is_host = user.id == slot.consultant_id
+    other = db.get(User, slot.seeker_id if is_host else slot.consultant_id)
+    zone = viewer_zone(user)
+    opens, closes = counselling_window(slot)
+    state = room_state(slot)
+    window_key = {"not_yet": "rooms.opens_at", "closed": "rooms.closed", "none": "rooms.not_booked"}
+    room = {
+        "heading": translate(locale, "rooms.counselling_heading", name=other.display_name if other else ""),
+        "when": translate(
+            locale, "rooms.when", starts_at=format_when(slot.starts_at.astimezone(zone), locale),
+            duration=str(slot.duration_min),
+        ),
+        "state": state,
+        "window_text": translate(
+            locale, window_key.get(state, "rooms.opens_at"), opens_at=format_when(opens.astimezone(zone), locale),
+            closes_at=format_when(closes.astimezone(zone), locale),
+        ),
+    }
+    return _room_page(request, room, "counselling", is_host=is_host, token_url=f"/api/journey/slots/{slot.id}/room-token")
+
+
+@router.get("/mentoring/{request_id}/room", name="journey_mentoring_room_page")
+@html_errors
+def journey_mentoring_room_page(request_id: Id, request: Request, db: DbSession) -> Response:
+    user = require_user(request)
+    req = js.visible_request(db, user, request_id)
+    locale = request.state.locale
+    is_host = user.id == req.mentor_id
+    other = db.get(User, req.seeker_id if is_host else req.mentor_id)
+    room = {
+        "heading": translate(locale, "rooms.mentoring_heading", name=other.display_name if other else ""),
+        "when": translate(locale, "rooms.mentoring_when"),
+        "state": "open" if req.status == "accepted" else "closed",
+        "window_text": translate(locale, "rooms.mentoring_closed"),
+    }
+    return _room_page(request, room, "mentoring", is_host=is_host, token_url=f"/api/journey/mentoring/{req.id}/room-token")
 
 
 @router.get("/mentoring/{request_id}", name="journey_thread_page")

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Any, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from server.careers.service import (
@@ -46,6 +46,7 @@ from server.domain.journey import (
 from server.domain.mentoring import MentorProfile as DomainMentor
 from server.domain.mentoring import rank_mentors
 from server.domain.stress import score_stress
+from server.journey.rooms import COUNSELLING_ROOM, counselling_room_path
 from server.models import (
     CareersActivity,
     ConsultantAssignment,
@@ -66,7 +67,9 @@ from server.models import (
     Role,
     User,
 )
-from server.notifications.service import notify, notify_with
+from server.models.rooms import LiveRoomConsent
+from server.notifications.calendar import CalendarEntry, Method, calendar_file
+from server.notifications.service import Attachment, notify, notify_with
 
 KST = dt.timezone(dt.timedelta(hours=9))
 INTERVIEW_NOT_SCHEDULED = frozenset({"declined"})
@@ -313,7 +316,53 @@ def open_slots(db: Session) -> list[tuple[CounsellingSlot, User]]:
     ]
 
 
-def book_slot(db: Session, seeker: User, slot_id: int, data: BookIn) -> CounsellingSlot:
+MODE_LABELS_KO = {"video": "화상", "phone": "전화", "in_person": "대면"}  # calendars get one language
+CANCEL_CUTOFF = dt.timedelta(hours=1)  # a seeker cancels up to an hour before the start
+
+
+def _slot_links(slot: CounsellingSlot) -> tuple[str, str]:
+    """Where each person's notification leads: the video room, or their own list of bookings."""
+    if slot.mode == "video":
+        return counselling_room_path(slot.id), counselling_room_path(slot.id)
+    return "/journey/counselling", "/consultant/slots"
+
+
+def _slot_params(slot: CounsellingSlot) -> dict[str, str]:
+    return {
+        "starts_at": slot.starts_at.isoformat(), "duration": str(slot.duration_min),
+        "mode_key": f"journey.mode_{slot.mode}",
+        "room_note_key": "rooms.email_room_note" if slot.mode == "video" else "rooms.email_no_room_note",
+    }
+
+
+def slot_calendar(
+    slot: CounsellingSlot, consultant: User, seeker: User, base_url: str, *, booked_at: dt.datetime, cancelled: bool
+) -> Attachment:
+    """The booking as a calendar entry (the same builder as interview invitations); one UID per
+    booking, so the cancellation replaces the entry it was sent with."""
+    host = base_url.split("://", 1)[-1].split("/", 1)[0] or "untact"
+    seeker_link, _ = _slot_links(slot)
+    url = base_url.rstrip("/") + seeker_link
+    entry = CalendarEntry(
+        uid=f"counselling-{slot.id}-{int(booked_at.timestamp())}@{host}",
+        sequence=1 if cancelled else 0,
+        start=slot.starts_at,
+        end=slot.starts_at + dt.timedelta(minutes=slot.duration_min),
+        summary=f"{consultant.display_name} 상담사 {MODE_LABELS_KO.get(slot.mode, '')} 상담".replace("  ", " "),
+        description=url,
+        url=url,
+        organizer_email=consultant.email,
+        organizer_name=consultant.display_name,
+        attendee_email=seeker.email,
+        attendee_name=seeker.display_name,
+        cancelled=cancelled,
+        alarm_before_min=60,
+    )
+    method: Method = "CANCEL" if cancelled else "REQUEST"
+    return Attachment(f"counselling-{slot.id}.ics", "text/calendar", calendar_file(entry, method=method), method=method)
+
+
+def book_slot(db: Session, seeker: User, slot_id: int, data: BookIn, *, base_url: str = "") -> CounsellingSlot:
     slot = db.get(CounsellingSlot, slot_id)
     if slot is None:
         raise NotFound("slot_not_found")
@@ -324,20 +373,22 @@ def book_slot(db: Session, seeker: User, slot_id: int, data: BookIn) -> Counsell
     slot.booked_at = utcnow()
     slot.seeker_note = data.note.strip()
     consultant = db.get(User, slot.consultant_id)
-    when = {"starts_at": slot.starts_at.isoformat(), "duration": str(slot.duration_min),
-            "mode_key": f"journey.mode_{slot.mode}"}
+    assert consultant is not None
+    when = _slot_params(slot)
+    seeker_link, consultant_link = _slot_links(slot)
+    calendar = (slot_calendar(slot, consultant, seeker, base_url, booked_at=slot.booked_at, cancelled=False),)
     notify_with(
-        db, seeker.id, "counselling_booked_seeker", link="/journey/counselling",
-        params={**when, "consultant": consultant.display_name if consultant else ""},
+        db, seeker.id, "counselling_booked_seeker", link=seeker_link,
+        params={**when, "consultant": consultant.display_name}, attachments=calendar,
     )
     notify_with(
-        db, slot.consultant_id, "counselling_booked_consultant", link="/consultant/slots",
-        params={**when, "seeker": seeker.display_name, "note": slot.seeker_note},
+        db, slot.consultant_id, "counselling_booked_consultant", link=consultant_link,
+        params={**when, "seeker": seeker.display_name, "note": slot.seeker_note}, attachments=calendar,
     )
     return slot
 
 
-def cancel_booking(db: Session, user: User, slot_id: int) -> CounsellingSlot:
+def cancel_booking(db: Session, user: User, slot_id: int, *, base_url: str = "") -> CounsellingSlot:
     slot = db.get(CounsellingSlot, slot_id)
     mine = slot is not None and (
         (user.role is Role.SEEKER and slot.seeker_id == user.id)
@@ -347,7 +398,23 @@ def cancel_booking(db: Session, user: User, slot_id: int) -> CounsellingSlot:
         raise NotFound("slot_not_found")
     if slot.status != "booked":
         raise Conflict("slot_not_booked")
+    if user.role is Role.SEEKER and utcnow() > slot.starts_at - CANCEL_CUTOFF:
+        raise Conflict("cancel_too_late")
+    consultant, seeker = db.get(User, slot.consultant_id), db.get(User, slot.seeker_id or 0)
+    if consultant is not None and seeker is not None:
+        # The other person hears of it, with the calendar entry cancelled.
+        other, link = (consultant, "/consultant/slots") if user.id == seeker.id else (seeker, "/journey/counselling")
+        calendar = (
+            slot_calendar(slot, consultant, seeker, base_url, booked_at=slot.booked_at or utcnow(), cancelled=True),
+        )
+        notify_with(
+            db, other.id, "counselling_cancelled", link=link, attachments=calendar,
+            params={**_slot_params(slot), "by": user.display_name},
+        )
     slot.status, slot.seeker_id, slot.booked_at, slot.seeker_note = "open", None, None, ""
+    # A consent belongs to this booking: whoever books the slot next starts without one.
+    db.execute(delete(LiveRoomConsent).where(LiveRoomConsent.room_kind == COUNSELLING_ROOM.name,
+                                             LiveRoomConsent.ref_id == slot.id))
     return slot
 
 

@@ -50,6 +50,7 @@ from server.models.review import (
     ReviewShareView,
     ScoreVerdict,
 )
+from server.models.rooms import LiveRoomConsent, LiveRoomMessage, LiveRoomRecording
 
 __all__ = [
     "AnswerRating",
@@ -79,6 +80,9 @@ __all__ = [
     "JobInvitation",
     "JobPostingRow",
     "JourneyNote",
+    "LiveRoomConsent",
+    "LiveRoomMessage",
+    "LiveRoomRecording",
     "MentorMessage",
     "MentorProfile",
     "MentorRequest",

@@ -1,5 +1,6 @@
 """Reminders that nobody triggers by hand: 24 h and 1 h before a live interview, 24 h before a
-recorded interview's deadline, and a post-hire check-in that has opened.
+recorded interview's deadline, 1 h before a booked counselling session (with the video room's
+link), and a post-hire check-in that has opened.
 
 `send_due_reminders` runs from a periodic job (`server/notifications/jobs.py`). Each reminder
 sent is a row in `notification_reminders` keyed by (kind, subject, person, due time), written
@@ -19,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.domain.followup import CHECKIN_OPENS_DAYS_BEFORE, CHECKIN_OVERDUE_AFTER_DAYS
-from server.models.careers import FollowupCheckin, Hire
+from server.models.careers import CounsellingSlot, FollowupCheckin, Hire
 from server.models.interviews import InterviewInvitation, InvitationEvent
 from server.models.notifications import NotificationReminder
 from server.notifications.service import notify_with
@@ -27,6 +28,10 @@ from server.notifications.service import notify_with
 KST = ZoneInfo("Asia/Seoul")
 LIVE_LEADS = (("interview_reminder_24h", timedelta(hours=24)), ("interview_reminder_1h", timedelta(hours=1)))
 ONEWAY_LEAD = ("oneway_reminder_24h", timedelta(hours=24))
+COUNSELLING_LEAD = ("counselling_reminder_1h", timedelta(hours=1))
+# The video room's page (server/journey/rooms.py `counselling_room_path`; the journey imports
+# notifications, not the other way round).
+COUNSELLING_ROOM_LINK = "/journey/counselling/{slot_id}/room"
 LIVE_REMINDED = ("invited", "accepted")
 ONEWAY_REMINDED = ("invited", "accepted", "in_progress")
 
@@ -99,6 +104,31 @@ def _interview_reminders(db: Session, now: datetime) -> Iterator[DueReminder]:
         yield DueReminder(kind, invitation.id, invitation.seeker_id, due_at, f"/interviews/{invitation.id}", params)
 
 
+def _counselling_reminders(db: Session, now: datetime) -> Iterator[DueReminder]:
+    """An hour before a booked session, to both people; a video session's reminder leads to its room."""
+    kind, lead = COUNSELLING_LEAD
+    slots = db.scalars(
+        select(CounsellingSlot).where(
+            CounsellingSlot.status == "booked",
+            CounsellingSlot.seeker_id.is_not(None),
+            CounsellingSlot.starts_at > now,
+            CounsellingSlot.starts_at <= now + lead,
+        )
+    ).all()
+    for slot in slots:
+        due_at = slot.starts_at - lead
+        if slot.booked_at is not None and slot.booked_at >= due_at:
+            continue  # booked within the hour: the booking's own notice said it all
+        assert slot.seeker_id is not None
+        params = {"starts_at": slot.starts_at.isoformat(), "mode_key": f"journey.mode_{slot.mode}"}
+        video = slot.mode == "video"
+        room = COUNSELLING_ROOM_LINK.format(slot_id=slot.id)
+        yield DueReminder(kind, slot.id, slot.seeker_id, due_at, room if video else "/journey/counselling",
+                          {**params, "note_key": "rooms.reminder_video" if video else "rooms.reminder_other"})
+        yield DueReminder(kind, slot.id, slot.consultant_id, due_at, room if video else "/consultant/slots",
+                          {**params, "note_key": "rooms.reminder_video_host" if video else "rooms.reminder_other"})
+
+
 def _checkin_reminders(db: Session, now: datetime) -> Iterator[DueReminder]:
     """A check-in that has opened (a week before its date) and is not overdue yet."""
     today = now.astimezone(KST).date()
@@ -136,7 +166,7 @@ def _already_sent(db: Session, reminder: DueReminder) -> bool:
 def send_due_reminders(db: Session, now: datetime) -> list[DueReminder]:
     """Notify every reminder that is due and not sent yet; returns those sent."""
     sent: list[DueReminder] = []
-    for reminder in [*_interview_reminders(db, now), *_checkin_reminders(db, now)]:
+    for reminder in [*_interview_reminders(db, now), *_counselling_reminders(db, now), *_checkin_reminders(db, now)]:
         if _already_sent(db, reminder):
             continue
         # The unique key is the backstop: a concurrent run fails its commit instead of sending twice.

@@ -58,6 +58,8 @@ KINDS = (
     "letter_comment",
     "counselling_booked_seeker",
     "counselling_booked_consultant",
+    "counselling_reminder_1h",
+    "counselling_cancelled",
     "mentoring_accepted",
     "checkin_due",
 )

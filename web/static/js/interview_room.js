@@ -42,7 +42,8 @@ $("enter-room").addEventListener("click", async () => {
   $("device-status").textContent = t("room.devices_ok");
   let grant;
   try {
-    grant = await api("POST", `/api/interviews/invitations/${config.invitation_id}/room-token`);
+    // Every kind of room (interview, counselling, mentoring) names its own token route.
+    grant = await api("POST", config.token_url || `/api/interviews/invitations/${config.invitation_id}/room-token`);
   } catch (error) {
     $("device-status").textContent = error.message;
     $("enter-room").disabled = false;
