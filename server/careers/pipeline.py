@@ -309,7 +309,7 @@ def record_decision(
     db: Session, employer: User, posting_id: int, seeker_id: int, data: DecisionIn, *, base_url: str
 ) -> CandidateStage:
     """결과: the employer's decision on the current interview, through the interview's own status
-    moves (held/under review/decided, each in its history); the application follows (불합격 →
+    moves (held/under review/decided, each in its history), which move the application too (불합격 →
     rejected, 합격/보류 → interview). Without an interview only 불합격 is possible, on the application."""
     row = owned_posting(db, employer, posting_id)
     ivs = _candidate_interviews(db, row.id, seeker_id)
@@ -320,7 +320,9 @@ def record_decision(
             raise NotFound("seeker_not_found")
         if data.decision != "reject":
             raise Conflict("no_interview_to_decide")
-    else:
+        if application.status != "hired":
+            application.status = "rejected"
+    else:  # the interview's decision moves the application (interviews.change_as_employer)
         invitation = next(i for i in ivs if i.id == current.invitation_id)
         if invitation.status == "decided":
             raise Conflict("already_decided")
@@ -335,11 +337,6 @@ def record_decision(
                 decision=data.decision if target == "decided" else None,
             )
             interviews.change_as_employer(db, employer, invitation, change, base_url=base_url)
-    if application is not None and application.status != "hired":
-        if data.decision == "reject":
-            application.status = "rejected"
-        elif application.status in ("applied", "reviewing"):
-            application.status = "interview"
     db.flush()
     stage = candidate_stage(candidate_facts(application, None, _candidate_interviews(db, row.id, seeker_id)))
     assert stage is not None

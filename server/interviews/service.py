@@ -24,7 +24,7 @@ from server.core.errors import Conflict, InvalidInput, NotFound
 from server.core.i18n import translate
 from server.core.limits import Id
 from server.models.accounts import Role, User
-from server.models.careers import ConsultantAssignment, JobPostingRow
+from server.models.careers import ConsultantAssignment, JobApplication, JobPostingRow
 from server.models.interviews import (
     AnswerRating,
     ExplanationRequest,
@@ -454,8 +454,29 @@ def change_as_employer(
         invitation.calendar_sequence += 1  # calendars replace the entry with the same UID
     note = data.note.strip() or (data.decision or "")
     record_event(db, invitation, employer, data.status, note)
+    if data.status == "decided":
+        _application_follows(db, invitation)
     if data.status == "invited":
         _notify_seeker(db, invitation, "interview_rescheduled", base_url=base_url)
+
+
+def _application_follows(db: Session, invitation: InterviewInvitation) -> None:
+    """A decision on an interview for a posting moves the seeker's application to it the same way
+    wherever it is made (the review page or the pipeline): 불합격 → rejected, 합격/보류 →
+    interview. Only the employer's 입사 confirmation makes it hired, and a hire stays."""
+    if invitation.posting_id is None:
+        return
+    application = db.scalar(
+        select(JobApplication).where(
+            JobApplication.posting_id == invitation.posting_id, JobApplication.seeker_id == invitation.seeker_id
+        )
+    )
+    if application is None or application.status == "hired":
+        return
+    if invitation.decision == "reject":
+        application.status = "rejected"
+    elif application.status in ("applied", "reviewing"):
+        application.status = "interview"
 
 
 def mark_started(db: Session, actor: User, invitation: InterviewInvitation) -> None:

@@ -231,3 +231,24 @@ def test_the_invite_button_sits_on_talent_cards_and_applicant_rows_without_an_em
     assert 'data-testid="interview-invite"' in talent
     for html in (manage, talent, employer.get(f"/employer/postings/{pid}/pipeline").text):
         assert "seeker_email" not in html and "seeker@pipe.kr" not in html
+
+
+def test_a_decision_made_on_the_interview_page_moves_the_application_too(hiring) -> None:
+    employer, posting, seeker = hiring
+    pid, sid = posting["id"], seeker.user["id"]
+    application = seeker.send_json("POST", f"/api/careers/postings/{pid}/apply", {}).json()
+    invited = employer.send_json("POST", f"/api/careers/postings/{pid}/interview-invitations", {
+        "seeker_id": sid, "kind": "live", "scheduled_at": _soon(), "duration_min": 30,
+    })
+    assert invited.status_code == 201, invited.text
+    iid = invited.json()["id"]
+    seeker.send_json("POST", f"/api/interviews/invitations/{iid}/respond", {"action": "accept"})
+    # Not through the pipeline: the interview's own status moves, as the review page makes them.
+    for status, extra in (("held", {}), ("under_review", {}), ("decided", {"decision": "reject"})):
+        moved = employer.send_json("POST", f"/api/interviews/invitations/{iid}/status", {"status": status, **extra})
+        assert moved.status_code == 200, moved.text
+    with session_scope(employer.app.state.sessionmaker) as db:
+        row = db.scalar(select(JobApplication).where(JobApplication.id == application["id"]))
+        assert row is not None and row.status == "rejected"
+    assert _stages(employer, f"/api/careers/postings/{pid}/pipeline")[(pid, sid)] == ("result", "reject")
+    assert _progress(seeker)[pid] == "결과 안내: 불합격"

@@ -1,16 +1,16 @@
 """live rooms for counselling bookings and mentoring sessions: each person's recording
 consent, the room chat and recorded tracks, by room kind and reference
 
-Revision ID: 0501
-Revises: 0500
+Revision ID: 0502
+Revises: 0501
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0501'
-down_revision = '0500'
+revision = '0502'
+down_revision = '0501'
 branch_labels = None
 depends_on = None
 

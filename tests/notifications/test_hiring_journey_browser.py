@@ -1,22 +1,61 @@
-"""The hiring pipeline in Chromium: the employer invites a recommended seeker to a live interview
-from the talent card (no email typed), the seeker accepts, the card sits under 면접 예정, the
-employer records 합격, and the seeker's applications page says so in plain words."""
+"""The hiring journey in Chromium, on the real server (`untact serve`) pointed at the test SMTP
+server (issue 13): the employer invites a recommended seeker to a live interview from the talent
+card (no email typed); the invitation email arrives with its calendar entry; the seeker follows
+its link and accepts; the card sits under 면접 예정 in the pipeline; both meet in the room; the
+employer records 합격; and the seeker's applications page says so in plain words."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from html import unescape
 
 import pytest
+from icalendar import Calendar
+from playwright.sync_api import expect
 
 from tests.careers.test_browser_journey import _log_in
 from tests.conftest import screenshot
+from tests.liveserver import free_port, start_live_server, stop_live_server
+from tests.notifications.conftest import parts
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.media]
 
 
-def test_invite_from_a_talent_card_accept_decide_and_the_seeker_reads_the_result(live_server, launch_chromium) -> None:
-    base = live_server.base_url
+@pytest.fixture
+def base(tmp_path, smtp_server):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_live_server(tmp_path / "live", {
+        "UNTACT_SMTP_HOST": "127.0.0.1",
+        "UNTACT_SMTP_PORT": str(smtp_server.port),
+        "UNTACT_SMTP_FROM": "언택트 <no-reply@untact.test>",
+        "UNTACT_SMTP_STARTTLS": "false",
+        "UNTACT_PUBLIC_BASE_URL": url,
+    }, port=port)
+    yield url
+    stop_live_server(server)
+
+
+def _sees_camera(page, role: str) -> None:
+    """The other person's camera decodes and shows Chromium's fake test card (green, not black)."""
+    page.wait_for_function(
+        f"""async () => {{ const s = Object.values(window.roomState.slots).find((x) => x.kind === "video" && x.role === "{role}");
+           return s && ((await window.roomFramesDecoded())[s.mid] || 0) > 20; }}""", timeout=30000)
+    page.wait_for_function(
+        """() => { const v = document.querySelector('.tile.remote:not([hidden]) video');
+          if (!v || !v.videoWidth) return false;
+          const c = document.createElement('canvas'); c.width = 160; c.height = 120;
+          const g = c.getContext('2d'); g.drawImage(v, 0, 0, 160, 120);
+          const d = g.getImageData(0, 0, 160, 120).data; let r = 0, gr = 0;
+          for (let i = 0; i < d.length; i += 4) { r += d[i]; gr += d[i + 1]; }
+          return gr > 2 * r + 40 * 160 * 120; }""", timeout=15000)
+
+
+@pytest.mark.timeout(400)
+def test_talent_card_invite_email_accept_pipeline_room_decision_and_the_seekers_status(
+    base, smtp_server, launch_chromium
+) -> None:
     browser = launch_chromium()
     tag = uuid.uuid4().hex[:6]
     name = f"박파이프{tag[:2]}"
@@ -26,7 +65,8 @@ def test_invite_from_a_talent_card_accept_decide_and_the_seeker_reads_the_result
     seeker.goto(base + "/signup")
     seeker.get_by_label("구직자").check()
     seeker.get_by_label("이름").fill(name)
-    seeker.get_by_label("이메일").fill(f"pipeline-{tag}@example.kr")
+    seeker_email = f"pipeline-{tag}@example.kr"
+    seeker.get_by_label("이메일").fill(seeker_email)
     seeker.get_by_label("비밀번호").fill("pipeline-password-1")
     seeker.get_by_role("button", name="가입하기").click()
     seeker.wait_for_url("**/dashboard")
@@ -83,12 +123,21 @@ def test_invite_from_a_talent_card_accept_decide_and_the_seeker_reads_the_result
 
     employer.set_viewport_size({"width": 1280, "height": 900})
 
-    # The seeker sees the invitation with its time in plain words, opens it and accepts.
+    # The invitation reaches the seeker by email, with a calendar entry and a link to it.
+    [mail] = smtp_server.wait_for(1, to=seeker_email, timeout_s=30)
+    assert mail["Subject"] == "[언택트] 한빛소프트(데모) 화상 면접 초대 · 2030년 3월 5일 (화) 오후 2:00"
+    [ics] = [a for a in parts(mail)["attachments"] if a.get_content_type() == "text/calendar"]
+    assert str(Calendar.from_ical(ics.get_content())["METHOD"]) == "REQUEST"
+    assert "화상으로 뵙겠습니다." in parts(mail)["text"]
+    [link] = [unescape(h) for h in re.findall(r'href="([^"]+)" data-testid="email-action"', parts(mail)["html"])]
+    invitation_id = int(re.fullmatch(rf"{re.escape(base)}/interviews/(\d+)", link).group(1))  # type: ignore[union-attr]
+
+    # The seeker's applications page says the same in plain words; the email's link opens the
+    # invitation, and they accept.
     seeker.goto(base + "/applications")
     row = seeker.get_by_test_id("applications").locator("tr", has_text=title)
     assert row.get_by_test_id("application-status").inner_text() == "면접 예정: 2030년 3월 5일 (화) 오후 2:00"
-    row.get_by_role("link", name=re.compile("면접 예정")).click()
-    seeker.wait_for_url(re.compile(r".*/interviews/\d+$"))
+    seeker.goto(link)
     assert "화상으로 뵙겠습니다." in seeker.content()
     seeker.get_by_role("button", name="수락").click()
     seeker.wait_for_function("() => !!document.querySelector('a[href$=\"/room\"]')")
@@ -101,6 +150,30 @@ def test_invite_from_a_talent_card_accept_decide_and_the_seeker_reads_the_result
     assert "화상 면접 2030년 3월 5일 (화) 오후 2:00" in scheduled.inner_text()
     assert scheduled.get_by_role("link", name="면접·평가표 보기").is_visible()
     screenshot(employer, "pipeline-1-interview-scheduled-desktop")
+
+    # The interview itself: the employer opens the room, admits the seeker from the lobby, and
+    # each sees the other's camera; then both leave.
+    room_url = f"{base}/interviews/{invitation_id}/room"
+    employer.goto(room_url)
+    employer.wait_for_selector("body[data-room-ready]")
+    employer.get_by_role("button", name="카메라·마이크 켜고 입장").click()
+    expect(employer.locator("#room-state")).to_have_attribute("data-state", "in_room")
+    seeker.goto(room_url)
+    seeker.wait_for_selector("body[data-room-ready]")
+    seeker.get_by_role("button", name="카메라·마이크 켜고 입장").click()
+    expect(seeker.locator("#room-state")).to_have_attribute("data-state", "lobby")
+    employer.locator("#lobby-list li", has_text=name).get_by_role("button", name="입장 허가").click()
+    expect(seeker.locator("#room-state")).to_have_attribute("data-state", "in_room")
+    _sees_camera(employer, "candidate")
+    _sees_camera(seeker, "interviewer")
+    expect(employer.locator(".tile.remote:not([hidden]) .name")).to_have_text(name)
+    screenshot(employer, "pipeline-1b-room-employer")
+    for page in (seeker, employer):
+        page.get_by_role("button", name="나가기").click()
+        expect(page.locator("#controls")).to_be_hidden()
+    employer.goto(f"{base}/employer/postings/{posting_id}/pipeline")
+    scheduled = employer.get_by_test_id("stage-interview_scheduled").locator("[data-testid=pipeline-card]", has_text=name)
+    assert scheduled.count() == 1
 
     # The employer records 합격, with an internal note kept to the company.
     scheduled.get_by_test_id("internal-notes").locator("summary").click()
