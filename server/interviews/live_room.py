@@ -320,9 +320,18 @@ class LiveRoom:
             return
         member.consent = granted
         await asyncio.to_thread(self._save_consent, member.claims.user_id, granted)
+        # Audited before anyone is told, so a client that hangs up on the reply loses nothing.
+        # The room's record keeps only the current consent; the audit log keeps its history.
+        await asyncio.to_thread(
+            self._audit, "room_consent_given" if granted else "room_consent_withdrawn", member.claims.user_id,
+            purpose=self.kind.consent_purpose,
+        )
         everyone = granted and await asyncio.to_thread(self._consent_given)
         stopped_recording = not granted and self.recording_active
         if stopped_recording:
+            await asyncio.to_thread(
+                self._audit, "room_recording_stopped", member.claims.user_id, reason="consent_withdrawn"
+            )
             await self._stop_all_recorders()
         if not granted and self.captions_on:
             self.captions_on = False
@@ -332,15 +341,6 @@ class LiveRoom:
         await self._broadcast({"type": "consent", "recording": everyone})
         await member.send({"type": "consent", "recording": granted})  # their own choice, also in the lobby
         await self._send_lobby()
-        # The room's record keeps only the current consent; the audit log keeps its history.
-        await asyncio.to_thread(
-            self._audit, "room_consent_given" if granted else "room_consent_withdrawn", member.claims.user_id,
-            purpose=self.kind.consent_purpose,
-        )
-        if stopped_recording:
-            await asyncio.to_thread(
-                self._audit, "room_recording_stopped", member.claims.user_id, reason="consent_withdrawn"
-            )
 
     async def _chat(self, member: Member, text: str) -> None:
         if not member.admitted:
@@ -446,17 +446,16 @@ class LiveRoom:
         for other in list(self.members.values()):
             if other.peer is not None:
                 await self._start_recorder(other)
-        await self._broadcast({"type": "recording", "active": True, "by": member.claims.name})
         await asyncio.to_thread(self._audit, "room_recording_started", member.claims.user_id)
+        await self._broadcast({"type": "recording", "active": True, "by": member.claims.name})
 
     async def _stop_recording(self, member: Member) -> None:
         if not member.claims.grants.record:
             await member.error("not_allowed")
             return
-        was_recording = self.recording_active
-        await self._stop_all_recorders()
-        if was_recording:
+        if self.recording_active:
             await asyncio.to_thread(self._audit, "room_recording_stopped", member.claims.user_id, reason="stopped")
+        await self._stop_all_recorders()
 
     async def _stop_all_recorders(self) -> None:
         if not self.recording_active:
