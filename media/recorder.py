@@ -137,6 +137,7 @@ class AnswerRecorder:
         self._video_started = False
         self._stop_at_s: float | None = None  # answer time of stop(), while draining
         self._past_stop: set[str] = set()
+        self._least_offset_s: dict[str, float] = {}  # per kind, answer time less RTP time
         self._drained = asyncio.Event()
         self._accepting = True
 
@@ -191,13 +192,20 @@ class AnswerRecorder:
         # Runs on the event loop for every received frame: keep it tiny.
         if not self._accepting or self._writer is None:
             return
-        if self._stop_at_s is not None:
-            answer_s = self._writer.clock.to_answer_time(frame.kind, frame.rtp_timestamp / frame.clock_rate_hz)
-            if answer_s is not None and answer_s > self._stop_at_s:
-                self._past_stop.add(frame.kind)  # everything captured before the stop is here
-                if len(self._past_stop) >= len(self._streams_kinds()):
-                    self._drained.set()
-                return
+        rtp_s = frame.rtp_timestamp / frame.clock_rate_hz
+        # The least transit seen so far (arrival less RTP time): the file's clock is fixed from
+        # the first half second, which a busy event loop may have read late; judged by that
+        # clock, media that arrives on time later would look captured after it was, and the
+        # end of the answer would be cut off at the stop.
+        offset_s = frame.arrival_s - _RELEASE_DELAY_S.get(frame.kind, 0.0) - rtp_s - self._t0
+        least_s = self._least_offset_s.get(frame.kind)
+        if least_s is None or offset_s < least_s:
+            self._least_offset_s[frame.kind] = least_s = offset_s
+        if self._stop_at_s is not None and rtp_s + least_s > self._stop_at_s:
+            self._past_stop.add(frame.kind)  # everything captured before the stop is here
+            if len(self._past_stop) >= len(self._streams_kinds()):
+                self._drained.set()
+            return
         if frame.kind == "video":
             if frame.breaks_picture_chain:
                 # Damaged, or refers to a picture that was lost: nothing until a key frame.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -37,6 +39,8 @@ class RequestGuardMiddleware:
     known before the body is read and before CSRF or login are checked: only upload routes get
     a large cap, whatever content type a client claims. It is checked against Content-Length up
     front and again while a chunked body streams in, so leaving the header out does not help.
+    A body that goes over the cap while streaming has its rest read and dropped (bounded, see
+    `_discard_rest`) before the 413, so the client still sending it reads the typed error.
     """
 
     def __init__(
@@ -92,9 +96,12 @@ class RequestGuardMiddleware:
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    if not body_done:
+                        await _discard_rest(receive)
                     raise BodyTooLarge(cap)
             return message
 
@@ -151,6 +158,32 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+# A body over its cap: the rest is read and thrown away (bounded) before the 413 goes out and
+# the connection closes. Closing a socket with unread bytes in it makes the kernel reset the
+# connection, and a client still sending then gets the reset instead of the typed error.
+DISCARD_MAX_BYTES = 8 * 1024 * 1024
+DISCARD_MAX_S = 5.0
+DISCARD_IDLE_S = 1.0  # a client that sends nothing more for this long is waiting for the answer
+
+
+async def _discard_rest(receive: Receive) -> None:
+    discarded = 0
+    deadline = time.monotonic() + DISCARD_MAX_S
+    while discarded < DISCARD_MAX_BYTES:
+        wait_s = min(DISCARD_IDLE_S, deadline - time.monotonic())
+        if wait_s <= 0:
+            return
+        try:
+            message = await asyncio.wait_for(receive(), wait_s)
+        except TimeoutError:
+            return
+        if message["type"] != "http.request":
+            return
+        discarded += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

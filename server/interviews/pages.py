@@ -42,7 +42,8 @@ def _translator(request: Request) -> Any:
 @router.get("/interviews", name="interviews_home_page")
 def interviews_home_page(request: Request, db: DbSession) -> Response:
     user = require_user(request)
-    messages = js_messages(request.state.locale, "interviews.")
+    # (the intro-video form refuses a file over the cap itself, with the server's message)
+    messages = js_messages(request.state.locale, "interviews.", "error.intro_video_too_large")
     if user.role is Role.EMPLOYER:
         company_id = service.employer_company_id(user)
         postings = db.scalars(

@@ -110,6 +110,17 @@ def test_employer_edits_rubric_and_uploads_intro_seeker_watches_it(
     item.get_by_label("새 영상 파일 · 소개 영상 세트").set_input_files(str(garbage))
     item.get_by_role("button", name="영상 바꾸기").click()
     expect(item.locator(".form-error")).to_contain_text("영상 파일을 읽을 수 없습니다")
+    # A file over the cap (a sparse file, 1 MB over) is refused on the page before it is sent.
+    max_mb = int(item.get_by_label("새 영상 파일 · 소개 영상 세트").get_attribute("data-max-mb") or 0)
+    assert max_mb > 0
+    huge = tmp_path / "huge.webm"
+    with huge.open("wb") as out:
+        out.truncate((max_mb + 1) * 1024 * 1024)
+    item.get_by_label("새 영상 파일 · 소개 영상 세트").set_input_files(str(huge))
+    item.get_by_role("button", name="영상 바꾸기").click()
+    expect(item.locator(".form-error")).to_have_text(
+        f"소개 영상은 {max_mb}MB 이하여야 합니다. 이전 영상은 그대로 있습니다."
+    )
     sets = employer.get("/api/interviews/sets").json()
     [qset] = [s for s in sets if s["title"] == "소개 영상 세트"]
     assert qset["intro_video_url"] and employer.get(qset["intro_video_url"]).content == intro.read_bytes()

@@ -232,8 +232,11 @@ def test_the_intro_video_route_still_takes_a_large_body(app_client, make_setting
     assert response.json()["error"]["code"] == "invalid_media"
 
 
-def _raw_post(base_url: str, path: str, headers: dict[str, str], body_bytes: int, chunked: bool) -> bytes:
-    """A POST written by hand, so the body can be left unsent or half sent; returns the response."""
+def _raw_post(
+    base_url: str, path: str, headers: dict[str, str], body_bytes: int, chunked: bool, pause_s: float = 0.0
+) -> bytes:
+    """A POST written by hand, so the body can be left unsent or half sent; returns the response.
+    ``pause_s``: a chunked client stops that long before its last chunk."""
     host, port = base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as sock:
         head = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", "Content-Type: application/octet-stream"]
@@ -243,7 +246,10 @@ def _raw_post(base_url: str, path: str, headers: dict[str, str], body_bytes: int
         if chunked:
             # Just over the JSON cap, then wait: the server must refuse after reading that much.
             chunk = b"\0" * 65536
-            for _ in range(body_bytes // len(chunk)):
+            count = body_bytes // len(chunk)
+            for n in range(count):
+                if n == count - 1 and pause_s:
+                    time.sleep(pause_s)
                 sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
         # With Content-Length the body is never sent: the answer must come from the header alone.
         response = b""
@@ -297,3 +303,18 @@ def test_large_unauthenticated_bodies_do_not_grow_the_live_server(quiet_server: 
     # Four 150 MB bodies used to be read in full (1.05 GB); now at most ~1 MB each is ever read.
     assert grown_mb < 8, f"the server grew by {grown_mb:.1f} MB"
     assert httpx.get(f"{live_server.base_url}/healthz").status_code == 200
+
+
+@pytest.mark.media
+def test_a_client_still_sending_past_the_cap_reads_the_413(quiet_server: LiveServer) -> None:
+    """The server has refused the body after reading its cap; the client, a moment later, sends
+    its last chunk. It must still read the typed 413, not a connection reset (a server that
+    closes with unread bytes makes the kernel reset the connection)."""
+    with httpx.Client(base_url=quiet_server.base_url) as client:
+        client.get("/login")
+        csrf = client.cookies["untact_csrf"]
+    headers = {"X-CSRF-Token": csrf, "Cookie": f"untact_csrf={csrf}"}
+    response = _raw_post(
+        quiet_server.base_url, "/api/auth/login", headers, 1_200_000, chunked=True, pause_s=0.3
+    )
+    assert response.startswith(b"HTTP/1.1 413"), response[:200]

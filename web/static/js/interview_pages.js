@@ -48,7 +48,14 @@ if (invite) {
 
 // The intro video goes up as the request body itself (streamed to disk by the server), not
 // as a multipart form; the server checks it with PyAV and keeps the old one if it fails.
-async function uploadIntroVideo(setId, file) {
+// A file over the cap (the input's data-max-mb) is refused here, before a byte is sent: the
+// server would refuse it from its length and close, which a browser still sending may show
+// as a network error rather than the message.
+async function uploadIntroVideo(setId, file, input) {
+  const maxMb = Number(input.dataset.maxMb);
+  if (maxMb && file.size > maxMb * 1024 * 1024) {
+    throw new ApiError(413, "intro_video_too_large", t("error.intro_video_too_large", { max_mb: maxMb }));
+  }
   const type = file.type && file.type.startsWith("video/") ? file.type : "application/octet-stream";
   const response = await fetch(`/api/interviews/sets/${setId}/intro-video`, {
     method: "PUT", body: file, credentials: "same-origin",
@@ -97,7 +104,7 @@ if (setForm) {
     if (file) {
       setStatus(form, t("interviews.intro_video_uploading"));
       try {
-        await uploadIntroVideo(created.id, file);
+        await uploadIntroVideo(created.id, file, form.elements.intro_video);
       } catch (error) {
         setStatus(form, "");
         showError(form, { message: t("interviews.intro_video_set_created_failed", { reason: error.message }) });
@@ -117,7 +124,7 @@ for (const form of document.querySelectorAll(".intro-video-form")) {
     buttons.forEach((b) => { b.disabled = true; });
     setStatus(form, t("interviews.intro_video_uploading"));
     try {
-      await uploadIntroVideo(form.dataset.set, file);
+      await uploadIntroVideo(form.dataset.set, file, form.elements.intro_video);
       location.reload();
     } catch (error) {
       setStatus(form, "");
