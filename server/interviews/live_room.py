@@ -298,21 +298,20 @@ class LiveRoom:
         if candidate is None or candidate.admitted:
             await member.error("not_in_lobby")
             return
+        # Decided and audited (one database call) before anyone is told, so a client that hangs
+        # up on the reply, or a cancelled handler, loses no audit row.
         if admit:
             candidate.admitted = True
-            await asyncio.to_thread(self._mark_started, member.claims.user_id)
+        else:
+            del self.members[identity]
+        await asyncio.to_thread(self._decide, member.claims.user_id, admit, candidate.claims)
+        if admit:
             await candidate.send({"type": "admitted", "by": member.claims.name})
             await self._broadcast({"type": "participants", "participants": self._roster()})
         else:
-            del self.members[identity]
             await candidate.send({"type": "denied", "by": member.claims.name})
             await candidate.close_socket(4000)
         await self._send_lobby()
-        # Audited after the room has moved on: the thread pool may be busy with captions.
-        await asyncio.to_thread(
-            self._audit, "room_admit" if admit else "room_deny", member.claims.user_id,
-            member_user_id=candidate.claims.user_id, member_role=candidate.claims.role,
-        )
 
     async def _set_consent(self, member: Member, granted: bool) -> None:
         if member.claims.role not in self.kind.consent_roles:
@@ -556,11 +555,16 @@ class LiveRoom:
         with session_scope(self._services.sessionmaker) as db:
             self.kind.save_consent(db, self.ref_id, user_id, granted)
 
-    def _mark_started(self, actor_id: int) -> None:
+    def _decide(self, actor_id: int, admit: bool, candidate: RoomClaims) -> None:
+        """The host let a person in from the lobby (the meeting has begun) or turned them away."""
         with session_scope(self._services.sessionmaker) as db:
             actor = db.get(User, actor_id)
-            if actor is not None:
+            if admit and actor is not None:
                 self.kind.mark_started(db, self.ref_id, actor)
+            record_audit(
+                db, "room_admit" if admit else "room_deny", actor=actor, path=self.kind.socket_path(self.ref_id),
+                **self.kind.audit_detail(self.ref_id), member_user_id=candidate.user_id, member_role=candidate.role,
+            )
 
     def _save_chat(self, member: Member, text: str) -> str:
         with session_scope(self._services.sessionmaker) as db:

@@ -11,6 +11,7 @@ and recordings are stored. The interview kind is here; the journey's kinds are i
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -38,7 +39,7 @@ class Seat:
     grants: RoomGrants
 
 
-class RoomKind:
+class RoomKind(ABC):
     """The rules of one kind of room. Database methods run in a worker thread with a session."""
 
     name: ClassVar[str]
@@ -50,30 +51,35 @@ class RoomKind:
     def room_name(self, ref_id: int) -> str:
         return f"{self.name}-{ref_id}"
 
+    @abstractmethod
     def socket_path(self, ref_id: int) -> str:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def seat(self, db: Session, user: User, ref_id: int, now: dt.datetime) -> Seat:
         """The person's seat in the room now; a typed error (404 not theirs, 409 not open) else."""
-        raise NotImplementedError
 
     def audit_detail(self, ref_id: int) -> dict[str, Any]:
         return {"room_kind": self.name, "ref_id": ref_id}
 
+    @abstractmethod
     def consent_given(self, db: Session, ref_id: int) -> bool:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def own_consent(self, db: Session, ref_id: int, user_id: int) -> bool:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def save_consent(self, db: Session, ref_id: int, user_id: int, granted: bool) -> None:
-        raise NotImplementedError
+        ...
 
-    def mark_started(self, db: Session, ref_id: int, actor: User) -> None:
-        """The host admitted the guest: the meeting has begun."""
+    def mark_started(self, db: Session, ref_id: int, actor: User) -> None:  # noqa: B027 (optional hook)
+        """The host admitted the guest: the meeting has begun. Most kinds note nothing."""
 
+    @abstractmethod
     def save_chat(self, db: Session, ref_id: int, user_id: int, name: str, text: str) -> dt.datetime:
-        raise NotImplementedError
+        ...
 
     def create_recording(
         self, db: Session, ref_id: int, user_id: int, role: str, identity: str, recordings_dir: Path,
@@ -87,19 +93,19 @@ class RoomKind:
         row.recording_path = str(path.relative_to(recordings_dir))
         return row.id, path
 
+    @abstractmethod
     def recording_row(
         self, ref_id: int, user_id: int, role: str, owner_instance: str | None
     ) -> RoomRecording | LiveRoomRecording:
         """The new row of a track (its `recording_path` is set once its id is known)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def recording_folder(self, db: Session, ref_id: int) -> tuple[str, ...]:
         """Where the room's tracks go, below the recordings directory."""
-        raise NotImplementedError
 
+    @abstractmethod
     def finish_recording(self, db: Session, row_id: int, ref: RecordingRef) -> bool:
         """Store the finished track; True when an analysis job was queued (wake the worker)."""
-        raise NotImplementedError
 
 
 class InterviewRoom(RoomKind):

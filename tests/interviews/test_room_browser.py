@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests import mediakit
 from tests.conftest import login_in_browser, screenshot
+from tests.room_views import frames_from, shows_test_card
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
 
@@ -77,12 +78,8 @@ def test_two_browsers_meet_in_a_room_with_lobby_chat_and_consented_recording(liv
     expect(employer_page.locator("#lobby-list")).to_contain_text("기다리는 사람이 없습니다")
 
     # Each side decodes the other's camera, forwarded by the server.
-    employer_page.wait_for_function(
-        """async () => { const s = Object.values(window.roomState.slots).find((x) => x.kind === "video" && x.role === "candidate");
-           return s && ((await window.roomFramesDecoded())[s.mid] || 0) > 20; }""", timeout=30000)
-    seeker_page.wait_for_function(
-        """async () => { const s = Object.values(window.roomState.slots).find((x) => x.kind === "video" && x.role === "interviewer");
-           return s && ((await window.roomFramesDecoded())[s.mid] || 0) > 20; }""", timeout=30000)
+    frames_from(employer_page, role="candidate")
+    frames_from(seeker_page, role="interviewer")
     expect(employer_page.locator(".tile.remote:not([hidden]) .name")).to_have_text("박지원")
 
     # Chat both ways.
@@ -99,19 +96,10 @@ def test_two_browsers_meet_in_a_room_with_lobby_chat_and_consented_recording(liv
     expect(seeker_page.locator("#tile-screen-local")).to_be_visible()
     screen_tile = employer_page.locator('.tile.remote.screen-share:not([hidden])')
     expect(screen_tile.locator(".name")).to_have_text("박지원님의 화면")
-    employer_page.wait_for_function(
-        """async () => { const s = Object.values(window.roomState.slots).find((x) => x.source === "screen");
-           return s && ((await window.roomFramesDecoded())[s.mid] || 0) > 10; }""", timeout=30000)
+    frames_from(employer_page, at_least=10, source="screen")
     expect(employer_page.locator(".tile.remote:not([hidden])")).to_have_count(2)
     # What arrives is the shared screen itself: Chromium's fake capture is a green test card.
-    employer_page.wait_for_function(
-        """() => { const v = document.querySelector('.tile.remote.screen-share:not([hidden]) video');
-          if (!v || !v.videoWidth) return false;
-          const c = document.createElement('canvas'); c.width = 160; c.height = 90;
-          const g = c.getContext('2d'); g.drawImage(v, 0, 0, 160, 90);
-          const d = g.getImageData(0, 0, 160, 90).data; let r = 0, gr = 0;
-          for (let i = 0; i < d.length; i += 4) { r += d[i]; gr += d[i + 1]; }
-          return gr > 2 * r + 40 * 160 * 90; }""", timeout=15000)
+    shows_test_card(employer_page, ".tile.remote.screen-share:not([hidden]) video", size=(160, 90))
     screenshot(employer_page, "interview-room-screen-share-ko")
     screenshot(seeker_page, "interview-room-screen-share-seeker-ko")
     seeker_page.get_by_role("button", name="화면 공유 중지").click()

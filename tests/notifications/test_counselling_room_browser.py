@@ -21,29 +21,12 @@ from server.models import CounsellingSlot
 from tests.conftest import login_in_browser, screenshot
 from tests.liveserver import free_port, start_live_server, stop_live_server
 from tests.notifications.conftest import parts
+from tests.room_views import frames_from, shows_test_card
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def _frames_from(page, role: str) -> None:
-    page.wait_for_function(
-        f"""async () => {{ const s = Object.values(window.roomState.slots).find((x) => x.kind === "video" && x.role === "{role}");
-           return s && ((await window.roomFramesDecoded())[s.mid] || 0) > 20; }}""", timeout=30000)
-
-
-def _sees_camera(page) -> None:
-    """What a person sees in the other's tile: Chromium's fake camera, a green test card (not black)."""
-    page.wait_for_function(
-        """() => { const v = document.querySelector('.tile.remote:not([hidden]):not(.screen-share) video');
-          if (!v || !v.videoWidth) return false;
-          const c = document.createElement('canvas'); c.width = 160; c.height = 120;
-          const g = c.getContext('2d'); g.drawImage(v, 0, 0, 160, 120);
-          const d = g.getImageData(0, 0, 160, 120).data; let r = 0, gr = 0;
-          for (let i = 0; i < d.length; i += 4) { r += d[i]; gr += d[i + 1]; }
-          return gr > 2 * r + 40 * 160 * 120; }""", timeout=15000)
 
 
 def _fits(page, what: str) -> None:
@@ -134,10 +117,10 @@ def test_a_booked_video_counselling_meets_in_the_room_from_the_reminder_email(
         expect(seeker.locator("#room-state")).to_have_attribute("data-state", "in_room")
 
         # Both have media: each decodes the other's camera, forwarded by the server.
-        _frames_from(consultant, "guest")
-        _frames_from(seeker, "host")
-        _sees_camera(consultant)
-        _sees_camera(seeker)
+        frames_from(consultant, role="guest")
+        frames_from(seeker, role="host")
+        shows_test_card(consultant, ".tile.remote:not([hidden]):not(.screen-share) video")
+        shows_test_card(seeker, ".tile.remote:not([hidden]):not(.screen-share) video")
         expect(consultant.locator(".tile.remote:not([hidden]) .name")).to_have_text("김구직")
 
         # No recording by default: the consultant's consent alone is not enough.

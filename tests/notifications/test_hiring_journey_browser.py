@@ -18,6 +18,7 @@ from tests.careers.test_browser_journey import _log_in
 from tests.conftest import screenshot
 from tests.liveserver import free_port, start_live_server, stop_live_server
 from tests.notifications.conftest import parts
+from tests.room_views import frames_from, shows_test_card
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
 
@@ -35,21 +36,6 @@ def base(tmp_path, smtp_server):
     }, port=port)
     yield url
     stop_live_server(server)
-
-
-def _sees_camera(page, role: str) -> None:
-    """The other person's camera decodes and shows Chromium's fake test card (green, not black)."""
-    page.wait_for_function(
-        f"""async () => {{ const s = Object.values(window.roomState.slots).find((x) => x.kind === "video" && x.role === "{role}");
-           return s && ((await window.roomFramesDecoded())[s.mid] || 0) > 20; }}""", timeout=30000)
-    page.wait_for_function(
-        """() => { const v = document.querySelector('.tile.remote:not([hidden]) video');
-          if (!v || !v.videoWidth) return false;
-          const c = document.createElement('canvas'); c.width = 160; c.height = 120;
-          const g = c.getContext('2d'); g.drawImage(v, 0, 0, 160, 120);
-          const d = g.getImageData(0, 0, 160, 120).data; let r = 0, gr = 0;
-          for (let i = 0; i < d.length; i += 4) { r += d[i]; gr += d[i + 1]; }
-          return gr > 2 * r + 40 * 160 * 120; }""", timeout=15000)
 
 
 @pytest.mark.timeout(400)
@@ -164,8 +150,10 @@ def test_talent_card_invite_email_accept_pipeline_room_decision_and_the_seekers_
     expect(seeker.locator("#room-state")).to_have_attribute("data-state", "lobby")
     employer.locator("#lobby-list li", has_text=name).get_by_role("button", name="입장 허가").click()
     expect(seeker.locator("#room-state")).to_have_attribute("data-state", "in_room")
-    _sees_camera(employer, "candidate")
-    _sees_camera(seeker, "interviewer")
+    # The other person's camera decodes and shows Chromium's fake test card (green, not black).
+    for page, other in ((employer, "candidate"), (seeker, "interviewer")):
+        frames_from(page, role=other)
+        shows_test_card(page)
     expect(employer.locator(".tile.remote:not([hidden]) .name")).to_have_text(name)
     screenshot(employer, "pipeline-1b-room-employer")
     for page in (seeker, employer):
