@@ -48,6 +48,7 @@ def start_live_server(
         # Every person the tests sign up comes from 127.0.0.1, like a whole centre behind one
         # address: the per-address sign-up cap would turn the session's later sign-ups away.
         "UNTACT_SIGNUP_MAX_PER_ADDRESS": "100000",
+        "UNTACT_TEST_HOOKS": "true",  # page state on `window` for the browser tests
         **(extra_env or {}),
     }
     log_path = data_dir / "server.log"

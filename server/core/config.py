@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     whisper_cpu_threads: int | None = Field(default=None, ge=1)  # None: all cores of the process
     analysis_worker: Literal["inprocess", "none"] = "inprocess"
     prewarm_models: bool = True
+    # Pages put their state on `window` for browser tests (web/static/js/app.js `testHook`).
+    # Off unless a test server turns it on; refused in production.
+    test_hooks: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
     public_base_url: str = ""
@@ -106,6 +109,12 @@ class Settings(BaseSettings):
     def _smtp_needs_a_sender(self) -> Settings:
         if self.smtp_host and "@" not in self.smtp_from:
             raise ValueError("UNTACT_SMTP_FROM must be an email address when UNTACT_SMTP_HOST is set")
+        return self
+
+    @model_validator(mode="after")
+    def _no_test_hooks_in_production(self) -> Settings:
+        if self.environment == "production" and self.test_hooks:
+            raise ValueError("UNTACT_TEST_HOOKS is for test servers; production pages leave it off")
         return self
 
     @model_validator(mode="after")

@@ -30,6 +30,7 @@ def _page_context(request: Request) -> dict[str, Any]:
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "user": getattr(request.state, "viewer", None),
+        "test_hooks": getattr(getattr(request.app.state, "settings", None), "test_hooks", False),
     }
 
 

@@ -158,9 +158,22 @@ def test_employer_set_seeker_answers_across_two_visits_employer_reviews(live_ser
         "() => document.querySelector('article.answer [data-testid=rating-aggregate]').textContent.includes('1명')"
     )
     assert "평균 4.0" in answers.first.locator('[data-testid="rating-aggregate"]').inner_text()
+    # A comment pinned 2.5 s in; its time button seeks the video back there and plays it.
+    employer_page.wait_for_function(
+        "() => { const v = document.querySelector('article.answer video'); return v && v.readyState >= 1; }"
+    )
+    employer_page.evaluate("() => { const v = document.querySelector('article.answer video'); v.muted = true; v.currentTime = 2.5; }")
     answers.first.get_by_label("현재 재생 위치에 코멘트").fill("Clear structure here")
     answers.first.get_by_role("button", name="코멘트 추가").click()
     employer_page.wait_for_selector("article.answer [data-testid=comments] li")
+    employer_page.wait_for_function(
+        "() => { const v = document.querySelector('article.answer video'); return v && v.readyState >= 1; }"
+    )
+    employer_page.evaluate("() => { document.querySelector('article.answer video').muted = true; }")
+    answers.first.locator("[data-testid=comments] li").get_by_role("button", name="0:02").click()
+    employer_page.wait_for_function(
+        "() => { const v = document.querySelector('article.answer video'); return v.currentTime >= 2.4 && !v.paused; }"
+    )
     screenshot(employer_page, "interview-oneway-employer-review-ko")
 
     review = employer.get(f"/api/interviews/invitations/{inv_id}/review").json()

@@ -38,6 +38,12 @@ export async function api(method, url, body) {
   return data;
 }
 
+// Page state for browser tests, on `window` only when the server runs with UNTACT_TEST_HOOKS
+// (the page's <html data-test-hooks>); production pages expose nothing.
+export function testHook(name, value) {
+  if ("testHooks" in document.documentElement.dataset) window[name] = value;
+}
+
 // STUN/TURN servers for RTCPeerConnection (TURN with short-lived credentials); none on a LAN.
 // A failure here must not stop a call that works without a relay.
 export async function iceServers() {

@@ -1,6 +1,7 @@
 // Interview pages: invitations and question sets (employer), responding and submitting
 // (seeker), and reviewing (ratings, comments pinned to the video's current time, scorecard).
 import { ApiError, api, csrfToken, format, pageMessages } from "./app.js";
+import { wirePlayers } from "./player.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const messages = pageMessages();
@@ -199,13 +200,7 @@ for (const form of document.querySelectorAll(".explain-form")) {
   bind(form, (f) => ["POST", `/api/interviews/explanations/${f.dataset.request}/answer`, { response: value(f, "response") }]);
 }
 
-for (const button of document.querySelectorAll("[data-seek]")) {
-  button.addEventListener("click", () => {
-    const video = document.getElementById(button.dataset.video);
-    video.currentTime = Number(button.dataset.seek);
-    video.play().catch(() => {});
-  });
-}
+wirePlayers(); // comment times seek and play the answer's video
 
 const scorecard = $("#scorecard-form");
 if (scorecard) {

@@ -4,7 +4,7 @@
 // interviewer's private scorecard saved while the call runs, screen sharing (a send-only video
 // m-line reserved at join, filled with replaceTrack, so sharing needs no renegotiation) and live
 // captions of the candidate's speech for the interviewers.
-import { api, format, iceServers, pageMessages } from "./app.js";
+import { api, format, iceServers, pageMessages, testHook } from "./app.js";
 import { describeMediaError, openCamera } from "./media_check.js";
 
 const messages = pageMessages();
@@ -16,7 +16,7 @@ const state = {
   camera: null, ws: null, pc: null, identity: null, admitted: false, slots: {}, names: {}, chat: [],
   screenTx: null, screen: null, captionsOn: false, captions: [],
 };
-window.roomState = state; // for tests and debugging
+testHook("roomState", state);
 
 function setRoomState(key, stateName) {
   const node = $("room-state");
@@ -408,13 +408,13 @@ $("leave-room").addEventListener("click", () => {
 });
 window.addEventListener("beforeunload", stopAll);
 
-// Frames decoded per receive slot, from the browser's own stats (used by tests and the quality view).
-window.roomFramesDecoded = async () => {
+// Frames decoded per receive slot, from the browser's own stats.
+testHook("roomFramesDecoded", async () => {
   const out = {};
   if (!state.pc) return out;
   (await state.pc.getStats()).forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "video") out[s.mid] = s.framesDecoded || 0; });
   return out;
-};
+});
 
 // ------------------------------------------------------------------ private scorecard, saved as you type
 

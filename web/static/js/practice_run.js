@@ -3,7 +3,7 @@
 // live nudges, retakes, and the analysis result a few seconds after each answer.
 // Recorded one-way interviews run the same page script: their config names the socket
 // (`ws_url`), the consent endpoint (`consent_url`) and per-question retakes (`retakes`).
-import { api, format, iceServers, pageMessages } from "./app.js";
+import { api, format, iceServers, pageMessages, testHook } from "./app.js";
 import { describeMediaError, openCamera } from "./media_check.js";
 
 const messages = pageMessages();
@@ -16,9 +16,9 @@ const $ = (id) => document.getElementById(id);
 const state = {
   camera: null, pc: null, ws: null, index: 0, phase: "idle", timer: 0,
   attempts: Object.fromEntries(Object.entries(config.attempts || {}).map(([k, v]) => [Number(k), v])),
-  answerId: null, connected: false,
+  answerId: null, connected: false, nudges: [],
 };
-window.practiceState = state; // for tests and debugging
+testHook("practiceState", state);
 
 // Page add-ons (the one-way interview's intro video and closing message) follow the runner
 // through these events instead of being wired into it.
@@ -301,7 +301,7 @@ function showNudge(kind, text) {
   box.textContent = text;
   box.dataset.kind = kind;
   box.hidden = false;
-  window.practiceNudges = [...(window.practiceNudges || []), kind];
+  state.nudges.push(kind);
   clearTimeout(box._hide);
   box._hide = setTimeout(() => { box.hidden = true; }, 4000);
 }

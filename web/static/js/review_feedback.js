@@ -1,6 +1,6 @@
 // The seeker's side: request review, withdraw it, watch comments at their moments, reply once.
 import { api, format, pageMessages } from "./app.js";
-import { wirePlayers } from "./review_player.js";
+import { wirePlayers } from "./player.js";
 
 const messages = pageMessages();
 wirePlayers();

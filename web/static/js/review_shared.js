@@ -1,5 +1,5 @@
 // Read-only shared review: comments and words seek the video.
-import { wirePlayers } from "./review_player.js";
+import { wirePlayers } from "./player.js";
 
 wirePlayers();
 

@@ -1,7 +1,7 @@
 // Review workspace: comments pinned to a time range, verdicts on automated scores, the rubric
 // and submission, share links.
 import { api, format, pageMessages } from "./app.js";
-import { wirePlayers } from "./review_player.js";
+import { wirePlayers } from "./player.js";
 
 const messages = pageMessages();
 const config = JSON.parse(document.getElementById("review-config").textContent);

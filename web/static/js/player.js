@@ -1,8 +1,11 @@
-// Review pages: anything with data-seek (comment markers, comments, timeline markers, transcript
-// words) seeks its answer's video; while the video plays, the current word and the comments
-// whose time range covers the playhead are highlighted.
+// One seek-and-highlight for every page with recorded answers (practice report, review,
+// one-way interview review): anything with data-seek (comment markers, comments, timeline
+// markers, transcript words) seeks its answer's video, the one in its <article class="answer">
+// or the one named by data-video; data-play starts it playing there. While a video plays, the
+// current word and the comments whose time range covers the playhead are highlighted.
 
 function videoFor(target) {
+  if (target.dataset.video) return document.getElementById(target.dataset.video);
   const article = target.closest("article.answer");
   return article ? article.querySelector("video") : null;
 }
@@ -14,6 +17,7 @@ export function seek(target) {
   const go = () => {
     video.currentTime = seconds;
     video.dispatchEvent(new CustomEvent("untact:seeked", { detail: seconds }));
+    if ("play" in target.dataset) video.play().catch(() => {});
   };
   if (video.readyState >= 1) go();
   else {
