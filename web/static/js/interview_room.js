@@ -6,6 +6,7 @@
 // captions of the candidate's speech for the interviewers.
 import { api, format, iceServers, pageMessages, testHook } from "./app.js";
 import { describeMediaError, openCamera } from "./media_check.js";
+import { Signalling, socketUrl } from "./signalling.js";
 
 const messages = pageMessages();
 const t = (key, params) => format(messages[key] || key, params);
@@ -25,7 +26,7 @@ function setRoomState(key, stateName) {
 }
 
 function send(message) {
-  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(message));
+  if (state.ws) state.ws.send(message);
 }
 
 // ------------------------------------------------------------------ entering
@@ -49,16 +50,15 @@ $("enter-room").addEventListener("click", async () => {
     $("enter-room").disabled = false;
     return;
   }
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}${grant.ws_url}?token=${encodeURIComponent(grant.token)}`);
-  state.ws = ws;
-  ws.onmessage = (event) => onMessage(JSON.parse(event.data));
-  ws.onclose = (event) => {
-    state.closeCode = event.code;
-    if (state.denied) return;
-    setRoomState(state.left ? "left" : "disconnected", "closed");
-  };
-  ws.onerror = () => setRoomState("refused", "refused");
+  // The token's `ws_url` is a path on this host or a media node's absolute URL.
+  state.ws = new Signalling(socketUrl(grant.ws_url, { token: grant.token }), roomMessages, {
+    close: (event) => {
+      state.closeCode = event.code;
+      if (state.denied) return;
+      setRoomState(state.left ? "left" : "disconnected", "closed");
+    },
+    error: () => setRoomState("refused", "refused"),
+  });
 });
 
 const consentBox = $("recording-consent");
@@ -66,80 +66,75 @@ if (consentBox) consentBox.addEventListener("change", () => send({ type: "consen
 
 // ------------------------------------------------------------------ messages
 
-async function onMessage(message) {
-  switch (message.type) {
-    case "hello":
-      state.identity = message.identity;
-      for (const p of message.participants) state.names[p.identity] = p.name;
-      showRecording(message.recording);
-      showCaptions(message.captions);
-      if (consentBox && consentBox.checked && !message.consent) send({ type: "consent", recording: true });
-      if (message.state === "lobby") {
-        setRoomState("lobby");
-        $("lobby-status").textContent = t("room.waiting");
-        $("lobby-status").hidden = false;
-      } else {
-        await joinMedia();
-      }
-      break;
-    case "admitted":
-      $("lobby-status").textContent = t("room.admitted", { by: message.by });
+const roomMessages = {
+  async hello(message) {
+    state.identity = message.identity;
+    for (const p of message.participants) state.names[p.identity] = p.name;
+    showRecording(message.recording);
+    showCaptions(message.captions);
+    if (consentBox && consentBox.checked && !message.consent) send({ type: "consent", recording: true });
+    if (message.state === "lobby") {
+      setRoomState("lobby");
+      $("lobby-status").textContent = t("room.waiting");
+      $("lobby-status").hidden = false;
+    } else {
       await joinMedia();
-      break;
-    case "denied":
-      state.denied = true;
-      $("lobby-status").textContent = t("room.denied");
-      setRoomState("denied");
-      stopAll();
-      break;
-    case "lobby":
-      renderLobby(message.waiting);
-      break;
-    case "participants":
-      for (const p of message.participants) state.names[p.identity] = p.name;
-      break;
-    case "answer":
-      await state.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
-      break;
-    case "slot":
-      assignSlot(message);
-      break;
-    case "chat":
-      addChat(message);
-      break;
-    case "muted":
-      markMuted(message);
-      break;
-    case "recording":
-      showRecording(message.active);
-      break;
-    case "consent":
-      state.consent = message.recording;
-      break;
-    case "quality":
-      showQuality(message);
-      break;
-    case "participant_left":
-      for (const [mid, slot] of Object.entries(state.slots)) if (slot.publisher === message.identity) assignSlot({ mid, kind: slot.kind, publisher: null });
-      break;
-    case "screen": // the slot messages already show or hide the shared screen's tile
-      break;
-    case "captions":
-      showCaptions(message.on);
-      break;
-    case "caption":
-      addCaption(message);
-      break;
-    case "error":
-      if (message.code === "screen_busy" || message.code === "no_screen_track") await stopShare(false);
-      $("room-error").textContent = message.code === "consent_required" && state.captionsRequested
-        ? t("room.captions_need_consent") : message.message;
-      state.captionsRequested = false;
-      break;
-    default:
-      break;
-  }
-}
+    }
+  },
+  async admitted(message) {
+    $("lobby-status").textContent = t("room.admitted", { by: message.by });
+    await joinMedia();
+  },
+  denied() {
+    state.denied = true;
+    $("lobby-status").textContent = t("room.denied");
+    setRoomState("denied");
+    stopAll();
+  },
+  lobby(message) {
+    renderLobby(message.waiting);
+  },
+  participants(message) {
+    for (const p of message.participants) state.names[p.identity] = p.name;
+  },
+  async answer(message) {
+    await state.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+  },
+  slot(message) {
+    assignSlot(message);
+  },
+  chat(message) {
+    addChat(message);
+  },
+  muted(message) {
+    markMuted(message);
+  },
+  recording(message) {
+    showRecording(message.active);
+  },
+  consent(message) {
+    state.consent = message.recording;
+  },
+  quality(message) {
+    showQuality(message);
+  },
+  participant_left(message) {
+    for (const [mid, slot] of Object.entries(state.slots)) if (slot.publisher === message.identity) assignSlot({ mid, kind: slot.kind, publisher: null });
+  },
+  screen() {}, // the slot messages already show or hide the shared screen's tile
+  captions(message) {
+    showCaptions(message.on);
+  },
+  caption(message) {
+    addCaption(message);
+  },
+  async error(message) {
+    if (message.code === "screen_busy" || message.code === "no_screen_track") await stopShare(false);
+    $("room-error").textContent = message.code === "consent_required" && state.captionsRequested
+      ? t("room.captions_need_consent") : message.message;
+    state.captionsRequested = false;
+  },
+};
 
 async function joinMedia() {
   if (state.pc || state.joining) return;

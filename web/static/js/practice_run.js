@@ -5,6 +5,7 @@
 // (`ws_url`), the consent endpoint (`consent_url`) and per-question retakes (`retakes`).
 import { api, format, iceServers, pageMessages, testHook } from "./app.js";
 import { describeMediaError, openCamera } from "./media_check.js";
+import { Signalling, socketUrl } from "./signalling.js";
 
 const messages = pageMessages();
 const t = (key, params) => format(messages[key] || key, params);
@@ -45,68 +46,61 @@ function setText(id, text, stateName) {
 // ------------------------------------------------------------------ signalling
 
 function send(message) {
-  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(message));
+  if (state.ws) state.ws.send(message);
 }
 
 function openSocket() {
   return new Promise((resolve, reject) => {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const path = config.ws_url || `/ws/practice/${config.session_id}`;
-    const ws = new WebSocket(`${scheme}://${location.host}${path}`);
-    state.ws = ws;
-    ws.onopen = () => resolve(ws);
-    ws.onerror = () => reject(new Error("socket"));
-    ws.onclose = () => {
-      if (state.connected) setText("answer-status", t("practice.connection_failed", { reason: t("practice.reason_socket") }), "error");
-      state.connected = false;
-    };
-    ws.onmessage = (event) => onServerMessage(JSON.parse(event.data));
+    state.ws = new Signalling(socketUrl(config.ws_url || `/ws/practice/${config.session_id}`), serverMessages, {
+      open: resolve,
+      error: () => reject(new Error("socket")),
+      close: () => {
+        if (state.connected) setText("answer-status", t("practice.connection_failed", { reason: t("practice.reason_socket") }), "error");
+        state.connected = false;
+      },
+    });
   });
 }
 
 let answerWaiter = null;
 
-async function onServerMessage(message) {
-  switch (message.type) {
-    case "answer":
-      await state.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
-      if (answerWaiter) answerWaiter();
-      break;
-    case "answer_started":
-      state.answerId = message.answer_id;
-      state.attempts[config.questions[state.index]] = message.attempt;
-      beginAnswerPhase(message.answer_limit_s);
-      break;
-    case "answer_stopped":
-      endAnswerPhase();
-      setText("answer-status", message.partial ? t("practice.partial_saved") : t("practice.analyzing"), "analyzing");
-      showAfterAnswerButtons();
-      break;
-    case "report_ready":
-      // A report of an earlier answer can arrive while the next question is on screen: the
-      // status line belongs to the answer shown, so only that answer's report goes there.
-      if (message.answer_id === state.answerId && state.phase === "done") {
-        setText("answer-status", t("practice.analysis_ready", { score: message.overall ?? "–" }), "ready");
-      }
-      break;
-    case "nudge":
-      showNudge(message.kind, message.message);
-      break;
-    case "error":
-      if (message.code === "server_busy" && state.phase === "starting") {
-        retryWhenFree(message.retry_after_s);
-        break;
-      }
-      if (message.code === "analysis_delayed") {
-        if (state.phase === "done") setText("answer-status", t("practice.analysis_delayed"), "delayed");
-      }
-      else setText("answer-status", message.message, "error");
-      if (state.phase === "starting") { state.phase = "idle"; showAfterAnswerButtons(); }
-      break;
-    default:
-      break;
-  }
-}
+const serverMessages = {
+  async answer(message) {
+    await state.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+    if (answerWaiter) answerWaiter();
+  },
+  answer_started(message) {
+    state.answerId = message.answer_id;
+    state.attempts[config.questions[state.index]] = message.attempt;
+    beginAnswerPhase(message.answer_limit_s);
+  },
+  answer_stopped(message) {
+    endAnswerPhase();
+    setText("answer-status", message.partial ? t("practice.partial_saved") : t("practice.analyzing"), "analyzing");
+    showAfterAnswerButtons();
+  },
+  report_ready(message) {
+    // A report of an earlier answer can arrive while the next question is on screen: the
+    // status line belongs to the answer shown, so only that answer's report goes there.
+    if (message.answer_id === state.answerId && state.phase === "done") {
+      setText("answer-status", t("practice.analysis_ready", { score: message.overall ?? "–" }), "ready");
+    }
+  },
+  nudge(message) {
+    showNudge(message.kind, message.message);
+  },
+  error(message) {
+    if (message.code === "server_busy" && state.phase === "starting") {
+      retryWhenFree(message.retry_after_s);
+      return;
+    }
+    if (message.code === "analysis_delayed") {
+      if (state.phase === "done") setText("answer-status", t("practice.analysis_delayed"), "delayed");
+    }
+    else setText("answer-status", message.message, "error");
+    if (state.phase === "starting") { state.phase = "idle"; showAfterAnswerButtons(); }
+  },
+};
 
 async function connectMedia() {
   setText("connection-status", t("practice.connection_testing"), "testing");
