@@ -62,6 +62,7 @@ KINDS = (
     "counselling_cancelled",
     "mentoring_accepted",
     "checkin_due",
+    "event_slot_promoted",
 )
 
 
