@@ -57,7 +57,7 @@ KST = ZoneInfo("Asia/Seoul")
 
 def _centre_time(value: dt.datetime) -> dt.datetime:
     """A time typed without a zone (a datetime-local field) is the centre's, Korea's."""
-    return value if value.tzinfo else value.replace(tzinfo=KST)
+    return (value if value.tzinfo else value.replace(tzinfo=KST)).astimezone(dt.UTC)
 
 
 CentreTime = Annotated[dt.datetime, AfterValidator(_centre_time)]
@@ -519,13 +519,13 @@ def event_figures(db: Session, event_id: int) -> tuple[Figures, dict[int, Figure
     booths = list(db.scalars(select(EventBooth.id).where(EventBooth.event_id == event_id)))
     slot_counts = dict(db.execute(
         select(EventSlot.booth_id, func.count()).where(EventSlot.booth_id.in_(booths)).group_by(EventSlot.booth_id)
-    ).tuples().all()) if booths else {}
+    ).all()) if booths else {}
     rows = db.execute(
         select(EventSlot.booth_id, EventBooking.status, EventBooking.promoted_at.is_not(None), func.count())
         .join(EventSlot, EventSlot.id == EventBooking.slot_id)
         .where(EventBooking.event_id == event_id)
         .group_by(EventSlot.booth_id, EventBooking.status, EventBooking.promoted_at.is_not(None))
-    ).tuples().all()
+    ).all()
     per: dict[int, dict[str, int]] = {b: {"booked": 0, "waiting": 0, "cancelled": 0, "promoted": 0} for b in booths}
     for booth_id, status, promoted, n in rows:
         counts = per.setdefault(booth_id, {"booked": 0, "waiting": 0, "cancelled": 0, "promoted": 0})
