@@ -46,16 +46,17 @@ def events_event_page(event_id: Id, request: Request, db: DbSession, settings: S
     user = require_user(request)
     event = es.visible_event(db, user, event_id)
     seeker = user.role is Role.SEEKER
+    booths = es.booth_views(db, event, user)
     my_booth = next(
-        (b for b in es.booth_views(db, event, user) if user.company_id and b.company.id == user.company_id), None
+        (b for b in booths if user.company_id and b.company.id == user.company_id), None
     ) if user.role is Role.EMPLOYER else None
     return page(request, "events_event.html", {
         "event": event,
-        "booths": es.booth_views(db, event, user),
+        "booths": booths,
+        "has_entries": any(s.mine for b in booths for s in b.slots),
         "seeker": seeker,
         "staff": es.is_staff(user),
         "my_booth": my_booth,
-        "entries": es.my_entries(db, user, event.id) if seeker else [],
         "limit": settings.event_bookings_per_seeker,
         "cutoff_min": settings.event_cancel_cutoff_min,
     })

@@ -473,20 +473,6 @@ def booking_public(booking: EventBooking, db: Session) -> dict[str, Any]:
     }
 
 
-def my_entries(db: Session, seeker: User, event_id: int) -> list[tuple[EventBooking, EventSlot, Company]]:
-    return [
-        (b, s, c) for b, s, c in db.execute(
-            select(EventBooking, EventSlot, Company)
-            .join(EventSlot, EventSlot.id == EventBooking.slot_id)
-            .join(EventBooth, EventBooth.id == EventSlot.booth_id)
-            .join(Company, Company.id == EventBooth.company_id)
-            .where(EventBooking.event_id == event_id, EventBooking.seeker_id == seeker.id,
-                   EventBooking.status.in_(ACTIVE))
-            .order_by(EventSlot.starts_at)
-        ).all()
-    ]
-
-
 def employer_booths(db: Session, user: User) -> list[tuple[EventBooth, CentreEvent]]:
     if user.company_id is None:
         return []
