@@ -186,3 +186,23 @@ def test_the_database_itself_refuses_a_second_booked_seeker(fair, people, app_cl
         rows = db.scalars(select(EventBooking.status).where(EventBooking.slot_id == f["slots"][0])).all()
     assert sorted(rows) == ["booked", "cancelled"]
     assert future(1) > future(0)
+
+
+def test_pages_speak_korean_first_and_english_on_request(fair, people) -> None:
+    f = fair(slot_hours=(24,))
+    seeker = people("seeker", "pages@events.kr")
+    ok(book(seeker, f["slots"][0]), 201)
+    html = {"Accept": "text/html"}
+    korean = seeker.get(f"/events/{f['event']['id']}", headers=html)
+    assert korean.status_code == 200 and "구인·구직 만남의 날" in korean.text and "내 예약" in korean.text
+    seeker.get("/locale/en", follow_redirects=False)
+    english = seeker.get(f"/events/{f['event']['id']}", headers=html)
+    assert "Meeting day" in english.text and "Your booking" in english.text and "내 예약" not in english.text
+    # The employer's booth page lists who booked; another company's employer gets the error page.
+    booth_page = f["employer"].get(f"/events/booths/{f['booth']['id']}", headers=html)
+    assert booth_page.status_code == 200 and "테스트" in booth_page.text
+    stranger = people("employer", "stranger@events.kr", company="남의회사")
+    refused = stranger.get(f"/events/booths/{f['booth']['id']}", headers=html)
+    assert refused.status_code == 404 and 'data-code="event_booth_not_found"' in refused.text
+    editor = f["consultant"].get(f"/events/{f['event']['id']}/edit", headers=html)
+    assert editor.status_code == 200 and 'data-testid="fig-booked">1<' in editor.text
