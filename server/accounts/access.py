@@ -277,7 +277,7 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "events_api_booth_bookings": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
     "events_api_booth_intro_video": ANY_USER,
     "events_api_book": SEEKER,
-    "events_api_booking_cancel": SEEKER,
+    "events_api_booking_cancel": only(Role.SEEKER, Role.CONSULTANT, Role.ADMIN),
     "events_api_figures": STAFF,
     "events_list_page": ANY_USER,
     "events_new_page": STAFF,

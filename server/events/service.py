@@ -318,11 +318,13 @@ class Cancellation:
     promoted: EventBooking | None = None
 
 
-def cancel_booking(db: Session, seeker: User, booking_id: int, rules: BookingRules) -> Cancellation:
-    """The seeker's own booking or waiting place. A booked one only until the cut-off; it moves
-    the first person waiting up and tells them."""
+def cancel_booking(db: Session, user: User, booking_id: int, rules: BookingRules) -> Cancellation:
+    """A seeker's own booking or waiting place: a booked one only until the cut-off. Staff cancel
+    anyone's at any time (a seeker who calls the centre late), and the seeker is told. A freed
+    slot goes to the first person waiting, who is told too."""
     booking = db.get(EventBooking, booking_id)
-    if booking is None or booking.seeker_id != seeker.id:
+    by_staff = is_staff(user)
+    if booking is None or not (by_staff or booking.seeker_id == user.id):
         raise NotFound("event_booking_not_found")
     _lock_event(db, booking.event_id)
     db.refresh(booking)
@@ -331,12 +333,15 @@ def cancel_booking(db: Session, seeker: User, booking_id: int, rules: BookingRul
     slot = db.get(EventSlot, booking.slot_id)
     assert slot is not None
     now = utcnow()
-    if booking.status == "booked" and not cancellation_allowed(now, slot.starts_at, rules.cancel_cutoff):
+    late = not cancellation_allowed(now, slot.starts_at, rules.cancel_cutoff)
+    if booking.status == "booked" and late and not by_staff:
         raise Conflict("event_cancel_too_late", minutes=int(rules.cancel_cutoff.total_seconds() // 60))
     was_booked = booking.status == "booked"
     booking.status, booking.cancelled_at, booking.position = "cancelled", now, None
     db.flush()  # the slot is free before the next person takes it (partial unique index)
     result = Cancellation(booking)
+    if by_staff and booking.seeker_id != user.id:
+        _notify_seeker(db, booking, slot, "event_booking_cancelled")
     if was_booked:
         waiting = list(db.scalars(select(EventBooking).where(
             EventBooking.slot_id == slot.id, EventBooking.status == "waiting"
@@ -346,17 +351,17 @@ def cancel_booking(db: Session, seeker: User, booking_id: int, rules: BookingRul
         if promoted is not None:
             promoted.status, promoted.position, promoted.promoted_at = "booked", None, now
             db.flush()
-            _notify_promoted(db, promoted, slot)
+            _notify_seeker(db, promoted, slot, "event_slot_promoted")
             result.promoted = promoted
     return result
 
 
-def _notify_promoted(db: Session, booking: EventBooking, slot: EventSlot) -> None:
+def _notify_seeker(db: Session, booking: EventBooking, slot: EventSlot, kind: str) -> None:
     booth = db.get(EventBooth, slot.booth_id)
     event = db.get(CentreEvent, booking.event_id)
     company = db.get(Company, booth.company_id) if booth else None
     notify(
-        db, booking.seeker_id, "event_slot_promoted", link=event_path(booking.event_id),
+        db, booking.seeker_id, kind, link=event_path(booking.event_id),
         event=event.title if event else "", company=company.name if company else "",
         starts_at=slot.starts_at.isoformat(),
     )
@@ -373,6 +378,7 @@ class SlotView:
     mine: EventBooking | None = None
     my_rank: int | None = None
     booked_seeker: User | None = None  # staff and the booth's employer only
+    booked_booking_id: int | None = None  # likewise
     waiting_seekers: list[tuple[int, User]] = field(default_factory=list)
 
     @property
@@ -424,6 +430,7 @@ def booth_views(db: Session, event: CentreEvent, viewer: User, *, only_booth: in
             slot_views.append(SlotView(
                 slot=slot, taken=booked is not None, waiting=len(waiting), mine=mine, my_rank=rank,
                 booked_seeker=people.get(booked.seeker_id) if own and booked else None,
+                booked_booking_id=booked.id if own and booked else None,
                 waiting_seekers=[(i + 1, people[w.seeker_id]) for i, w in enumerate(waiting) if own and w.seeker_id in people],
             ))
         views.append(BoothView(
@@ -444,7 +451,9 @@ def slot_public(view: SlotView) -> dict[str, Any]:
     if view.mine is not None:
         data["mine"] = {"booking_id": view.mine.id, "status": view.mine.status, "waiting_rank": view.my_rank}
     if view.booked_seeker is not None:
-        data["booked_seeker"] = {"id": view.booked_seeker.id, "name": view.booked_seeker.display_name}
+        data["booked_seeker"] = {
+            "id": view.booked_seeker.id, "name": view.booked_seeker.display_name, "booking_id": view.booked_booking_id,
+        }
     if view.waiting_seekers:
         data["waiting_seekers"] = [{"rank": r, "id": u.id, "name": u.display_name} for r, u in view.waiting_seekers]
     return data

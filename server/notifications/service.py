@@ -63,6 +63,7 @@ KINDS = (
     "mentoring_accepted",
     "checkin_due",
     "event_slot_promoted",
+    "event_booking_cancelled",
 )
 
 

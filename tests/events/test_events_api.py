@@ -206,3 +206,56 @@ def test_pages_speak_korean_first_and_english_on_request(fair, people) -> None:
     assert refused.status_code == 404 and 'data-code="event_booth_not_found"' in refused.text
     editor = f["consultant"].get(f"/events/{f['event']['id']}/edit", headers=html)
     assert editor.status_code == 200 and 'data-testid="fig-booked">1<' in editor.text
+
+
+def test_staff_cancel_late_bookings_and_both_seekers_are_told(fair, people) -> None:
+    f = fair(slot_hours=(0.5,))
+    slot = f["slots"][0]
+    late, waiting = people("seeker", "called@events.kr"), people("seeker", "next@events.kr")
+    booked = ok(book(late, slot), 201)
+    ok(book(waiting, slot), 201)
+    assert cancel(late, booked["id"]).status_code == 409  # past the seeker's cut-off
+    assert f["employer"].send_json("POST", f"/api/events/bookings/{booked['id']}/cancel").status_code == 403
+    booth = ok(f["consultant"].get(f"/api/events/booths/{f['booth']['id']}/bookings"))["booth"]
+    assert booth["slots"][0]["booked_seeker"]["booking_id"] == booked["id"]
+    result = ok(f["consultant"].send_json("POST", f"/api/events/bookings/{booked['id']}/cancel"))
+    assert result["status"] == "cancelled" and result["promoted_booking_id"] is not None
+    assert [n["kind"] for n in ok(late.get("/api/notifications"))["items"]] == ["event_booking_cancelled"]
+    assert "센터가" in ok(late.get("/api/notifications"))["items"][0]["text"]
+    assert [n["kind"] for n in ok(waiting.get("/api/notifications"))["items"]] == ["event_slot_promoted"]
+    assert slot_state(waiting, f["event"]["id"], slot)["mine"]["status"] == "booked"
+
+
+def test_a_booth_plays_the_companys_intro_video_to_everyone_who_sees_the_event(fair, people, app_client) -> None:
+    f = fair(slot_hours=(24,))
+    qset = ok(f["employer"].send_json("POST", "/api/interviews/sets", {
+        "title": "물류 사무원 녹화 면접", "questions": [{"text": "자기소개를 해 주세요."}],
+    }), 201)
+    stored = f"intro/{qset['id']}-test.webm"
+    video = app_client.app.state.settings.recordings_dir / stored
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(b"\x1a\x45\xdf\xa3 not really a video, only its bytes")
+    with session_scope(app_client.app.state.sessionmaker) as db:
+        from server.models import InterviewQuestionSet
+
+        row = db.get(InterviewQuestionSet, qset["id"])
+        assert row is not None
+        row.intro_video_path = stored
+    other = people("employer", "video-other@events.kr", company="다른물류")
+    consultant = f["consultant"]
+    refused = consultant.send_json("POST", f"/api/events/{f['event']['id']}/booths",
+                                   {"company_id": other.user["company_id"], "question_set_id": qset["id"]})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "event_set_not_of_company"
+    # A second event, whose booth links the set: the seeker (never invited) may play the video.
+    event = ok(consultant.send_json("POST", "/api/events", {
+        "kind": "job_fair", "title": "온라인 채용박람회", "starts_at": future(48).isoformat(),
+        "ends_at": future(56).isoformat(), "status": "published",
+    }), 201)
+    booth = ok(consultant.send_json("POST", f"/api/events/{event['id']}/booths",
+                                    {"company_id": f["employer"].user["company_id"], "question_set_id": qset["id"]}), 201)
+    seeker = people("seeker", "viewer@events.kr")
+    assert ok(seeker.get(f"/api/events/{event['id']}"))["booths"][0]["has_intro_video"] is True
+    played = seeker.get(f"/api/events/booths/{booth['id']}/intro-video")
+    assert played.status_code == 200 and played.content == video.read_bytes()
+    assert played.headers["content-type"] == "video/webm"
+    assert seeker.get(f"/api/events/booths/{f['booth']['id']}/intro-video").status_code == 404  # no set linked
