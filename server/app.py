@@ -38,6 +38,8 @@ from server.core.ice import server_ice_servers
 from server.core.logging_setup import configure_logging
 from server.core.middleware import RequestGuardMiddleware
 from server.core.security_headers import SecurityHeadersMiddleware
+from server.events import api as events_api
+from server.events import pages as events_pages
 from server.interviews import api as interviews_api
 from server.interviews import pages as interviews_pages
 from server.interviews.live_room import RoomRegistry
@@ -223,6 +225,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interviews_api.router)
     app.include_router(interviews_api.ws_router)
     app.include_router(interviews_pages.router)
+    app.include_router(events_api.router)
+    app.include_router(events_pages.router)
 
     missing = routes_without_rules(app)
     if missing:

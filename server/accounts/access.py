@@ -265,6 +265,25 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "ws_interview_room": only(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
     "interviews_room_recordings": EMPLOYER,
     "interviews_room_recording_video": EMPLOYER,
+    # --- centre events (issue 15); which event/booth/booking in server/events/service.py
+    "events_api_list": ANY_USER,
+    "events_api_create": STAFF,
+    "events_api_company_options": STAFF,
+    "events_api_get": ANY_USER,
+    "events_api_update": STAFF,
+    "events_api_booth_add": STAFF,
+    "events_api_booth_delete": STAFF,
+    "events_api_slots_generate": STAFF,
+    "events_api_booth_bookings": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
+    "events_api_booth_intro_video": ANY_USER,
+    "events_api_book": SEEKER,
+    "events_api_booking_cancel": only(Role.SEEKER, Role.CONSULTANT, Role.ADMIN),
+    "events_api_figures": STAFF,
+    "events_list_page": ANY_USER,
+    "events_new_page": STAFF,
+    "events_event_page": ANY_USER,
+    "events_edit_page": STAFF,
+    "events_booth_page": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
 }
 
 

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     text_sender: str = ""
     reminder_interval_s: int = Field(default=300, ge=10)  # how often due reminders are looked for
     unsubscribe_max_age_days: int = Field(default=180, ge=1)  # how long an email's unsubscribe link works
+    # Centre events (server/events/): bookings (waiting included) per seeker per event, and how long
+    # before a slot a seeker may still cancel (a cancellation moves the first person waiting up).
+    event_bookings_per_seeker: int = Field(default=3, ge=1, le=50)
+    event_cancel_cutoff_min: int = Field(default=60, ge=0)
 
     @model_validator(mode="after")
     def _smtp_needs_a_sender(self) -> Settings:

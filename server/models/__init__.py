@@ -21,6 +21,7 @@ from server.models.careers import (
     QuestionnaireResult,
     SeekerProfileRow,
 )
+from server.models.events import CentreEvent, EventBooking, EventBooth, EventSlot
 from server.models.interviews import (
     AnswerRating,
     ExplanationRequest,
@@ -57,6 +58,7 @@ __all__ = [
     "AuditEvent",
     "AuthThrottle",
     "CareersActivity",
+    "CentreEvent",
     "Company",
     "CompanyProfile",
     "Consent",
@@ -64,6 +66,9 @@ __all__ = [
     "CounsellingSlot",
     "CoverLetter",
     "CoverLetterVersion",
+    "EventBooking",
+    "EventBooth",
+    "EventSlot",
     "ExplanationRequest",
     "FollowupCheckin",
     "Hire",

@@ -62,6 +62,8 @@ KINDS = (
     "counselling_cancelled",
     "mentoring_accepted",
     "checkin_due",
+    "event_slot_promoted",
+    "event_booking_cancelled",
 )
 
 

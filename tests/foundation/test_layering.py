@@ -6,7 +6,7 @@
 - `server/core/` is plumbing and `server/models/` the tables: they import only each other and
   the domain, never a feature.
 - A feature (`accounts`, `jobs`, `answers`, `careers`, `journey`, `practice`, `interviews`,
-  `review`, `notifications`) imports core, models, domain and other features' services, but never another
+  `review`, `notifications`, `events`) imports core, models, domain and other features' services, but never another
   feature's edge (`api`, `pages`, `*_api`), and its own services never import its own edge:
   `api`/`pages` → `service` → `models`.
 - Only `server/app.py`, `server/cli.py` and the migrations put everything together.
@@ -26,7 +26,10 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 
 FEATURES = frozenset(
-    {"accounts", "jobs", "answers", "careers", "journey", "practice", "interviews", "review", "notifications"}
+    {
+        "accounts", "jobs", "answers", "careers", "journey", "practice", "interviews", "review", "notifications",
+        "events",
+    }
 )
 LAYERS = frozenset({"core", "models", "domain"})
 ASSEMBLY = frozenset({"server.app", "server.cli", "server.__init__"})
