@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,6 +217,54 @@ class Report:
     def to_json(self, **kwargs: Any) -> str:
         kwargs.setdefault("ensure_ascii", False)
         return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """A stored report (``to_dict``'s output, e.g. from the database) as the dataclass tree.
+
+        Keys it does not know are ignored (a newer writer); fields missing from an older report
+        take their defaults. A report that lacks a field with no default, or holds a value of the
+        wrong shape, raises ``ValueError`` naming the field."""
+        built = _build(cls, data, "report")
+        assert isinstance(built, Report)
+        return built
+
+
+def _build(kind: Any, value: Any, where: str) -> Any:
+    """``value`` (plain JSON) as an instance of the annotation ``kind``."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        if value is None:
+            return None
+        return _build(options[0], value, where) if len(options) == 1 else value
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}: expected an object, got {type(value).__name__}")
+        hints = typing.get_type_hints(kind)
+        values = {}
+        for f in dataclasses.fields(kind):
+            if f.name in value:
+                values[f.name] = _build(hints[f.name], value[f.name], f"{where}.{f.name}")
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ValueError(f"{where}.{f.name}: missing")
+        return kind(**values)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
+        (item, *_rest) = typing.get_args(kind)
+        return tuple(_build(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}: expected an object, got {type(value).__name__}")
+        return dict(value)
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{where}: expected a number, got {type(value).__name__}")
+        return float(value)
+    if kind in (int, str, bool) and not isinstance(value, kind):
+        raise ValueError(f"{where}: expected {kind.__name__}, got {type(value).__name__}")
+    return value
 
 
 def _plain(obj: Any) -> Any:

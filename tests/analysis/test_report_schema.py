@@ -79,3 +79,35 @@ def test_audio_only_report_has_null_gaze_and_reweighted_overall() -> None:
     expected = round((0.35 * r.scores.delivery.score + 0.40 * r.scores.content.score) / 0.75)  # type: ignore[operator]
     assert r.scores.overall.score == expected
     assert "audio_only" in r.flags
+
+
+@pytest.mark.parametrize("with_video", [True, False])
+def test_a_stored_report_reads_back_as_the_same_dataclass_tree(with_video: bool) -> None:
+    from analysis.report import Report
+
+    stored = json.loads(_report(with_video).to_json())  # as the database gives it back
+    report = Report.from_dict(stored)
+    assert isinstance(report, Report) and report.to_dict() == stored
+    assert isinstance(report.transcript.words, tuple) and report.transcript.words[0].word == "Um,"
+    assert report.scores.overall.score == stored["scores"]["overall"]["score"]
+    assert report.pace.target_rate == stored["pace"][stored["pace"]["unit"]]
+
+
+def test_an_older_or_newer_report_reads_and_a_broken_one_names_its_field() -> None:
+    from analysis.report import Report
+
+    stored = _report().to_dict()
+    older = json.loads(json.dumps(stored))
+    del older["pace"]["net_syllables_per_minute"]  # added later, with a default
+    older["transcript"].pop("model")
+    newer = json.loads(json.dumps(stored)) | {"added_later": {"x": 1}}
+    assert Report.from_dict(older).pace.net_syllables_per_minute is None
+    assert Report.from_dict(newer).to_dict() == stored
+    broken = json.loads(json.dumps(stored))
+    del broken["scores"]["gaze"]
+    with pytest.raises(ValueError, match=r"report\.scores\.gaze: missing"):
+        Report.from_dict(broken)
+    broken = json.loads(json.dumps(stored))
+    broken["pauses"]["items"] = "none"
+    with pytest.raises(ValueError, match=r"report\.pauses\.items: expected a list"):
+        Report.from_dict(broken)
