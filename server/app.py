@@ -48,6 +48,7 @@ from server.interviews.oneway import (
 )
 from server.jobs.handlers import answer_kinds, make_notifier, make_worker
 from server.jobs.instances import InstanceHeartbeat
+from server.jobs.kinds import JobKind
 from server.jobs.queue import JobWorker, enqueue, enqueue_unless_pending
 from server.journey import api as journey_api
 from server.journey import pages as journey_pages
@@ -68,8 +69,8 @@ def start_worker(settings: Settings, factory: sessionmaker[Session], model_pool:
     """The in-process worker of the embedded defaults; `untact worker` runs the same loop alone."""
     worker = make_worker(settings, factory, {"settings": settings, "model_pool": model_pool})
     with session_scope(factory) as db:
-        enqueue(db, "purge_expired_sessions", {})
-        enqueue_unless_pending(db, "purge_expired_practice")
+        enqueue(db, JobKind.PURGE_EXPIRED_SESSIONS, {})
+        enqueue_unless_pending(db, JobKind.PURGE_EXPIRED_PRACTICE)
     worker.start()
     return worker
 
@@ -117,8 +118,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         signup_window_s=settings.signup_window_s,
     )
     with session_scope(app.state.sessionmaker) as db:
-        enqueue_unless_pending(db, "purge_old_audit")  # retention; the job re-queues itself daily
-        enqueue_unless_pending(db, "send_due_reminders")  # interview and check-in reminders; re-queues itself
+        enqueue_unless_pending(db, JobKind.PURGE_OLD_AUDIT)  # retention; the job re-queues itself daily
+        enqueue_unless_pending(db, JobKind.SEND_DUE_REMINDERS)  # interview and check-in reminders; re-queues itself
     model_pool = make_model_pool(settings)
     app.state.model_pool = model_pool
     factory = app.state.sessionmaker

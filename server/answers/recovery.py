@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.core.db import session_scope
 from server.jobs.instances import live_instance_ids
+from server.jobs.kinds import JobStatus
 from server.jobs.queue import enqueue
 from server.models import Job
 
@@ -31,7 +32,7 @@ IN_PROGRESS = ("recording", "analyzing")
 
 
 def answers_with_live_jobs(db: Session, kind: str, key: str = "answer_id") -> set[int]:
-    payloads = db.scalars(select(Job.payload).where(Job.kind == kind, Job.status.in_(("queued", "running"))))
+    payloads = db.scalars(select(Job.payload).where(Job.kind == kind, Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))))
     found: set[int] = set()
     for payload in payloads:
         try:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from server.answers.kind import AnswerContext, AnswerKind
 from server.core.db import session_scope
 from server.interviews.service import CONSENT, answer_file, can_answer, mark_started
+from server.jobs.kinds import JobKind
 from server.jobs.queue import JobContext
 from server.models.accounts import User
 from server.models.interviews import InterviewAnswer, InterviewInvitation, InterviewSetQuestion
@@ -22,7 +23,7 @@ class InterviewAnswers(AnswerKind):
     answer_model = InterviewAnswer
     question_model = InterviewSetQuestion
     scope_column = "invitation_id"
-    analysis_job = "analyze_interview_answer"
+    analysis_job = JobKind.ANALYZE_INTERVIEW_ANSWER
     recording_prefix = "interview-answer"
     consent = CONSENT
     not_found = "interview_not_found"
@@ -76,7 +77,7 @@ def recover_interrupted_room_recordings(
 
     return len(
         recover_orphaned_answers(
-            factory, RoomRecording, "analyze_room_recording", owner_timeout_s=owner_timeout_s,
+            factory, RoomRecording, JobKind.ANALYZE_ROOM_RECORDING, owner_timeout_s=owner_timeout_s,
             include_unowned=include_unowned, payload_key="recording_id",
             analysed_when=RoomRecording.role == "candidate",
         )

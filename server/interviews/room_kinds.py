@@ -23,6 +23,7 @@ from server.core.db import utcnow
 from server.core.errors import Conflict
 from server.interviews import service
 from server.interviews.tokens import RoomGrants
+from server.jobs.kinds import JobKind
 from server.jobs.queue import enqueue
 from server.models.accounts import Role, User
 from server.models.interviews import InterviewInvitation, RoomChatMessage, RoomRecording
@@ -180,7 +181,7 @@ class InterviewRoom(RoomKind):
         if row.role == "candidate" and (ref.duration_s or 0) >= MIN_ANALYSED_S:
             # After the call the candidate's track gets the same report as practice.
             row.status = "analyzing"
-            enqueue(db, "analyze_room_recording", {"recording_id": row.id})
+            enqueue(db, JobKind.ANALYZE_ROOM_RECORDING, {"recording_id": row.id})
             return True
         return False
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.core.db import session_scope, utcnow
+from server.jobs.kinds import JobKind
 from server.jobs.queue import (
     FailureHandler,
     JobContext,
@@ -46,7 +47,7 @@ def purge_old_audit(context: JobContext, _payload: dict[str, Any]) -> None:
     with session_scope(context.sessionmaker) as db:
         db.execute(delete(AuditEvent).where(AuditEvent.at < utcnow() - timedelta(days=retention_days)))
         db.execute(delete(AuthThrottle).where(AuthThrottle.last_at < utcnow() - timedelta(days=1)))
-        enqueue_unless_pending(db, "purge_old_audit", delay_s=24 * 3600)
+        enqueue_unless_pending(db, JobKind.PURGE_OLD_AUDIT, delay_s=24 * 3600)
 
 
 def answer_kinds() -> tuple[AnswerKind, ...]:
@@ -64,12 +65,12 @@ def job_handlers() -> dict[str, JobHandler]:
     from server.practice.jobs import purge_expired_practice
 
     return {
-        "purge_expired_sessions": purge_expired_sessions,
-        "purge_old_audit": purge_old_audit,
-        "purge_expired_practice": purge_expired_practice,
-        "analyze_room_recording": analyze_room_recording,
-        "deliver_notification": deliver_notification,
-        "send_due_reminders": send_due_reminders,
+        JobKind.PURGE_EXPIRED_SESSIONS: purge_expired_sessions,
+        JobKind.PURGE_OLD_AUDIT: purge_old_audit,
+        JobKind.PURGE_EXPIRED_PRACTICE: purge_expired_practice,
+        JobKind.ANALYZE_ROOM_RECORDING: analyze_room_recording,
+        JobKind.DELIVER_NOTIFICATION: deliver_notification,
+        JobKind.SEND_DUE_REMINDERS: send_due_reminders,
         **{kind.analysis_job: functools.partial(analyze_answer, kind) for kind in answer_kinds()},
     }
 
@@ -81,8 +82,8 @@ def job_failure_handlers() -> dict[str, FailureHandler]:
     from server.notifications.jobs import fail_delivery
 
     return {
-        "analyze_room_recording": fail_room_recording,
-        "deliver_notification": fail_delivery,
+        JobKind.ANALYZE_ROOM_RECORDING: fail_room_recording,
+        JobKind.DELIVER_NOTIFICATION: fail_delivery,
         **{kind.analysis_job: functools.partial(fail_answer, kind) for kind in answer_kinds()},
     }
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.core.db import utcnow
 from server.core.native_memory import release_free_memory
+from server.jobs.kinds import JobStatus
 from server.models import Job
 
 log = logging.getLogger("untact.jobs")
@@ -80,7 +81,7 @@ def enqueue(
 
 def enqueue_unless_pending(db: Session, kind: str, *, delay_s: float = 0.0) -> Job | None:
     """Queue a housekeeping job unless one of that kind is already waiting (daily chores)."""
-    pending = db.scalar(select(Job.id).where(Job.kind == kind, Job.status == "queued").limit(1))
+    pending = db.scalar(select(Job.id).where(Job.kind == kind, Job.status == JobStatus.QUEUED).limit(1))
     if pending is not None:
         return None
     job = Job(kind=kind, payload={}, run_after=utcnow() + timedelta(seconds=delay_s))
@@ -316,9 +317,9 @@ class JobWorker:
         with self._factory() as db:
             result = db.execute(
                 update(Job)
-                .where(Job.id == job_id, Job.locked_by == self.name, Job.status == "running")
+                .where(Job.id == job_id, Job.locked_by == self.name, Job.status == JobStatus.RUNNING)
                 .values(
-                    status="queued", locked_by=None, locked_at=None, lease_until=None,
+                    status=JobStatus.QUEUED, locked_by=None, locked_at=None, lease_until=None,
                     attempts=Job.attempts - 1, run_after=utcnow(),
                 )
             )
@@ -386,7 +387,7 @@ class JobWorker:
         with self._factory() as db:
             result = db.execute(
                 update(Job)
-                .where(Job.id == job_id, Job.locked_by == self.name, Job.status == "running")
+                .where(Job.id == job_id, Job.locked_by == self.name, Job.status == JobStatus.RUNNING)
                 .values(lease_until=utcnow() + self._lease)
             )
             db.commit()
@@ -399,7 +400,7 @@ class JobWorker:
 
     def _lease_expired(self, now: datetime) -> ColumnElement[bool]:
         return and_(
-            Job.status == "running",
+            Job.status == JobStatus.RUNNING,
             or_(
                 Job.lease_until < now,
                 and_(Job.lease_until.is_(None), Job.locked_at < now - self._lease),  # rows from before leases
@@ -408,7 +409,7 @@ class JobWorker:
 
     def _claimable(self, now: datetime) -> ColumnElement[bool]:
         return or_(
-            and_(Job.status == "queued", Job.run_after <= now),
+            and_(Job.status == JobStatus.QUEUED, Job.run_after <= now),
             and_(self._lease_expired(now), Job.attempts < Job.max_attempts),
         )
 
@@ -434,7 +435,7 @@ class JobWorker:
                     update(Job)
                     .where(Job.id == job_id, self._claimable(now))
                     .values(
-                        status="running", locked_by=self.name, locked_at=now,
+                        status=JobStatus.RUNNING, locked_by=self.name, locked_at=now,
                         lease_until=now + self._lease, attempts=Job.attempts + 1,
                     )
                     .returning(Job)
@@ -463,7 +464,7 @@ class JobWorker:
                 update(Job)
                 .where(Job.id == job_id, self._lease_expired(now), Job.attempts >= Job.max_attempts)
                 .values(
-                    status="failed", finished_at=now, locked_by=None, lease_until=None,
+                    status=JobStatus.FAILED, finished_at=now, locked_by=None, lease_until=None,
                     last_error_code=WORKER_LOST,
                     last_error=f"the worker running attempt {attempts} of {attempts} stopped before finishing",
                 )
@@ -490,7 +491,7 @@ class JobWorker:
         except Exception as exc:
             self._record_failure(job, exc)
         else:
-            if self._finish(job.id, status="done"):
+            if self._finish(job.id, status=JobStatus.DONE):
                 log.info("job done", extra={"job_id": job.id, "kind": job.kind})
         finally:
             with self._current_lock:
@@ -503,7 +504,7 @@ class JobWorker:
         with self._factory() as db:
             result = db.execute(
                 update(Job)
-                .where(Job.id == job_id, Job.locked_by == self.name, Job.status == "running")
+                .where(Job.id == job_id, Job.locked_by == self.name, Job.status == JobStatus.RUNNING)
                 .values(status=status, finished_at=utcnow(), locked_by=None, lease_until=None, **values)
             )
             db.commit()
@@ -518,9 +519,9 @@ class JobWorker:
             with self._factory() as db:
                 db.execute(
                     update(Job)
-                    .where(Job.id == job.id, Job.locked_by == self.name, Job.status == "running")
+                    .where(Job.id == job.id, Job.locked_by == self.name, Job.status == JobStatus.RUNNING)
                     .values(
-                        status="queued",
+                        status=JobStatus.QUEUED,
                         locked_by=None,
                         lease_until=None,
                         last_error_code=code,
@@ -531,7 +532,7 @@ class JobWorker:
                 db.commit()
             log.warning("job will be retried", extra={"job_id": job.id, "code": code, "delay_s": delay})
             return
-        if self._finish(job.id, status="failed", last_error_code=code, last_error=message):
+        if self._finish(job.id, status=JobStatus.FAILED, last_error_code=code, last_error=message):
             log.error("job failed", extra={"job_id": job.id, "kind": job.kind, "code": code}, exc_info=exc)
             self._run_failure_handler(job.kind, dict(job.payload), str(code))
 

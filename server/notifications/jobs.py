@@ -17,6 +17,7 @@ from typing import Any
 from server.core.config import Settings, load_settings
 from server.core.db import session_scope, utcnow
 from server.core.i18n import normalize_locale, translate
+from server.jobs.kinds import JobKind
 from server.jobs.queue import JobContext, JobFailed, enqueue, enqueue_unless_pending
 from server.models.accounts import User
 from server.models.notifications import Notification, NotificationDelivery
@@ -35,7 +36,7 @@ from server.notifications.sms import LoggingTextSender, TextMessageSender, load_
 
 log = logging.getLogger("untact.notifications")
 
-REMINDERS_JOB = "send_due_reminders"
+REMINDERS_JOB = JobKind.SEND_DUE_REMINDERS
 PREFERENCES_PATH = "/notifications/settings"
 
 

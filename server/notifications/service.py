@@ -27,6 +27,7 @@ from server.core.errors import AppError, InvalidInput, NotFound
 from server.core.i18n import translate
 from server.core.templating import format_when
 from server.domain.quiet_hours import format_clock, parse_clock, quiet_hours_end
+from server.jobs.kinds import JobKind
 from server.jobs.queue import enqueue
 from server.models.accounts import User
 from server.models.notifications import Notification, NotificationDelivery, NotificationPreference
@@ -34,7 +35,7 @@ from server.models.notifications import Notification, NotificationDelivery, Noti
 log = logging.getLogger("untact.notifications")
 
 CHANNELS_KEY = "untact_notification_channels"  # Session.info key (install_channels)
-DELIVERY_JOB = "deliver_notification"
+DELIVERY_JOB = JobKind.DELIVER_NOTIFICATION
 DELIVERY_MAX_ATTEMPTS = 6  # back-off 5, 10, 20, 40, 80 s between them (server/jobs/queue.py)
 UNSUBSCRIBE_SALT = "untact-unsubscribe-email"
 DEFAULT_ZONE = "Asia/Seoul"

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server.answers.kind import AnswerContext, AnswerKind
+from server.jobs.kinds import JobKind
 from server.models import PracticeAnswer, PracticeQuestion, PracticeSession
 from server.practice.service import CONSENT, answer_file, mark_completed_if_done, mark_in_progress
 
@@ -19,7 +20,7 @@ class PracticeAnswers(AnswerKind):
     answer_model = PracticeAnswer
     question_model = PracticeQuestion
     scope_column = "session_id"
-    analysis_job = "analyze_practice_answer"
+    analysis_job = JobKind.ANALYZE_PRACTICE_ANSWER
     recording_prefix = "practice-answer"
     consent = CONSENT
     not_found = "practice_not_found"

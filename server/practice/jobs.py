@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server.core.db import session_scope, utcnow
+from server.jobs.kinds import JobKind
 from server.jobs.queue import JobContext, enqueue_unless_pending
 from server.models import PracticeAnswer, PracticeSession
 from server.practice.service import RETENTION_DAYS, delete_session
@@ -36,4 +37,4 @@ def purge_expired_practice(context: JobContext, _payload: dict[str, Any]) -> Non
             delete_session(db, settings.recordings_dir, session)
         if expired:
             log.info("expired practice deleted", extra={"sessions": len(expired)})
-        enqueue_unless_pending(db, "purge_expired_practice", delay_s=24 * 3600)
+        enqueue_unless_pending(db, JobKind.PURGE_EXPIRED_PRACTICE, delay_s=24 * 3600)

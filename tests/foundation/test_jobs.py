@@ -296,3 +296,22 @@ def test_job_settings_come_from_the_environment_and_refuse_a_timeout_shorter_tha
         Settings(environment="test", instance_heartbeat_s=10, instance_timeout_s=15)
     with pytest.raises(ValidationError):
         Settings(environment="test", job_lease_s=0)
+
+
+def test_every_job_kind_has_a_handler_and_every_enqueue_names_a_kind() -> None:
+    """The handlers and the enqueuers share one list of job names (server/jobs/kinds.py)."""
+    import re
+
+    from server.core.config import PROJECT_ROOT
+    from server.jobs.handlers import job_handlers
+    from server.jobs.kinds import JobKind
+
+    assert set(job_handlers()) == set(JobKind)
+    literal = re.compile(r"\benqueue(?:_unless_pending)?\(\s*\w+,\s*[\"']")
+    offenders = [
+        f"{path.relative_to(PROJECT_ROOT)}:{n}"
+        for path in sorted((PROJECT_ROOT / "server").rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if literal.search(line)
+    ]
+    assert offenders == []
