@@ -109,6 +109,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.recordings_dir.mkdir(parents=True, exist_ok=True)
     storage = make_storage(settings)
+    await run_in_threadpool(storage.prepare)
     app.state.storage = storage
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)

@@ -134,7 +134,9 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     notifier = make_notifier(settings, factory)
     from server.core.storage import make_storage
 
-    services = {"settings": settings, "model_pool": make_model_pool(settings), "storage": make_storage(settings)}
+    storage = make_storage(settings)
+    storage.prepare()
+    services = {"settings": settings, "model_pool": make_model_pool(settings), "storage": storage}
     worker = make_worker(settings, factory, services)
     heartbeat = InstanceHeartbeat(
         factory, role="worker", interval_s=settings.instance_heartbeat_s, timeout_s=settings.instance_timeout_s

@@ -59,6 +59,11 @@ class Storage(ABC):
     def __init__(self, staging_dir: Path) -> None:
         self.staging_dir = Path(staging_dir)
 
+    def prepare(self) -> None:
+        """At a process's start: make sure files can be stored (logs, never raises: recording
+        still works locally while the store is unreachable, and uploads are retried)."""
+        self.staging_dir.mkdir(parents=True, exist_ok=True)
+
     def local_path(self, key: str) -> Path:
         """Where the file of `key` is written (and, for local storage, kept)."""
         return self.staging_dir / check_key(key)
@@ -161,6 +166,27 @@ class S3Storage(Storage):
         super().__init__(staging_dir)
         self.client = client
         self.bucket = bucket
+
+    def prepare(self) -> None:
+        """Create the bucket when it does not exist (a fresh MinIO); an existing one is used as is."""
+        super().prepare()
+        from botocore.exceptions import ClientError
+
+        try:
+            self._call("head bucket", self.client.head_bucket, Bucket=self.bucket)
+            return
+        except ClientError:
+            pass  # missing
+        except StorageError as exc:
+            log.warning("the object store is unreachable", extra={"bucket": self.bucket, "error": str(exc)})
+            return
+        try:
+            region = self.client.meta.region_name
+            where = {} if region in (None, "us-east-1") else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            self._call("create bucket", self.client.create_bucket, Bucket=self.bucket, **where)
+            log.info("bucket created", extra={"bucket": self.bucket})
+        except (ClientError, StorageError) as exc:
+            log.warning("could not create the bucket", extra={"bucket": self.bucket, "error": str(exc)})
 
     def _call(self, what: str, fn: Any, **kwargs: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -141,6 +141,24 @@ def test_an_unreachable_store_is_a_retryable_storage_error_and_the_file_stays(tm
     assert local.read_bytes() == b"kept"  # nothing lost: recovery or the job uploads it later
 
 
+def test_a_missing_bucket_is_created_at_start_and_an_existing_one_kept(tmp_path: Path, s3_bucket: Bucket) -> None:
+    def storage_for(bucket: str) -> Storage:
+        return make_storage(load_settings(
+            data_dir=tmp_path, environment="test", storage="s3", s3_endpoint_url=s3_bucket.server.endpoint_url,
+            s3_bucket=bucket, s3_access_key_id=ACCESS_KEY, s3_secret_access_key=SECRET_KEY,
+        ))  # fmt: skip
+
+    fresh = f"{s3_bucket.name}-new"
+    storage_for(fresh).prepare()
+    names = {b["Name"] for b in s3_bucket.client.list_buckets()["Buckets"]}
+    assert fresh in names
+    existing = storage_for(s3_bucket.name)
+    _write(existing, KEY, b"kept")
+    existing.commit(KEY)
+    existing.prepare()  # a second start
+    assert s3_bucket.keys() == [KEY]
+
+
 def test_s3_needs_a_bucket() -> None:
     with pytest.raises(ValueError, match="UNTACT_S3_BUCKET"):
         load_settings(environment="test", storage="s3")
