@@ -133,7 +133,6 @@ def test_an_unreachable_store_is_a_retryable_storage_error_and_the_file_stays(tm
         s3_bucket="nowhere", s3_access_key_id=ACCESS_KEY, s3_secret_access_key=SECRET_KEY,
     )  # fmt: skip
     storage = make_storage(settings)
-    storage.client.meta.config.retries = {"max_attempts": 1}  # type: ignore[attr-defined]
     local = _write(storage, KEY, b"kept")
     with pytest.raises(StorageError) as raised:
         storage.commit(KEY)
