@@ -236,8 +236,8 @@ class S3Storage(Storage):
         return _stream_body(reply["Body"])
 
     def delete(self, key: str) -> None:
-        self._call("delete", self.client.delete_object, Bucket=self.bucket, Key=check_key(key))
         self._remove_local(key)
+        self._call("delete", self.client.delete_object, Bucket=self.bucket, Key=check_key(key))
 
     def delete_prefix(self, prefix: str) -> None:
         folder = check_key(prefix).rstrip("/") + "/"

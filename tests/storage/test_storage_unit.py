@@ -212,3 +212,22 @@ def test_the_api_answers_range_requests_from_either_backend(storage: Storage) ->
         assert past.status_code == 416 and past.headers["content-range"] == "bytes */10000"
         missing_reply = client.get("/missing")
         assert missing_reply.status_code == 404 and missing_reply.json()["error"]["code"] == "recording_not_found"
+
+
+def test_a_video_asked_for_while_the_store_is_down_gets_a_typed_retryable_503(tmp_path: Path) -> None:
+    storage = make_storage(load_settings(
+        data_dir=tmp_path, environment="test", storage="s3", s3_endpoint_url=f"http://127.0.0.1:{free_port()}",
+        s3_bucket="nowhere", s3_access_key_id=ACCESS_KEY, s3_secret_access_key=SECRET_KEY,
+    ))  # fmt: skip
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/video")
+    def video() -> object:
+        return private_file(storage, KEY)
+
+    with TestClient(app) as client:
+        reply = client.get("/video", headers={"Accept": "application/json"})
+    assert reply.status_code == 503 and reply.headers["retry-after"] == "30"
+    assert reply.json()["error"]["code"] == "storage_unavailable"
+    assert reply.json()["error"]["message"] == "녹화 저장소에 연결할 수 없습니다. 잠시 후 다시 시도하세요."
