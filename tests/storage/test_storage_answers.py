@@ -34,7 +34,7 @@ from tests.storage.s3server import ACCESS_KEY, SECRET_KEY, Bucket
 
 
 @pytest.fixture
-def factory(database_url: str):  # type: ignore[no-untyped-def]
+def factory(database_url: str):
     engine = make_engine(database_url)
     migrate(engine)
     yield make_sessionmaker(engine)
@@ -51,7 +51,7 @@ def _s3(tmp_path: Path, endpoint_url: str, bucket: str) -> S3Storage:
     return storage
 
 
-def _seeker_session(factory, *, consent: bool = True) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+def _seeker_session(factory, *, consent: bool = True) -> tuple[int, int, int]:
     with session_scope(factory) as db:
         seeker = User(email="seeker@example.kr", password_hash="x", role=Role.SEEKER, display_name="지수")
         db.add(seeker)
@@ -67,7 +67,7 @@ def _seeker_session(factory, *, consent: bool = True) -> tuple[int, int, int]:  
         return seeker.id, session.id, question.id
 
 
-def _services(factory, storage: Storage, kicks: list[int]) -> LiveAnswerServices:  # type: ignore[no-untyped-def]
+def _services(factory, storage: Storage, kicks: list[int]) -> LiveAnswerServices:
     return LiveAnswerServices(
         sessionmaker=factory, recordings_dir=storage.staging_dir, model_pool=ModelPool(storage.staging_dir / "m"),
         whisper_model="base", model_cache_dir=str(storage.staging_dir / "m"), ice_servers=(),
@@ -156,3 +156,54 @@ def test_retention_deletes_expired_practice_from_the_bucket(factory, tmp_path: P
     assert s3_bucket.keys() == [kept_key]  # the expired session's recording is gone, the recent one kept
     with factory() as db:
         assert db.get(PracticeSession, session_id) is None
+
+
+@pytest.mark.unit
+def test_a_live_room_track_is_in_the_bucket_before_it_is_marked_recorded(
+    make_settings, s3_bucket: Bucket
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.interviews.live_room import LiveRoom, Member
+    from server.interviews.tokens import RoomClaims, RoomGrants
+    from server.models import Company
+    from server.models.interviews import InterviewInvitation, RoomRecording
+
+    overrides = {key.removeprefix("UNTACT_").lower(): value for key, value in s3_bucket.env().items()}
+    app = create_app(make_settings(**overrides))
+    with TestClient(app):
+        factory = app.state.sessionmaker
+        with session_scope(factory) as db:
+            company = Company(name="면접회사")
+            employer = User(email="boss@example.kr", password_hash="x", role=Role.EMPLOYER, display_name="김면접")
+            seeker = User(email="room@example.kr", password_hash="x", role=Role.SEEKER, display_name="민준")
+            db.add_all([company, employer, seeker])
+            db.flush()
+            invitation = InterviewInvitation(company_id=company.id, seeker_id=seeker.id, kind="live", title="면접")
+            db.add(invitation)
+            db.flush()
+            invitation_id, employer_id = invitation.id, employer.id
+        room = LiveRoom(invitation_id, app.state.live_services, on_empty=lambda _room: None)
+        claims = RoomClaims(
+            room=room.name, identity="interviewer-1", user_id=employer_id, name="김면접", role="interviewer",
+            grants=RoomGrants(), expires_at=0, token_id="t",
+        )  # fmt: skip
+
+        async def no_send(_message: object) -> None:
+            return None
+
+        async def no_close(*_args: object) -> None:
+            return None
+
+        member = Member(claims=claims, send_raw=no_send, close_socket=no_close, locale="ko", admitted=True)
+        row_id, path = room._create_recording_row(member)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"interviewer track")
+        room._save_recording(row_id, _ref(path, 30.0))
+        with factory() as db:
+            row = db.get(RoomRecording, row_id)
+            assert row is not None and row.status == "recorded"
+            key = row.recording_path
+        assert s3_bucket.keys() == [key] and s3_bucket.read(key) == b"interviewer track"
+        assert not path.exists()

@@ -30,7 +30,7 @@ def _video(fmt: str) -> bytes:
     return mediakit.answer_recording("facing", None, fmt=fmt, seconds=2.0, fps=10, size=(320, 240)).read_bytes()
 
 
-def _upload(client, set_id: int, body: bytes, content_type: str):  # type: ignore[no-untyped-def]
+def _upload(client, set_id: int, body: bytes, content_type: str):
     return client.put(
         f"/api/interviews/sets/{set_id}/intro-video",
         content=body,
@@ -38,7 +38,7 @@ def _upload(client, set_id: int, body: bytes, content_type: str):  # type: ignor
     )
 
 
-def _local_files(client) -> list[Path]:  # type: ignore[no-untyped-def]
+def _local_files(client) -> list[Path]:
     recordings = Path(client.app.state.settings.recordings_dir)
     return [p for p in recordings.rglob("*") if p.is_file()]
 
