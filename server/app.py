@@ -27,6 +27,7 @@ from server.accounts.throttle import AuthThrottler
 from server.answers.capacity import LiveCapacity
 from server.answers.jobs import recover_answers
 from server.answers.live import LiveAnswerServices
+from server.answers.recovery import upload_finished_leftovers
 from server.careers import api as careers_api
 from server.careers import pages as careers_pages
 from server.core import health
@@ -87,6 +88,12 @@ def recover_orphaned_answers(
     recover_interrupted_room_recordings(
         factory, owner_timeout_s=timeout, include_unowned=at_start, storage=storage
     )
+    if at_start and storage is not None:
+        from server.models.interviews import RoomRecording
+        from server.models.rooms import LiveRoomRecording
+
+        models = (*(kind.answer_model for kind in answer_kinds()), RoomRecording, LiveRoomRecording)
+        upload_finished_leftovers(factory, storage, models)
 
 
 def _on_heartbeat(app: FastAPI, settings: Settings, factory: sessionmaker[Session]) -> None:

@@ -107,6 +107,34 @@ def upload_leftovers(storage: Storage, keys: list[str]) -> None:
             log.warning("could not upload a recovered recording", extra={"key": key, "error": str(exc)})
 
 
+FINISHED = ("ready", "failed", "recorded")  # nobody reads these files locally any more
+
+
+def upload_finished_leftovers(factory: sessionmaker[Session], storage: Storage, models: tuple[Any, ...]) -> list[str]:
+    """At a process's start: upload the local files of recordings that are finished (ready,
+    failed, or a recorded track) but were never uploaded, e.g. an upload that failed, or an
+    answer another node recovered while this one was down. Files of answers still recording or
+    being analysed are left to their owner and recovery. The keys uploaded."""
+    if not storage.stages_files:
+        return []
+    local = [
+        storage.key_of(path) for path in storage.staging_dir.rglob("*")
+        if path.is_file() and not path.name.startswith(".")
+    ]  # fmt: skip
+    if not local:
+        return []
+    finished: list[str] = []
+    with factory() as db:
+        for model in models:
+            for start in range(0, len(local), 500):
+                chunk = local[start : start + 500]
+                finished += db.scalars(
+                    select(model.recording_path).where(model.recording_path.in_(chunk), model.status.in_(FINISHED))
+                ).all()
+    upload_leftovers(storage, finished)
+    return finished
+
+
 def mark_answer_failed(factory: sessionmaker[Session], model: Any, answer_id: int, code: str) -> None:
     """A job's failure handler: the answer shows as failed, not `analyzing` forever."""
     with session_scope(factory) as db:

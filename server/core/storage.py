@@ -55,6 +55,7 @@ class Storage(ABC):
     """Recordings and intro videos by key; written at `local_path(key)`, then `commit(key)`."""
 
     name: str
+    stages_files: bool = False  # whether committed files leave the staging directory
 
     def __init__(self, staging_dir: Path) -> None:
         self.staging_dir = Path(staging_dir)
@@ -161,6 +162,7 @@ class S3Storage(Storage):
     """Objects in one bucket of an S3-compatible store; files are staged locally until committed."""
 
     name = "s3"
+    stages_files = True
 
     def __init__(self, staging_dir: Path, client: Any, bucket: str) -> None:
         super().__init__(staging_dir)

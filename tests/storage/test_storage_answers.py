@@ -207,3 +207,40 @@ def test_a_live_room_track_is_in_the_bucket_before_it_is_marked_recorded(
             key = row.recording_path
         assert s3_bucket.keys() == [key] and s3_bucket.read(key) == b"interviewer track"
         assert not path.exists()
+
+
+@pytest.mark.unit
+def test_at_start_finished_recordings_left_on_disk_are_uploaded_and_live_ones_left_alone(
+    factory, tmp_path: Path, s3_bucket: Bucket
+) -> None:
+    """A recording whose upload never happened (the store was down, or another node recovered
+    the answer while this one was down) is uploaded at the next start; files still being
+    recorded or analysed are left to their owner."""
+    from server.answers.recovery import upload_finished_leftovers
+
+    storage = _s3(tmp_path, s3_bucket.server.endpoint_url, s3_bucket.name)
+    seeker_id, session_id, question_id = _seeker_session(factory, consent=False)
+    keys: dict[str, str] = {}
+    with session_scope(factory) as db:
+        for status in ("ready", "failed", "recording", "analyzing"):
+            answer = PracticeAnswer(session_id=session_id, question_id=question_id, status=status)
+            db.add(answer)
+            db.flush()
+            answer.recording_path = f"practice/{seeker_id}/{session_id}/answer-{answer.id}.webm"
+            keys[status] = answer.recording_path
+    for key in keys.values():
+        path = storage.local_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(key.encode())
+    stray = storage.local_path("practice/nobody/answer-0.webm")  # no row: not ours to upload
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"?")
+
+    uploaded = upload_finished_leftovers(factory, storage, (PracticeAnswer,))
+    assert sorted(uploaded) == sorted([keys["ready"], keys["failed"]])
+    assert s3_bucket.keys() == sorted([keys["ready"], keys["failed"]])
+    assert s3_bucket.read(keys["ready"]) == keys["ready"].encode()
+    assert not storage.local_path(keys["ready"]).exists()
+    assert storage.local_path(keys["recording"]).exists() and storage.local_path(keys["analyzing"]).exists()
+    assert stray.exists()
+    assert upload_finished_leftovers(factory, storage, (PracticeAnswer,)) == []  # nothing left to do
