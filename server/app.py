@@ -27,6 +27,7 @@ from server.accounts.throttle import AuthThrottler
 from server.answers.capacity import LiveCapacity
 from server.answers.jobs import recover_answers
 from server.answers.live import LiveAnswerServices
+from server.answers.recovery import upload_finished_leftovers
 from server.careers import api as careers_api
 from server.careers import pages as careers_pages
 from server.core import health
@@ -38,6 +39,7 @@ from server.core.ice import server_ice_servers
 from server.core.logging_setup import configure_logging
 from server.core.middleware import RequestGuardMiddleware
 from server.core.security_headers import SecurityHeadersMiddleware
+from server.core.storage import Storage, make_storage
 from server.events import api as events_api
 from server.events import pages as events_pages
 from server.interviews import api as interviews_api
@@ -65,9 +67,12 @@ log = logging.getLogger("untact.app")
 WEB_DIR = PROJECT_ROOT / "web"
 
 
-def start_worker(settings: Settings, factory: sessionmaker[Session], model_pool: ModelPool) -> JobWorker:
+def start_worker(
+    settings: Settings, factory: sessionmaker[Session], model_pool: ModelPool, storage: Storage | None = None
+) -> JobWorker:
     """The in-process worker of the embedded defaults; `untact worker` runs the same loop alone."""
-    worker = make_worker(settings, factory, {"settings": settings, "model_pool": model_pool})
+    services = {"settings": settings, "model_pool": model_pool, "storage": storage or make_storage(settings)}
+    worker = make_worker(settings, factory, services)
     with session_scope(factory) as db:
         enqueue(db, JobKind.PURGE_EXPIRED_SESSIONS, {})
         enqueue_unless_pending(db, JobKind.PURGE_EXPIRED_PRACTICE)
@@ -75,18 +80,28 @@ def start_worker(settings: Settings, factory: sessionmaker[Session], model_pool:
     return worker
 
 
-def recover_orphaned_answers(settings: Settings, factory: sessionmaker[Session], *, at_start: bool) -> None:
+def recover_orphaned_answers(
+    settings: Settings, factory: sessionmaker[Session], *, at_start: bool, storage: Storage | None = None
+) -> None:
     """Re-queue answers whose owning process is gone (at start and on every heartbeat; answers
-    with no recorded owner only at start)."""
+    with no recorded owner only at start), uploading what they left on local disk."""
     timeout = settings.instance_timeout_s
     for kind in answer_kinds():
-        recover_answers(kind, factory, owner_timeout_s=timeout, include_unowned=at_start)
-    recover_interrupted_room_recordings(factory, owner_timeout_s=timeout, include_unowned=at_start)
+        recover_answers(kind, factory, owner_timeout_s=timeout, include_unowned=at_start, storage=storage)
+    recover_interrupted_room_recordings(
+        factory, owner_timeout_s=timeout, include_unowned=at_start, storage=storage
+    )
+    if at_start and storage is not None:
+        from server.models.interviews import RoomRecording
+        from server.models.rooms import LiveRoomRecording
+
+        models = (*(kind.answer_model for kind in answer_kinds()), RoomRecording, LiveRoomRecording)
+        upload_finished_leftovers(factory, storage, models)
 
 
 def _on_heartbeat(app: FastAPI, settings: Settings, factory: sessionmaker[Session]) -> None:
     try:
-        recover_orphaned_answers(settings, factory, at_start=False)
+        recover_orphaned_answers(settings, factory, at_start=False, storage=app.state.storage)
     finally:  # a failed recovery sweep must not keep ended sessions' sockets open
         end_ended_sessions(app.state.session_sockets, factory)  # expired, revoked elsewhere, deactivated
 
@@ -103,6 +118,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.recordings_dir.mkdir(parents=True, exist_ok=True)
+    storage = make_storage(settings)
+    await run_in_threadpool(storage.prepare)
+    app.state.storage = storage
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     app.state.engine = engine
@@ -130,9 +148,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     heartbeat.start()
     app.state.instance = heartbeat
-    recover_orphaned_answers(settings, factory, at_start=True)
+    recover_orphaned_answers(settings, factory, at_start=True, storage=storage)
     worker = (
-        start_worker(settings, factory, model_pool)
+        start_worker(settings, factory, model_pool, storage)
         if settings.analysis_worker == "inprocess"
         else None
     )
@@ -157,6 +175,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         instance_id=heartbeat.instance_id,
         allow_private_candidates=settings.allow_private_ice_candidates,
         capacity=live_capacity,
+        storage=storage,
     )
     app.state.interview_rooms = RoomRegistry(app.state.live_services)  # live interview rooms (issue 5)
     if settings.prewarm_models:

@@ -132,7 +132,11 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     factory = make_sessionmaker(engine)
     install_channels(factory, email=settings.email_enabled)
     notifier = make_notifier(settings, factory)
-    services = {"settings": settings, "model_pool": make_model_pool(settings)}
+    from server.core.storage import make_storage
+
+    storage = make_storage(settings)
+    storage.prepare()
+    services = {"settings": settings, "model_pool": make_model_pool(settings), "storage": storage}
     worker = make_worker(settings, factory, services)
     heartbeat = InstanceHeartbeat(
         factory, role="worker", interval_s=settings.instance_heartbeat_s, timeout_s=settings.instance_timeout_s

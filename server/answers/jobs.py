@@ -15,7 +15,17 @@ from server.answers.live import with_partial_flag
 from server.answers.recovery import mark_answer_failed, recover_orphaned_answers
 from server.answers.store import save_report
 from server.core.db import session_scope
+from server.core.storage import Storage, StorageError, storage_of
 from server.jobs.queue import JobContext, JobFailed
+
+
+def stored_for_analysis(context: JobContext, key: str) -> None:
+    """Upload what was left locally of a recording (a crash, a failed upload) before it is
+    analysed and marked ready; the job is retried while the store is unreachable."""
+    try:
+        storage_of(context.services).commit_leftover(key)
+    except StorageError as exc:
+        raise JobFailed(exc.code, str(exc), retryable=True) from exc
 
 
 def analyse_recording(
@@ -25,8 +35,14 @@ def analyse_recording(
     `error_code`). A permanent failure marks the row failed; every failure is raised as a
     `JobFailed` with the analysis's code, so the queue retries what can be retried."""
     pool: ModelPool = context.services["model_pool"]
+    storage = storage_of(context.services)
+    key = storage.key_of(path)
+    stored_for_analysis(context, key)
     try:
-        report = analyze_file(path, options, pool=pool)
+        with storage.local_copy(key) as local:
+            report = analyze_file(local, options, pool=pool)
+    except StorageError as exc:
+        raise JobFailed(exc.code, str(exc), retryable=True) from exc
     except AnalysisError as exc:
         if not exc.retryable:
             with session_scope(context.sessionmaker) as db:
@@ -62,13 +78,14 @@ def fail_answer(kind: AnswerKind, context: JobContext, payload: dict[str, Any], 
 
 
 def recover_answers(
-    kind: AnswerKind, factory: sessionmaker[Session], *, owner_timeout_s: float, include_unowned: bool = True
+    kind: AnswerKind, factory: sessionmaker[Session], *, owner_timeout_s: float, include_unowned: bool = True,
+    storage: Storage | None = None,
 ) -> int:
     """Answers left recording or analysing by a process that stopped: analyse what was saved.
     Answers of live processes, and answers whose analysis is queued or running, are left alone."""
     return len(
         recover_orphaned_answers(
             factory, kind.answer_model, kind.analysis_job, owner_timeout_s=owner_timeout_s,
-            include_unowned=include_unowned,
+            include_unowned=include_unowned, storage=storage,
         )
     )

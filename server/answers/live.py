@@ -40,6 +40,7 @@ from server.answers.signalling import (
 )
 from server.core.i18n import translate
 from server.core.native_memory import release_free_memory
+from server.core.storage import LocalStorage, Storage
 
 log = logging.getLogger("untact.live_answers")
 
@@ -78,6 +79,17 @@ class LiveAnswerServices:
     allow_private_candidates: bool = True
     # Admission control and the live-analysis executor; None: unbounded (tests of one answer).
     capacity: LiveCapacity | None = None
+    # Where finished recordings are kept (server/core/storage.py); None: in `recordings_dir`.
+    storage: Storage | None = None
+
+    def __post_init__(self) -> None:
+        if self.storage is None:
+            object.__setattr__(self, "storage", LocalStorage(self.recordings_dir))
+
+    @property
+    def file_storage(self) -> Storage:
+        assert self.storage is not None
+        return self.storage
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ controller: one implementation of `AnswerStore` for every `AnswerKind`."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -14,8 +15,11 @@ from server.answers.kind import AnswerKind
 from server.answers.live import AnswerPlan, LiveAnswers, LiveAnswerServices, Send
 from server.core.audit import record_audit
 from server.core.db import session_scope, utcnow
+from server.core.storage import StorageError
 from server.jobs.queue import enqueue
 from server.models import User
+
+log = logging.getLogger("untact.answers")
 
 
 def save_report(db: Session, kind: AnswerKind, answer_id: int, report: Report) -> None:
@@ -41,6 +45,9 @@ class RecordedAnswerStore:
         self._services = services
         self.scope_id = scope_id
         self.owner_id = owner_id
+        # Answers whose upload failed when they were recorded: their analysis job uploads the
+        # file first and then marks them ready (a live report alone must not).
+        self._not_uploaded: set[int] = set()
 
     def create_answer(self, question_id: int) -> AnswerPlan | str:
         kind = self.kind
@@ -78,7 +85,7 @@ class RecordedAnswerStore:
             db.flush()
             db.refresh(answer)
             path = kind.answer_file(self._services.recordings_dir, answer)
-            answer.recording_path = str(path.relative_to(self._services.recordings_dir))
+            answer.recording_path = self._services.file_storage.key_of(path)
             kind.on_started(db, scope, owner)
             context = kind.context(answer)
             return AnswerPlan(
@@ -94,17 +101,37 @@ class RecordedAnswerStore:
             )
 
     def mark_recorded(self, answer_id: int, ref: RecordingRef) -> None:
+        """The closed file is stored (uploaded, with S3) before the answer moves on."""
+        storage = self._services.file_storage
+        key = storage.key_of(Path(ref.path))
+        with self._services.sessionmaker() as db:
+            deleted = db.get(self.kind.answer_model, answer_id) is None
+        if deleted:  # deleted while recording
+            storage.delete(key)
+            return
+        try:
+            storage.commit(key)
+        except StorageError as exc:  # kept locally; the analysis job uploads it
+            log.warning("could not store the recording", extra={"answer_id": answer_id, "error": str(exc)})
+            self._not_uploaded.add(answer_id)
         with session_scope(self._services.sessionmaker) as db:
             answer = db.get(self.kind.answer_model, answer_id)
-            if answer is None:  # deleted while recording
-                Path(ref.path).unlink(missing_ok=True)
+            if answer is None:  # deleted meanwhile
+                storage.delete(key)
                 return
             answer.duration_s = ref.duration_s
             answer.partial = ref.partial
             answer.ended_at = utcnow()
             answer.status = "analyzing"
+            if answer_id in self._not_uploaded:
+                answer.error_code = StorageError.code
+                enqueue(db, self.kind.analysis_job, {"answer_id": answer_id})
+        if answer_id in self._not_uploaded:
+            self._services.kick_worker()
 
     def save_report(self, answer_id: int, report: Report) -> None:
+        if answer_id in self._not_uploaded:
+            return  # the analysis job stores it once the file is uploaded
         with session_scope(self._services.sessionmaker) as db:
             save_report(db, self.kind, answer_id, report)
 
@@ -121,7 +148,8 @@ class RecordedAnswerStore:
             if answer is None:
                 return
             answer.error_code = code
-            enqueue(db, self.kind.analysis_job, {"answer_id": answer_id})
+            if answer_id not in self._not_uploaded:  # else queued already
+                enqueue(db, self.kind.analysis_job, {"answer_id": answer_id})
         self._services.kick_worker()
 
 

@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     instance_heartbeat_s: float = Field(default=5.0, gt=0.0)
     instance_timeout_s: float = Field(default=30.0, gt=0.0)
     log_level: str = "INFO"
+    # Recordings and intro videos (server/core/storage.py, docs/storage.md): kept in the data
+    # directory, or uploaded to an S3-compatible bucket once each file is closed. No defaults
+    # for the keys (empty: boto3's own chain, e.g. an instance role).
+    storage: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str = ""  # e.g. http://minio:9000; empty: AWS S3
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
     ice_servers: str = ""
     turn_secret: str = ""
     turn_ttl_s: int = Field(default=6 * 3600, ge=60)  # lifetime of a browser's TURN credentials
@@ -108,6 +117,12 @@ class Settings(BaseSettings):
     # before a slot a seeker may still cancel (a cancellation moves the first person waiting up).
     event_bookings_per_seeker: int = Field(default=3, ge=1, le=50)
     event_cancel_cutoff_min: int = Field(default=60, ge=0)
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        if self.storage == "s3" and not self.s3_bucket:
+            raise ValueError("UNTACT_S3_BUCKET must be set when UNTACT_STORAGE=s3")
+        return self
 
     @model_validator(mode="after")
     def _smtp_needs_a_sender(self) -> Settings:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from server.core.config import Settings
+from server.core.storage import Storage
 
 
 def get_db(connection: HTTPConnection) -> Iterator[Session]:
@@ -33,6 +34,14 @@ def get_settings(connection: HTTPConnection) -> Settings:
 # then navigates always reads what it saved.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_storage(connection: HTTPConnection) -> Storage:
+    storage: Storage = connection.app.state.storage
+    return storage
+
+
+StorageDep = Annotated[Storage, Depends(get_storage)]  # recordings and intro videos
 
 
 def commit_before_response(db: DbSession) -> Iterator[None]:

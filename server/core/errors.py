@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.core.i18n import catalog, translate
+from server.core.storage import StorageError
 from server.domain.errors import DomainError
 
 log = logging.getLogger("untact.errors")
@@ -150,6 +151,12 @@ def install_error_handlers(app: FastAPI) -> None:
         specific = [f"error.{f['problem']}" for f in fields if f"error.{f['problem']}" in catalog(locale)]
         message = translate(locale, specific[0] if specific else "error.invalid_input")
         return error_response(request, 422, "invalid_input", message, {"fields": fields})
+
+    @app.exception_handler(StorageError)
+    async def _storage_error(request: Request, exc: StorageError) -> Response:
+        log.warning("object store unavailable", extra={"path": request.url.path, "error": str(exc)})
+        message = translate(request_locale(request), "error.storage_unavailable")
+        return error_response(request, 503, exc.code, message, headers={"Retry-After": "30"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

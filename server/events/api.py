@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse
 
 from server.accounts.access import require_user
 from server.careers.views import index_cache
 from server.core.config import Settings
-from server.core.deps import DbSession, SettingsDep, commit_before_response
+from server.core.deps import DbSession, SettingsDep, StorageDep, commit_before_response
 from server.core.errors import Conflict, NotFound
-from server.core.files import private_file
+from server.core.files import StoredFileResponse, private_file
 from server.core.limits import Id
 from server.domain.errors import DomainError
 from server.events import service as es
@@ -87,8 +86,8 @@ def events_api_booth_bookings(booth_id: Id, request: Request, db: DbSession) -> 
 
 @router.get("/api/events/booths/{booth_id}/intro-video", name="events_api_booth_intro_video")
 def events_api_booth_intro_video(
-    booth_id: Id, request: Request, db: DbSession, settings: SettingsDep
-) -> FileResponse:
+    booth_id: Id, request: Request, db: DbSession, storage: StorageDep
+) -> StoredFileResponse:
     """The company's intro video, for everyone who can see the event (the booth links the set)."""
     user = require_user(request)
     booth = db.get(EventBooth, booth_id)
@@ -98,7 +97,7 @@ def events_api_booth_intro_video(
     qset = db.get(InterviewQuestionSet, booth.question_set_id) if booth.question_set_id else None
     stored = qset.intro_video_path if qset else None
     media_type = intro_video.MEDIA_TYPES.get(Path(stored or "").suffix, "application/octet-stream")
-    return private_file(settings.recordings_dir, stored, media_type=media_type, not_found="intro_video_not_found")
+    return private_file(storage, stored, media_type=media_type, not_found="intro_video_not_found")
 
 
 @router.post("/api/events/slots/{slot_id}/book", name="events_api_book", status_code=201)

@@ -8,7 +8,7 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request, WebSocket, WebSocketException
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -20,9 +20,9 @@ from server.answers.schemas import answer_summary
 from server.answers.store import live_answers
 from server.core.audit import audit_request, record_audit
 from server.core.db import session_scope
-from server.core.deps import DbSession, SettingsDep
+from server.core.deps import DbSession, SettingsDep, StorageDep
 from server.core.errors import AppError, NotFound
-from server.core.files import private_file
+from server.core.files import StoredFileResponse, private_file
 from server.core.limits import Id
 from server.interviews import intro_video, service
 from server.interviews.oneway import INTERVIEW_ANSWERS
@@ -235,7 +235,7 @@ def interviews_set_get(set_id: Id, request: Request, db: DbSession) -> dict[str,
 
 @router.put("/sets/{set_id}/intro-video", name="interviews_set_intro_upload")
 async def interviews_set_intro_upload(
-    set_id: Id, request: Request, db: DbSession, settings: SettingsDep
+    set_id: Id, request: Request, db: DbSession, settings: SettingsDep, storage: StorageDep
 ) -> dict[str, Any]:
     """Attach or replace the set's intro video. The body is the video file itself
     (`Content-Type: video/*`), streamed to disk; see `server/interviews/intro_video.py`."""
@@ -257,21 +257,17 @@ async def interviews_set_intro_upload(
     except BaseException:
         await anyio.Path(tmp).unlink(missing_ok=True)
         raise
+    key = storage.key_of(final)
     try:
+        await run_in_threadpool(storage.commit, key)  # stored (uploaded) before the set points at it
         old, public = await run_in_threadpool(
-            _switch_intro_video,
-            db,
-            user,
-            question_set,
-            final.relative_to(settings.recordings_dir),
-            info,
-            request.url.path,
+            _switch_intro_video, db, user, question_set, key, info, request.url.path
         )
     except BaseException:
-        await anyio.Path(final).unlink(missing_ok=True)  # the set still points at the previous video
+        await run_in_threadpool(storage.delete, key)  # the set still points at the previous video
         raise
     if old is not None:
-        await anyio.Path(settings.recordings_dir / old).unlink(missing_ok=True)
+        await run_in_threadpool(storage.delete, old)
     return {
         **public,
         "intro_video": {"duration_s": info.duration_s, "width": info.width_px, "height": info.height_px},
@@ -282,14 +278,14 @@ def _switch_intro_video(
     db: Any,
     user: User,
     question_set: InterviewQuestionSet,
-    path: Path,
+    key: str,
     info: intro_video.IntroVideoInfo,
     url_path: str,
 ) -> tuple[str | None, dict[str, Any]]:
     """Point the set at the new file and commit; returns the previous file, to be removed."""
     db.refresh(question_set)
     old = question_set.intro_video_path
-    question_set.intro_video_path = str(path)
+    question_set.intro_video_path = key
     record_audit(
         db,
         "interview_intro_video_set",
@@ -300,12 +296,12 @@ def _switch_intro_video(
         replaced=old is not None,
     )
     db.commit()
-    return (old if old != str(path) else None), question_set_public(question_set)
+    return (old if old != key else None), question_set_public(question_set)
 
 
 @router.delete("/sets/{set_id}/intro-video", name="interviews_set_intro_delete")
 def interviews_set_intro_delete(
-    set_id: Id, request: Request, db: DbSession, settings: SettingsDep
+    set_id: Id, request: Request, db: DbSession, storage: StorageDep
 ) -> dict[str, Any]:
     user = require_user(request)
     question_set = service.company_question_set(db, user, set_id)
@@ -314,18 +310,18 @@ def interviews_set_intro_delete(
         question_set.intro_video_path = None
         record_audit(db, "interview_intro_video_removed", actor=user, path=request.url.path, set_id=set_id)
         db.commit()
-        (settings.recordings_dir / old).unlink(missing_ok=True)
+        storage.delete(old)
     return question_set_public(question_set)
 
 
 @router.get("/sets/{set_id}/intro-video", name="interviews_set_intro_video")
 def interviews_set_intro_video(
-    set_id: Id, request: Request, db: DbSession, settings: SettingsDep
-) -> FileResponse:
+    set_id: Id, request: Request, db: DbSession, storage: StorageDep
+) -> StoredFileResponse:
     question_set = service.viewable_question_set(db, require_user(request), set_id)
     stored = question_set.intro_video_path
     media_type = intro_video.MEDIA_TYPES.get(Path(stored or "").suffix, "application/octet-stream")
-    return private_file(settings.recordings_dir, stored, media_type=media_type, not_found="intro_video_not_found")
+    return private_file(storage, stored, media_type=media_type, not_found="intro_video_not_found")
 
 
 # ------------------------------------------------------------------ company rubric
@@ -476,12 +472,12 @@ def _audit_other_persons_answer(db: Any, request: Request, user: User, answer: A
 
 @router.get("/answers/{answer_id}/video", name="interviews_answer_video")
 def interviews_answer_video(
-    answer_id: Id, request: Request, db: DbSession, settings: SettingsDep
-) -> FileResponse:
+    answer_id: Id, request: Request, db: DbSession, storage: StorageDep
+) -> StoredFileResponse:
     user = require_user(request)
     answer = service.visible_answer(db, user, answer_id)
     _audit_other_persons_answer(db, request, user, answer, "interview_recording_viewed")
-    return private_file(settings.recordings_dir, answer.recording_path)
+    return private_file(storage, answer.recording_path)
 
 
 @router.get("/answers/{answer_id}/report", name="interviews_answer_report")
@@ -619,8 +615,8 @@ def interviews_room_recordings(invitation_id: Id, request: Request, db: DbSessio
 
 @router.get("/recordings/{recording_id}/video", name="interviews_room_recording_video")
 def interviews_room_recording_video(
-    recording_id: Id, request: Request, db: DbSession, settings: SettingsDep
-) -> FileResponse:
+    recording_id: Id, request: Request, db: DbSession, storage: StorageDep
+) -> StoredFileResponse:
     user = require_user(request)
     row = db.get(RoomRecording, recording_id)
     if row is None:
@@ -628,4 +624,4 @@ def interviews_room_recording_video(
     invitation = service.company_invitation(db, user, row.invitation_id)  # 404 unless it is this company's
     audit_request(db, request, "room_recording_viewed", recording_id=row.id, invitation_id=invitation.id,
                   participant_id=row.participant_id)
-    return private_file(settings.recordings_dir, row.recording_path)
+    return private_file(storage, row.recording_path)

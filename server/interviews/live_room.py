@@ -33,6 +33,7 @@ from server.answers.signalling import Ice, Offer, Ping, answer_message, error_me
 from server.core.audit import record_audit
 from server.core.db import session_scope
 from server.core.i18n import translate
+from server.core.storage import StorageError
 from server.interviews.captions import LiveCaptions
 from server.interviews.room_kinds import INTERVIEW_ROOM, RoomKind
 from server.interviews.room_signalling import (
@@ -579,6 +580,11 @@ class LiveRoom:
             )
 
     def _save_recording(self, row_id: int, ref: RecordingRef) -> None:
+        storage = self._services.file_storage
+        try:  # stored (uploaded, with S3) before the track is marked recorded
+            storage.commit(storage.key_of(Path(ref.path)))
+        except StorageError as exc:  # kept locally: the analysis job (candidate) uploads it
+            log.warning("could not store a room recording", extra={"recording_id": row_id, "error": str(exc)})
         with session_scope(self._services.sessionmaker) as db:
             analyse = self.kind.finish_recording(db, row_id, ref)
         if analyse:

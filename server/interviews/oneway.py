@@ -68,7 +68,7 @@ INTERVIEW_ANSWERS = InterviewAnswers()
 
 
 def recover_interrupted_room_recordings(
-    factory: Any, *, owner_timeout_s: float, include_unowned: bool = True
+    factory: Any, *, owner_timeout_s: float, include_unowned: bool = True, storage: Any = None
 ) -> int:
     """Live-room tracks left `recording` by a process that stopped: kept as partial recordings,
     and the candidate's track analysed as after any call. A live process's recordings are left alone."""
@@ -79,7 +79,7 @@ def recover_interrupted_room_recordings(
         recover_orphaned_answers(
             factory, RoomRecording, JobKind.ANALYZE_ROOM_RECORDING, owner_timeout_s=owner_timeout_s,
             include_unowned=include_unowned, payload_key="recording_id",
-            analysed_when=RoomRecording.role == "candidate",
+            analysed_when=RoomRecording.role == "candidate", storage=storage,
         )
     )
 

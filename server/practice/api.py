@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketException
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -18,9 +18,9 @@ from server.answers.schemas import answer_summary
 from server.answers.store import live_answers
 from server.core.audit import audit_request, record_audit
 from server.core.db import session_scope
-from server.core.deps import DbSession, SettingsDep
+from server.core.deps import DbSession, StorageDep
 from server.core.errors import NotFound
-from server.core.files import private_file
+from server.core.files import StoredFileResponse, private_file
 from server.core.limits import Id
 from server.domain.questions import JOB_FIELDS, field_display_name, list_questions, questions_from_posting
 from server.models import PracticeSession, User
@@ -134,20 +134,20 @@ def practice_detail(session_id: Id, request: Request, db: DbSession) -> dict[str
 
 
 @router.delete("/sessions/{session_id}", name="practice_delete", status_code=204)
-def practice_delete(session_id: Id, request: Request, db: DbSession, settings: SettingsDep) -> Response:
+def practice_delete(session_id: Id, request: Request, db: DbSession, storage: StorageDep) -> Response:
     user = require_user(request)
     session = owned_session(db, user, session_id)
-    delete_session(db, settings.recordings_dir, session)
+    delete_session(db, storage, session)
     record_audit(db, "practice_deleted", actor=user, path=request.url.path, session_id=session_id)
     return Response(status_code=204)
 
 
 @router.delete("/answers/{answer_id}", name="practice_answer_delete", status_code=204)
 def practice_answer_delete(
-    answer_id: Id, request: Request, db: DbSession, settings: SettingsDep
+    answer_id: Id, request: Request, db: DbSession, storage: StorageDep
 ) -> Response:
     user = require_user(request)
-    delete_answer(db, settings.recordings_dir, owned_answer(db, user, answer_id))
+    delete_answer(db, storage, owned_answer(db, user, answer_id))
     record_audit(db, "practice_answer_deleted", actor=user, path=request.url.path, answer_id=answer_id)
     return Response(status_code=204)
 
@@ -162,10 +162,10 @@ def practice_answer_report(answer_id: Id, request: Request, db: DbSession) -> di
 
 @router.get("/answers/{answer_id}/video", name="practice_answer_video")
 def practice_answer_video(
-    answer_id: Id, request: Request, db: DbSession, settings: SettingsDep
-) -> FileResponse:
+    answer_id: Id, request: Request, db: DbSession, storage: StorageDep
+) -> StoredFileResponse:
     answer = owned_answer(db, require_user(request), answer_id)
-    return private_file(settings.recordings_dir, answer.recording_path)
+    return private_file(storage, answer.recording_path)
 
 
 @router.get("/progress", name="practice_progress")

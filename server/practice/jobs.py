@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server.core.db import session_scope, utcnow
+from server.core.storage import storage_of
 from server.jobs.kinds import JobKind
 from server.jobs.queue import JobContext, enqueue_unless_pending
 from server.models import PracticeAnswer, PracticeSession
@@ -20,7 +21,7 @@ log = logging.getLogger("untact.practice.jobs")
 
 def purge_expired_practice(context: JobContext, _payload: dict[str, Any]) -> None:
     """Delete practice kept longer than the consent promises, then check again in a day."""
-    settings = context.services["settings"]
+    storage = storage_of(context.services)
     cutoff = utcnow() - timedelta(days=RETENTION_DAYS)
     with session_scope(context.sessionmaker) as db:
         last_activity = (
@@ -34,7 +35,7 @@ def purge_expired_practice(context: JobContext, _payload: dict[str, Any]) -> Non
             .where(func.coalesce(last_activity.c.last, PracticeSession.created_at) < cutoff)
         ).all()
         for session in expired:
-            delete_session(db, settings.recordings_dir, session)
+            delete_session(db, storage, session)
         if expired:
             log.info("expired practice deleted", extra={"sessions": len(expired)})
         enqueue_unless_pending(db, JobKind.PURGE_EXPIRED_PRACTICE, delay_s=24 * 3600)

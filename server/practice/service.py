@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from server.answers.consent import ConsentTerms
 from server.core.db import utcnow
 from server.core.errors import InvalidInput, NotFound
+from server.core.storage import Storage
 from server.domain.questions import (
     JOB_FIELDS,
     Question,
@@ -141,31 +141,24 @@ def answer_file(recordings_dir: Path, answer: PracticeAnswer) -> Path:
     return session_dir(recordings_dir, answer.session) / f"answer-{answer.id}.webm"
 
 
-def _remove_file(recordings_dir: Path, relative: str | None) -> None:
-    if not relative:
-        return
-    path = (recordings_dir / relative).resolve()
-    if recordings_dir.resolve() in path.parents:
-        path.unlink(missing_ok=True)
-
-
-def delete_answer(db: Session, recordings_dir: Path, answer: PracticeAnswer) -> None:
-    _remove_file(recordings_dir, answer.recording_path)
+def delete_answer(db: Session, storage: Storage, answer: PracticeAnswer) -> None:
+    if answer.recording_path:
+        storage.delete(answer.recording_path)
     db.delete(answer)
 
 
-def delete_session(db: Session, recordings_dir: Path, session: PracticeSession) -> None:
-    """Removes recordings, reports and rows for good."""
-    directory = session_dir(recordings_dir, session)
+def delete_session(db: Session, storage: Storage, session: PracticeSession) -> None:
+    """Removes recordings (stored objects and local copies), reports and rows for good."""
+    folder = storage.key_of(session_dir(storage.staging_dir, session))
     for answer in list(session.answers):
-        _remove_file(recordings_dir, answer.recording_path)
+        if answer.recording_path:
+            storage.delete(answer.recording_path)
     from server.review.service import purge_session_reviews
 
     purge_session_reviews(db, session.id)  # consultant comments go, share links stop
     db.delete(session)
     db.flush()
-    if directory.exists():
-        shutil.rmtree(directory)
+    storage.delete_prefix(folder)  # anything else left in the session's folder
     log.info("practice session deleted", extra={"session_id": session.id})
 
 

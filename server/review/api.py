@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from server.accounts.access import require_user
 from server.answers.schemas import answer_summary
 from server.core.audit import record_audit
-from server.core.deps import DbSession, SettingsDep
+from server.core.deps import DbSession, StorageDep
 from server.core.errors import NotFound
-from server.core.files import private_file
+from server.core.files import StoredFileResponse, private_file
 from server.core.limits import Id
+from server.core.storage import Storage
 from server.models import PracticeAnswer, ReviewComment, ReviewRequest, ReviewShareLink, ScoreVerdict, User
 from server.review import service
 from server.review.service import (
@@ -84,8 +85,8 @@ def request_public(request: ReviewRequest, *, full: bool = False) -> dict[str, A
     return data
 
 
-def _recording(settings: Any, answer: PracticeAnswer) -> FileResponse:
-    return private_file(settings.recordings_dir, answer.recording_path)
+def _recording(storage: Storage, answer: PracticeAnswer) -> StoredFileResponse:
+    return private_file(storage, answer.recording_path)
 
 
 def _client_ip(request: Request) -> str | None:
@@ -164,9 +165,11 @@ def review_answer_report(answer_id: Id, request: Request, db: DbSession) -> dict
 
 
 @router.get("/api/review/answers/{answer_id}/video", name="review_answer_video")
-def review_answer_video(answer_id: Id, request: Request, db: DbSession, settings: SettingsDep) -> FileResponse:
+def review_answer_video(
+    answer_id: Id, request: Request, db: DbSession, storage: StorageDep
+) -> StoredFileResponse:
     _, answer = service.staff_answer(db, require_user(request), answer_id, path=request.url.path)
-    return _recording(settings, answer)
+    return _recording(storage, answer)
 
 
 @router.get("/api/review/seekers/{seeker_id}/history", name="review_seeker_history")
@@ -437,9 +440,9 @@ def review_my_share_revoke(link_id: Id, request: Request, db: DbSession) -> Seek
 
 @router.get("/api/shared/review/{token}/answers/{answer_id}/video", name="review_shared_video")
 def review_shared_video(
-    token: str, answer_id: Id, request: Request, db: DbSession, settings: SettingsDep
-) -> FileResponse:
+    token: str, answer_id: Id, request: Request, db: DbSession, storage: StorageDep
+) -> StoredFileResponse:
     review = service.shared_request(
         db, token, path=request.url.path, ip=_client_ip(request), user_agent=request.headers.get("user-agent")
     )
-    return _recording(settings, service.answer_of_request(db, review, answer_id))
+    return _recording(storage, service.answer_of_request(db, review, answer_id))

@@ -20,7 +20,7 @@ def compose() -> dict:
 
 
 def test_compose_has_the_services_of_the_scaled_deployment(compose: dict) -> None:
-    assert set(compose["services"]) == {"app", "worker", "postgres", "redis", "coturn"}
+    assert set(compose["services"]) == {"app", "worker", "postgres", "redis", "minio", "coturn"}
 
 
 def test_every_service_has_a_healthcheck(compose: dict) -> None:
@@ -34,11 +34,12 @@ def test_app_and_worker_wait_for_healthy_dependencies(compose: dict) -> None:
         depends = compose["services"][name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
+        assert depends["minio"]["condition"] == "service_healthy"
 
 
 def test_secrets_are_required_variables_without_defaults(compose: dict) -> None:
     text = (ROOT / "docker-compose.yml").read_text()
-    for var in ("UNTACT_SECRET_KEY", "POSTGRES_PASSWORD", "TURN_SECRET"):
+    for var in ("UNTACT_SECRET_KEY", "POSTGRES_PASSWORD", "TURN_SECRET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
         uses = re.findall(r"\$\{" + var + r"(:[?-][^}]*)?\}", text)
         assert uses, f"{var} is not used"
         assert all(u.startswith(":?") for u in uses), f"{var} must be ${{{var}:?}}, never defaulted"
@@ -52,6 +53,37 @@ def test_recordings_live_on_a_volume_shared_by_app_and_worker(compose: dict) -> 
     for name in ("app", "worker"):
         assert "recordings:/data" in compose["services"][name]["volumes"]
     assert compose["services"]["app"]["environment"]["UNTACT_DATA_DIR"] == "/data"
+
+
+def _default_or_set(match: re.Match[str]) -> str:
+    """`${VAR:-default}` as its default, `${VAR:?message}` as a value the operator set."""
+    return match.group(1) if match.group(1) is not None else "x" * 40
+
+
+def test_recordings_are_uploaded_to_the_minio_service(compose: dict, tmp_path: Path) -> None:
+    """The app and worker store into MinIO, with MinIO's own credentials, and the settings they
+    get are valid (the variables filled in as `docker compose` would)."""
+    from server.core.config import Settings
+
+    minio = compose["services"]["minio"]
+    assert minio["image"].startswith("minio/minio:") and minio["command"][0] == "server"
+    assert "objects:/data" in minio["volumes"] and "objects" in compose["volumes"]
+    assert "ports" not in minio  # served through the app, which checks who may see what
+    for name in ("app", "worker"):
+        env = compose["services"][name]["environment"]
+        assert env["UNTACT_STORAGE"] == "s3"
+        assert env["UNTACT_S3_ENDPOINT_URL"] == "http://minio:9000"
+        assert env["UNTACT_S3_ACCESS_KEY_ID"] == minio["environment"]["MINIO_ROOT_USER"]
+        assert env["UNTACT_S3_SECRET_ACCESS_KEY"] == minio["environment"]["MINIO_ROOT_PASSWORD"]
+    filled = {
+        key: re.sub(r"\$\{[A-Z0-9_]+(?::-([^}]*))?(?::\?[^}]*)?\}", _default_or_set, str(value))
+        for key, value in compose["services"]["app"]["environment"].items()
+    }
+    filled["UNTACT_DATA_DIR"] = str(tmp_path)
+    settings = Settings(**{key.removeprefix("UNTACT_").lower(): value for key, value in filled.items()
+                           if key.startswith("UNTACT_")})  # fmt: skip
+    assert settings.storage == "s3" and settings.s3_bucket == "untact-recordings"
+    assert settings.s3_endpoint_url == "http://minio:9000"
 
 
 def test_compose_commands_exist_in_the_cli(compose: dict) -> None:
