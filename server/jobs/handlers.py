@@ -59,6 +59,7 @@ def answer_kinds() -> tuple[AnswerKind, ...]:
 
 def job_handlers() -> dict[str, JobHandler]:
     from server.answers.jobs import analyze_answer
+    from server.companies.jobs import send_company_claim_email
     from server.interviews.oneway import analyze_room_recording
     from server.notifications.jobs import deliver_notification, send_due_reminders
     from server.practice.jobs import purge_expired_practice
@@ -70,6 +71,7 @@ def job_handlers() -> dict[str, JobHandler]:
         "analyze_room_recording": analyze_room_recording,
         "deliver_notification": deliver_notification,
         "send_due_reminders": send_due_reminders,
+        "send_company_claim_email": send_company_claim_email,
         **{kind.analysis_job: functools.partial(analyze_answer, kind) for kind in answer_kinds()},
     }
 
