@@ -296,6 +296,7 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "companies_api_admin_distribution": ADMIN,
     "companies_registered_page": CONSULTANT,
     "companies_new_page": CONSULTANT,
+    "companies_edit_page": CONSULTANT,
     # The claim link is for someone without an account yet; the token decides.
     "companies_claim_page": PUBLIC,
     "companies_claim_signup": PUBLIC,

@@ -167,3 +167,16 @@ def companies_admin_page(request: Request, db: DbSession) -> Response:
         "total": total,
         "recommendations": RECOMMENDATIONS,
     })
+
+
+@router.get("/consultant/companies/{company_id}/edit", name="companies_edit_page")
+@html_errors
+def companies_edit_page(company_id: Id, request: Request, db: DbSession) -> Response:
+    """The consultant corrects the company until it is claimed; then only its employers may."""
+    registration = cs.consultant_registration(db, require_user(request), company_id)
+    if registration.claimed_at is not None:
+        raise AppError("company_already_claimed", status_code=409)
+    company = db.get(Company, company_id)
+    return page(request, "companies_edit.html", {
+        "company": company, "profile": ms.company_profile(db, company_id), **form_choices(request),
+    })

@@ -82,6 +82,8 @@ def test_a_registered_posting_stays_hidden_until_the_claiming_employer_confirms_
     # The link is used up; the consultant may no longer edit the company; its employer may.
     again = make_client().get(path, headers={"Accept": "text/html"})
     assert again.status_code == 410 and 'data-code="claim_link_used"' in again.text
+    edit_page = consultant.get(f"/consultant/companies/{created['company_id']}/edit", headers={"Accept": "text/html"})
+    assert edit_page.status_code == 409 and 'data-code="company_already_claimed"' in edit_page.text
     edit = consultant.send_json("PUT", f"/api/companies/registrations/{created['company_id']}",
                                 {"name": "바뀐 이름"})
     assert edit.status_code == 409 and edit.json()["error"]["code"] == "company_already_claimed"
@@ -98,6 +100,8 @@ def test_claim_refusals(people, smtp_server, make_client, app_client) -> None:
     # Before the claim the consultant edits the company; another consultant cannot see it.
     assert consultant.send_json("PUT", f"/api/companies/registrations/{created['company_id']}",
                                 {"name": "동네빵집", "region": "부산"}).status_code == 200
+    edit_page = consultant.get(f"/consultant/companies/{created['company_id']}/edit", headers={"Accept": "text/html"})
+    assert edit_page.status_code == 200 and 'value="동네빵집"' in edit_page.text
     assert other_consultant.send_json("PUT", f"/api/companies/registrations/{created['company_id']}",
                                       {"name": "남의 것"}).status_code == 404
     assert other_consultant.get("/api/companies/registrations").json()["companies"] == []

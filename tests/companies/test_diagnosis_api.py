@@ -29,6 +29,11 @@ def test_the_diagnosis_gives_a_type_keeps_history_and_feeds_the_distribution(peo
 
     page = employer.get(f"/companies/{company_id}/diagnosis", headers={"Accept": "text/html"})
     assert 'data-type="low_awareness"' in page.text and "낮은 인지도형" in page.text and 'href="/events"' in page.text
+    employer.cookies.set("untact_locale", "en")
+    english = employer.get(f"/companies/{company_id}/diagnosis", headers={"Accept": "text/html"})
+    assert "Low awareness" in english.text and "Our job postings draw few applicants." in english.text
+    assert "not a validated instrument" in english.text
+    employer.cookies.set("untact_locale", "ko")
     company_page = employer.get(f"/companies/{company_id}", headers={"Accept": "text/html"})
     assert 'data-testid="company-type"' in company_page.text and "낮은 인지도형" in company_page.text
 
