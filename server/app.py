@@ -30,6 +30,8 @@ from server.answers.live import LiveAnswerServices
 from server.answers.recovery import upload_finished_leftovers
 from server.careers import api as careers_api
 from server.careers import pages as careers_pages
+from server.companies import api as companies_api
+from server.companies import pages as companies_pages
 from server.core import health
 from server.core.config import PROJECT_ROOT, Settings, load_settings, make_model_pool
 from server.core.db import make_engine, make_sessionmaker, migrate, session_scope
@@ -247,6 +249,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interviews_pages.router)
     app.include_router(events_api.router)
     app.include_router(events_pages.router)
+    app.include_router(companies_api.router)
+    app.include_router(companies_pages.router)
 
     missing = routes_without_rules(app)
     if missing:

@@ -284,6 +284,25 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "events_event_page": ANY_USER,
     "events_edit_page": STAFF,
     "events_booth_page": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
+    # --- Job To Job Visit and 기업 진단 (issue 15); which company in server/companies/service.py
+    "companies_api_register": CONSULTANT,
+    "companies_api_registrations": CONSULTANT,
+    "companies_api_registration_update": CONSULTANT,
+    "companies_api_claim_resend": CONSULTANT,
+    "companies_api_claim": EMPLOYER,
+    "companies_api_publish": EMPLOYER,
+    "companies_api_diagnose": only(Role.EMPLOYER, Role.CONSULTANT),
+    "companies_api_diagnoses": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
+    "companies_api_admin_distribution": ADMIN,
+    "companies_registered_page": CONSULTANT,
+    "companies_new_page": CONSULTANT,
+    "companies_edit_page": CONSULTANT,
+    # The claim link is for someone without an account yet; the token decides.
+    "companies_claim_page": PUBLIC,
+    "companies_claim_signup": PUBLIC,
+    "companies_review_page": EMPLOYER,
+    "companies_diagnosis_page": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
+    "companies_admin_page": ADMIN,
 }
 
 

@@ -31,6 +31,7 @@ from server.accounts.service import (
 )
 from server.accounts.web_session import client_info, end_login_session, start_login_session
 from server.careers.service import employer_company
+from server.companies.service import company_contact, draft_postings
 from server.core.deps import DbSession, SettingsDep
 from server.core.errors import AppError
 from server.core.i18n import SUPPORTED_LOCALES, translate
@@ -157,7 +158,11 @@ def logout_submit(request: Request, db: DbSession) -> Response:
 @router.get("/dashboard", name="dashboard")
 def dashboard(request: Request, db: DbSession) -> Response:
     user = require_user(request)
-    return render(request, "dashboard.html", {"role": user.role.value})
+    context: dict[str, Any] = {"role": user.role.value}
+    if user.role is Role.EMPLOYER and user.company_id is not None:
+        context["contact"] = company_contact(db, user.company_id)
+        context["drafts"] = len(draft_postings(db, user))
+    return render(request, "dashboard.html", context)
 
 
 @router.get("/devices", name="device_check")

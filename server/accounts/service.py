@@ -80,12 +80,13 @@ def _email_taken(db: Session, email: str) -> bool:
     return db.scalar(select(func.count()).select_from(User).where(User.email == email)) != 0
 
 
-def sign_up(db: Session, data: SignupIn, client: ClientInfo) -> User:
+def sign_up(db: Session, data: SignupIn, client: ClientInfo, *, company: Company | None = None) -> User:
+    """A new account; an employer joins `company` when given (a claimed company), else the
+    company named in the form is created."""
     _check_password(data.password)
     if _email_taken(db, data.email):
         raise Conflict("email_taken")
-    company = None
-    if data.role == "employer":
+    if data.role == "employer" and company is None:
         if not data.company_name:
             raise InvalidInput("company_required")
         company = Company(name=data.company_name)

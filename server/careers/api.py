@@ -110,7 +110,7 @@ def careers_api_posting_create(request: Request, db: DbSession, data: ms.Posting
 @router.get("/api/careers/postings/{posting_id}", name="careers_api_posting_get")
 def careers_api_posting_get(posting_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
     user = require_user(request)
-    row = ms.visible_posting(db, posting_id)
+    row = ms.visible_posting(db, posting_id, user)
     company = db.get(Company, row.company_id)
     data = ms.posting_public(row, company.name if company else "")
     if user.role is Role.SEEKER:

@@ -20,9 +20,10 @@ from server.careers.views import (
     locale_of,
     page,
 )
+from server.companies import service as cs
 from server.core.audit import audit_request
 from server.core.deps import DbSession
-from server.core.errors import NotFound
+from server.core.errors import AppError, NotFound
 from server.core.limits import Id
 from server.domain.questions import JOB_FIELDS
 from server.journey import service as js
@@ -65,7 +66,7 @@ def careers_jobs_page(
 @html_errors
 def careers_job_page(posting_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
-    row = ms.visible_posting(db, posting_id)
+    row = ms.visible_posting(db, posting_id, user)
     company = db.get(Company, row.company_id)
     context: dict[str, Any] = {
         "posting": ms.posting_public(row, company.name if company else ""),
@@ -84,6 +85,14 @@ def careers_companies_page(request: Request, db: DbSession) -> Response:
     return page(request, "careers_companies.html", {"companies": ms.list_companies(db), **form_choices(request)})
 
 
+def _may_diagnose(db: Any, user: Any, company_id: int) -> bool:
+    try:
+        cs.diagnosable_company(db, user, company_id)
+    except AppError:
+        return False
+    return True
+
+
 @router.get("/companies/{company_id}", name="careers_company_page")
 @html_errors
 def careers_company_page(company_id: Id, request: Request, db: DbSession) -> Response:
@@ -94,7 +103,13 @@ def careers_company_page(company_id: Id, request: Request, db: DbSession) -> Res
     return page(
         request,
         "careers_company.html",
-        {"company": ms.company_public(db, company), "postings": rows, **form_choices(request)},
+        {
+            "company": ms.company_public(db, company), "postings": rows, **form_choices(request),
+            # Job To Job Visit: the consultant who registered it stays its contact; 기업 진단 type.
+            "contact": cs.company_contact(db, company.id),
+            "diagnosis": cs.latest_diagnosis(db, company.id),
+            "may_diagnose": _may_diagnose(db, require_user(request), company.id),
+        },
     )
 
 

@@ -282,9 +282,18 @@ def _apply_posting(row: JobPostingRow, data: PostingIn) -> None:
 
 
 def create_posting(db: Session, user: User, data: PostingIn) -> JobPostingRow:
-    company = employer_company(db, user)
-    row = JobPostingRow(company_id=company.id, created_by=user.id)
+    return add_posting(db, employer_company(db, user).id, user.id, data)
+
+
+def add_posting(
+    db: Session, company_id: int, created_by: int, data: PostingIn, *, status: str | None = None
+) -> JobPostingRow:
+    """A posting of this company; `status="draft"` keeps it off /jobs and matching (a
+    consultant's posting for a company that has not claimed it yet)."""
+    row = JobPostingRow(company_id=company_id, created_by=created_by)
     _apply_posting(row, data)
+    if status is not None:
+        row.status = status
     # Validate before writing anything (a DomainError here leaves no half-made row).
     featurize_posting(posting_to_domain(row))
     db.add(row)
@@ -302,9 +311,10 @@ def owned_posting(db: Session, user: User, posting_id: int) -> JobPostingRow:
     return row
 
 
-def visible_posting(db: Session, posting_id: int) -> JobPostingRow:
+def visible_posting(db: Session, posting_id: int, viewer: User | None = None) -> JobPostingRow:
+    """A posting anyone may look at; a draft only to its own company's people."""
     row = db.get(JobPostingRow, posting_id)
-    if row is None:
+    if row is None or (row.status == "draft" and (viewer is None or viewer.company_id != row.company_id)):
         raise NotFound("posting_not_found")
     return row
 

@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     # before a slot a seeker may still cancel (a cancellation moves the first person waiting up).
     event_bookings_per_seeker: int = Field(default=3, ge=1, le=50)
     event_cancel_cutoff_min: int = Field(default=60, ge=0)
+    # Job To Job Visit (server/companies/): how long a company's one-time claim link works.
+    company_claim_max_age_days: int = Field(default=14, ge=1, le=365)
 
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> Settings:

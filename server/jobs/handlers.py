@@ -60,6 +60,7 @@ def answer_kinds() -> tuple[AnswerKind, ...]:
 
 def job_handlers() -> dict[str, JobHandler]:
     from server.answers.jobs import analyze_answer
+    from server.companies.jobs import send_company_claim_email
     from server.interviews.oneway import analyze_room_recording
     from server.notifications.jobs import deliver_notification, send_due_reminders
     from server.practice.jobs import purge_expired_practice
@@ -71,6 +72,7 @@ def job_handlers() -> dict[str, JobHandler]:
         JobKind.ANALYZE_ROOM_RECORDING: analyze_room_recording,
         JobKind.DELIVER_NOTIFICATION: deliver_notification,
         JobKind.SEND_DUE_REMINDERS: send_due_reminders,
+        JobKind.SEND_COMPANY_CLAIM_EMAIL: send_company_claim_email,
         **{kind.analysis_job: functools.partial(analyze_answer, kind) for kind in answer_kinds()},
     }
 

@@ -18,6 +18,7 @@ class JobKind(StrEnum):
     ANALYZE_ROOM_RECORDING = "analyze_room_recording"
     DELIVER_NOTIFICATION = "deliver_notification"
     SEND_DUE_REMINDERS = "send_due_reminders"
+    SEND_COMPANY_CLAIM_EMAIL = "send_company_claim_email"
 
 
 class JobStatus(StrEnum):

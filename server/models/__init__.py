@@ -21,6 +21,7 @@ from server.models.careers import (
     QuestionnaireResult,
     SeekerProfileRow,
 )
+from server.models.companies import CompanyDiagnosis, CompanyRegistration
 from server.models.events import CentreEvent, EventBooking, EventBooth, EventSlot
 from server.models.interviews import (
     AnswerRating,
@@ -60,7 +61,9 @@ __all__ = [
     "CareersActivity",
     "CentreEvent",
     "Company",
+    "CompanyDiagnosis",
     "CompanyProfile",
+    "CompanyRegistration",
     "Consent",
     "ConsultantAssignment",
     "CounsellingSlot",

@@ -44,8 +44,8 @@ class EmailContent:
     body: str  # paragraphs separated by blank lines
     action_label: str
     action_url: str
-    preferences_url: str
-    unsubscribe_url: str
+    preferences_url: str = ""
+    unsubscribe_url: str = ""
 
 
 def render_email(content: EmailContent) -> tuple[str, str]:
@@ -100,7 +100,8 @@ def build_message(
     message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
     message["Content-Language"] = content.locale
     message["Auto-Submitted"] = "auto-generated"
-    message["List-Unsubscribe"] = f"<{content.unsubscribe_url}>"
+    if content.unsubscribe_url:  # (a one-off email to someone without an account has none)
+        message["List-Unsubscribe"] = f"<{content.unsubscribe_url}>"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     for item in attachments:
