@@ -175,6 +175,8 @@ def add_booth(db: Session, event_id: int, data: BoothIn) -> EventBooth:
         posting = db.get(JobPostingRow, data.posting_id)
         if posting is None or posting.company_id != data.company_id:
             raise InvalidInput("event_posting_not_of_company")
+        if posting.status == "draft":  # registered by a consultant, not yet confirmed by the company
+            raise InvalidInput("event_posting_not_public")
     if data.question_set_id is not None:
         qset = db.get(InterviewQuestionSet, data.question_set_id)
         if qset is None or qset.company_id != data.company_id:

@@ -167,3 +167,25 @@ def test_only_consultants_register_and_the_employer_without_company_can_claim_by
     assert claimed.status_code == 200, claimed.text
     assert loose.get("/api/me").json()["company_id"] == created["company_id"]
     assert loose.send_json("POST", f"/api/companies/claim/{token}").json()["error"]["code"] == "claim_link_used"
+
+
+def test_a_draft_posting_cannot_be_shown_at_an_event_booth_until_the_company_confirms_it(
+    people, smtp_server
+) -> None:
+    from datetime import datetime, timedelta
+
+    consultant = people("consultant", "booth-planner@centre.kr", name="박설계")
+    created = _register(consultant)
+    soon = datetime.now().replace(microsecond=0) + timedelta(days=2)
+    event = consultant.send_json("POST", "/api/events", {
+        "kind": "meeting_day", "title": "만남의 날", "starts_at": soon.isoformat(),
+        "ends_at": (soon + timedelta(hours=6)).isoformat(), "status": "published",
+    })
+    assert event.status_code == 201, event.text
+    refused = consultant.send_json("POST", f"/api/events/{event.json()['id']}/booths", {
+        "company_id": created["company_id"], "posting_id": created["posting_id"],
+    })
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "event_posting_not_public"
+    assert "게시되지 않은" in refused.json()["error"]["message"]
+    booth = consultant.send_json("POST", f"/api/events/{event.json()['id']}/booths", {"company_id": created["company_id"]})
+    assert booth.status_code == 201, booth.text  # the company itself may take part
