@@ -23,13 +23,15 @@ from server.accounts.audit_view import (
 from server.accounts.service import (
     ConsultantCreate,
     LoginIn,
-    SignupIn,
     authenticate,
-    check_signup_allowed,
     create_consultant,
-    sign_up,
 )
-from server.accounts.web_session import client_info, end_login_session, start_login_session
+from server.accounts.web_session import (
+    client_info,
+    end_login_session,
+    sign_up_and_log_in,
+    start_login_session,
+)
 from server.careers.service import employer_company
 from server.companies.service import company_contact, draft_postings
 from server.core.deps import DbSession, SettingsDep
@@ -126,26 +128,13 @@ def signup_submit(
         "role": role,
         "company_name": company_name or "",
     }
-    try:
-        data = SignupIn(
-            email=email,
-            password=password,
-            display_name=display_name,
-            role=role,  # type: ignore[arg-type]
-            company_name=company_name or None,
-            locale=request.state.locale,
-        )
-        check_signup_allowed(client_info(request), request.app.state.auth_throttle)
-        user = sign_up(db, data, client_info(request))
-    except ValidationError:
-        error = translate(request.state.locale, "error.invalid_signup")
-        return render(request, "signup.html", {"form": form, "error": error}, status_code=422)
-    except AppError as exc:
-        context = {"form": form, "error": _form_error(request, exc)}
-        return render(request, "signup.html", context, status_code=exc.status_code)
-    response = RedirectResponse("/dashboard", status_code=303)
-    start_login_session(db, response, user, settings)
-    return response
+    fields = {"email": email, "password": password, "display_name": display_name, "role": role,
+              "company_name": company_name or None}
+    return sign_up_and_log_in(
+        request, db, settings, fields, success_url="/dashboard",
+        refused=lambda error, status: render(request, "signup.html", {"form": form, "error": error},
+                                             status_code=status),
+    )
 
 
 @router.post("/logout", name="logout_submit")

@@ -17,8 +17,8 @@ from server.careers import pipeline as pl
 from server.careers import service as ms
 from server.careers.views import index_cache
 from server.core.audit import audit_request
+from server.core.db import get_or_404
 from server.core.deps import DbSession, SettingsDep, commit_before_response
-from server.core.errors import NotFound
 from server.core.limits import Id, NonNegative, Offset, PageLimit
 from server.models import Company, Role
 
@@ -63,9 +63,7 @@ def careers_api_companies(db: DbSession, promising: bool = False) -> dict[str, A
 
 @router.get("/api/careers/companies/{company_id}", name="careers_api_company_public")
 def careers_api_company_public(company_id: Id, db: DbSession) -> dict[str, Any]:
-    company = db.get(Company, company_id)
-    if company is None:
-        raise NotFound("company_not_found")
+    company = get_or_404(db, Company, company_id, "company_not_found")
     return ms.company_public(db, company)
 
 

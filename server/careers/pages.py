@@ -22,8 +22,9 @@ from server.careers.views import (
 )
 from server.companies import service as cs
 from server.core.audit import audit_request
+from server.core.db import get_or_404
 from server.core.deps import DbSession
-from server.core.errors import AppError, NotFound
+from server.core.errors import AppError
 from server.core.limits import Id
 from server.domain.questions import JOB_FIELDS
 from server.journey import service as js
@@ -96,9 +97,7 @@ def _may_diagnose(db: Any, user: Any, company_id: int) -> bool:
 @router.get("/companies/{company_id}", name="careers_company_page")
 @html_errors
 def careers_company_page(company_id: Id, request: Request, db: DbSession) -> Response:
-    company = db.get(Company, company_id)
-    if company is None:
-        raise NotFound("company_not_found")
+    company = get_or_404(db, Company, company_id, "company_not_found")
     rows, _ = ms.search_postings(db, ms.PostingFilter(company_id=company.id), limit=100)
     return page(
         request,

@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from server.core.db import utcnow
+from server.core.db import get_or_404, utcnow
 from server.core.errors import Conflict, InvalidInput, NotFound
 from server.core.limits import Id
 from server.core.safe_urls import WebUrl
@@ -790,9 +790,7 @@ APPLICATION_STATUSES = ("applied", "reviewing", "interview", "rejected", "hired"
 
 
 def set_application_status(db: Session, user: User, application_id: int, status: str) -> JobApplication:
-    application = db.get(JobApplication, application_id)
-    if application is None:
-        raise NotFound("application_not_found")
+    application = get_or_404(db, JobApplication, application_id, "application_not_found")
     owned_posting(db, user, application.posting_id)  # 404 unless it is the employer's posting
     if status not in APPLICATION_STATUSES:
         raise InvalidInput("unknown_status")

@@ -7,18 +7,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import Response
 
 from server.accounts.access import current_user, require_user
-from server.accounts.service import SignupIn, check_signup_allowed, sign_up
-from server.accounts.web_session import client_info, start_login_session
+from server.accounts.web_session import sign_up_and_log_in
 from server.careers import service as ms
 from server.careers.views import form_choices, html_errors, page
 from server.companies import service as cs
 from server.core.deps import DbSession, SettingsDep
 from server.core.errors import AppError
-from server.core.i18n import translate
 from server.core.limits import Id
 from server.domain.company_diagnosis import DIFFICULTY_TYPES, ITEMS, RECOMMENDATIONS, SCALE_MAX, SCALE_MIN
 from server.models import Company, Role
@@ -97,25 +94,15 @@ def companies_claim_signup(
     company = db.get(Company, registration.company_id)
     assert company is not None
     form = {"email": email, "display_name": display_name}
-    try:
-        data = SignupIn(email=email, password=password, display_name=display_name, role="employer",
-                        company_name=company.name, locale=request.state.locale)
-        check_signup_allowed(client_info(request), request.app.state.auth_throttle)
-        user = sign_up(db, data, client_info(request), company=company)
-        cs.claim_company(db, user, registration)
-    except ValidationError:
-        error = translate(request.state.locale, "error.invalid_signup")
-        return page(request, "companies_claim.html", {
+    fields = {"email": email, "password": password, "display_name": display_name, "role": "employer",
+              "company_name": company.name}
+    return sign_up_and_log_in(
+        request, db, settings, fields, success_url="/employer/registered-postings", company=company,
+        then=lambda user: cs.claim_company(db, user, registration),
+        refused=lambda error, status: page(request, "companies_claim.html", {
             **_claim_context(db, registration), "token": token, "refusal": None, "form": form, "error": error,
-        }, status_code=422)
-    except AppError as exc:
-        error = translate(request.state.locale, exc.message_key, **exc.params)
-        return page(request, "companies_claim.html", {
-            **_claim_context(db, registration), "token": token, "refusal": None, "form": form, "error": error,
-        }, status_code=exc.status_code)
-    response = RedirectResponse("/employer/registered-postings", status_code=303)
-    start_login_session(db, response, user, settings)
-    return response
+        }, status_code=status),
+    )
 
 
 @router.get("/employer/registered-postings", name="companies_review_page")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,8 +20,9 @@ from sqlalchemy.orm import Session
 from server.accounts.service import SignupIn
 from server.careers import service as ms
 from server.core.audit import record_audit
-from server.core.db import utcnow
+from server.core.db import get_or_404, utcnow
 from server.core.errors import AppError, Conflict, Forbidden, NotFound
+from server.core.signed_links import SignedLink
 from server.domain.company_diagnosis import DIFFICULTY_TYPES, ITEMS, score_company_diagnosis
 from server.jobs.kinds import JobKind
 from server.jobs.queue import enqueue
@@ -61,30 +61,23 @@ class DiagnosisIn(BaseModel):
 # ----------------------------------------------------------------- claim links
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=CLAIM_SALT)
+CLAIM_LINK = SignedLink(CLAIM_SALT, "claim_link_expired", NotFound, "claim_link_invalid")
 
 
 def claim_token(secret_key: str, registration: CompanyRegistration) -> str:
-    return str(_serializer(secret_key).dumps({"c": registration.company_id, "n": registration.nonce}))
+    return CLAIM_LINK.make(secret_key, {"c": registration.company_id, "n": registration.nonce})
 
 
 def registration_for_token(db: Session, secret_key: str, token: str, *, max_age_days: int) -> CompanyRegistration:
     """The registration this link claims, or a typed refusal (expired, used, invalid)."""
-    try:
-        data = _serializer(secret_key).loads(token, max_age=max_age_days * 86400)
-    except SignatureExpired:
-        raise AppError("claim_link_expired", status_code=410) from None
-    except BadSignature:
-        raise NotFound("claim_link_invalid") from None
-    company_id = data.get("c") if isinstance(data, dict) else None
-    registration = db.get(CompanyRegistration, company_id) if isinstance(company_id, int) else None
+    company_id, data = CLAIM_LINK.read_id(secret_key, token, "c", max_age_days=max_age_days)
+    registration = db.get(CompanyRegistration, company_id)
     if registration is None or not secrets.compare_digest(str(data.get("n", "")), registration.nonce):
-        raise NotFound("claim_link_invalid")
+        raise CLAIM_LINK.invalid()
     if registration.claimed_at is not None:
         raise AppError("claim_link_used", status_code=410)
     if registration.link_expires_at < utcnow():
-        raise AppError("claim_link_expired", status_code=410)
+        raise CLAIM_LINK.expired()
     return registration
 
 
@@ -256,9 +249,7 @@ def company_contact(db: Session, company_id: int) -> CompanyContact | None:
 
 def diagnosable_company(db: Session, user: User, company_id: int) -> Company:
     """Its own employers, or the consultant who registered it (or an admin)."""
-    company = db.get(Company, company_id)
-    if company is None:
-        raise NotFound("company_not_found")
+    company = get_or_404(db, Company, company_id, "company_not_found")
     if user.role is Role.EMPLOYER and user.company_id == company.id:
         return company
     if user.role is Role.ADMIN:

@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from server.core.errors import NotFound
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -37,6 +40,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+RowT = TypeVar("RowT")
 
 
 class Base(DeclarativeBase):
@@ -97,3 +103,11 @@ def database_reachable(engine: Engine) -> bool:
         return True
     except Exception:
         return False
+
+
+def get_or_404(db: Session, model: type[RowT], row_id: Any, code: str) -> RowT:
+    """The row with this primary key, or a typed 404 with `code` (e.g. "posting_not_found")."""
+    row = db.get(model, row_id)
+    if row is None:
+        raise NotFound(code)
+    return row

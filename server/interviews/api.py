@@ -19,7 +19,7 @@ from server.answers.live import serve_answer_socket
 from server.answers.schemas import answer_summary
 from server.answers.store import live_answers
 from server.core.audit import audit_request, record_audit
-from server.core.db import session_scope
+from server.core.db import get_or_404, session_scope
 from server.core.deps import DbSession, SettingsDep, StorageDep
 from server.core.errors import AppError, NotFound
 from server.core.files import StoredFileResponse, private_file
@@ -526,9 +526,7 @@ def interviews_explanation_answer(
     request_id: Id, data: service.ExplanationAnswerIn, request: Request, db: DbSession
 ) -> dict[str, Any]:
     user = require_user(request)
-    explanation = db.get(ExplanationRequest, request_id)
-    if explanation is None:
-        raise NotFound("interview_not_found")
+    explanation = get_or_404(db, ExplanationRequest, request_id, "interview_not_found")
     service.company_answer(db, user, explanation.answer_id)  # 404 unless it is this company's
     service.answer_explanation(db, user, explanation, data)
     return _explanation_public(explanation)
@@ -618,9 +616,7 @@ def interviews_room_recording_video(
     recording_id: Id, request: Request, db: DbSession, storage: StorageDep
 ) -> StoredFileResponse:
     user = require_user(request)
-    row = db.get(RoomRecording, recording_id)
-    if row is None:
-        raise NotFound("recording_not_found")
+    row = get_or_404(db, RoomRecording, recording_id, "recording_not_found")
     invitation = service.company_invitation(db, user, row.invitation_id)  # 404 unless it is this company's
     audit_request(db, request, "room_recording_viewed", recording_id=row.id, invitation_id=invitation.id,
                   participant_id=row.participant_id)

@@ -23,7 +23,7 @@ from server.careers.service import (
     today_kst,
     visible_posting,
 )
-from server.core.db import utcnow
+from server.core.db import get_or_404, utcnow
 from server.core.errors import Conflict, InvalidInput, NotFound
 from server.core.limits import Id
 from server.domain.aptitude import score_aptitude
@@ -363,9 +363,7 @@ def slot_calendar(
 
 
 def book_slot(db: Session, seeker: User, slot_id: int, data: BookIn, *, base_url: str = "") -> CounsellingSlot:
-    slot = db.get(CounsellingSlot, slot_id)
-    if slot is None:
-        raise NotFound("slot_not_found")
+    slot = get_or_404(db, CounsellingSlot, slot_id, "slot_not_found")
     if slot.status != "open" or slot.starts_at <= utcnow():
         raise Conflict("slot_taken")
     slot.status = "booked"

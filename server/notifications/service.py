@@ -17,14 +17,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.core.db import utcnow
-from server.core.errors import AppError, InvalidInput, NotFound
+from server.core.errors import InvalidInput, NotFound
 from server.core.i18n import translate
+from server.core.signed_links import SignedLink
 from server.core.templating import format_when
 from server.domain.quiet_hours import format_clock, parse_clock, quiet_hours_end
 from server.jobs.kinds import JobKind
@@ -352,26 +352,19 @@ def preferences_public(prefs: NotificationPreference) -> dict[str, Any]:
 # ----------------------------------------------------------------- unsubscribe
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=UNSUBSCRIBE_SALT)
+UNSUBSCRIBE_LINK = SignedLink(UNSUBSCRIBE_SALT, "unsubscribe_link_expired", InvalidInput, "unsubscribe_link_invalid")
 
 
 def unsubscribe_token(secret_key: str, user_id: int) -> str:
     """A signed, dated token naming the person; it turns their email off without a login."""
-    return str(_serializer(secret_key).dumps({"u": user_id, "c": "email"}))
+    return UNSUBSCRIBE_LINK.make(secret_key, {"u": user_id, "c": "email"})
 
 
 def user_for_unsubscribe(db: Session, secret_key: str, token: str, *, max_age_days: int) -> User:
-    try:
-        data = _serializer(secret_key).loads(token, max_age=max_age_days * 86400)
-    except SignatureExpired:
-        raise AppError("unsubscribe_link_expired", status_code=410) from None
-    except BadSignature:
-        raise InvalidInput("unsubscribe_link_invalid") from None
-    user_id = data.get("u") if isinstance(data, dict) else None
-    user = db.get(User, user_id) if isinstance(user_id, int) else None
+    user_id, _ = UNSUBSCRIBE_LINK.read_id(secret_key, token, "u", max_age_days=max_age_days)
+    user = db.get(User, user_id)
     if user is None:
-        raise InvalidInput("unsubscribe_link_invalid")
+        raise UNSUBSCRIBE_LINK.invalid()
     return user
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from server.core.audit import record_audit
-from server.core.db import utcnow
+from server.core.db import get_or_404, utcnow
 from server.core.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from server.core.limits import Id
 from server.models import PracticeAnswer, PracticeSession, Role, User
@@ -218,9 +218,7 @@ def reply_to_comment(db: Session, seeker: User, comment_id: int, body: str) -> R
 def staff_request(db: Session, user: User, request_id: int, *, path: str) -> ReviewRequest:
     """A request a consultant may work on or read: assigned to or claimed by them, not
     withdrawn. Admins see every request, and each view goes to the audit log."""
-    request = db.get(ReviewRequest, request_id)
-    if request is None:
-        raise NotFound("review_not_found")
+    request = get_or_404(db, ReviewRequest, request_id, "review_not_found")
     return _check_staff(db, user, request, path=path)
 
 
@@ -266,9 +264,7 @@ def staff_visible_requests(db: Session, viewer: User, seeker_id: int) -> dict[in
 
 
 def staff_answer(db: Session, user: User, answer_id: int, *, path: str) -> tuple[ReviewRequest, PracticeAnswer]:
-    answer = db.get(PracticeAnswer, answer_id)
-    if answer is None:
-        raise NotFound("practice_not_found")
+    answer = get_or_404(db, PracticeAnswer, answer_id, "practice_not_found")
     return staff_session_request(db, user, answer.session_id, path=path), answer
 
 
@@ -287,9 +283,7 @@ def consultant_by_id(db: Session, consultant_id: int) -> User:
 
 
 def assign_request(db: Session, admin: User, request_id: int, consultant_id: int) -> ReviewRequest:
-    request = db.get(ReviewRequest, request_id)
-    if request is None:
-        raise NotFound("review_not_found")
+    request = get_or_404(db, ReviewRequest, request_id, "review_not_found")
     if request.status not in ("open", "assigned"):
         raise Conflict("review_not_assignable")
     consultant = consultant_by_id(db, consultant_id)
@@ -344,9 +338,7 @@ def add_comment(db: Session, consultant: User, request: ReviewRequest, data: Com
 
 
 def delete_comment(db: Session, consultant: User, comment_id: int) -> None:
-    comment = db.get(ReviewComment, comment_id)
-    if comment is None:
-        raise NotFound("review_not_found")
+    comment = get_or_404(db, ReviewComment, comment_id, "review_not_found")
     _editable(comment.request, consultant)
     db.delete(comment)
     db.flush()
@@ -494,9 +486,7 @@ def create_share_link(db: Session, user: User, request: ReviewRequest, data: Sha
 
 
 def revoke_share_link(db: Session, user: User, link_id: int, *, path: str) -> ReviewShareLink:
-    link = db.get(ReviewShareLink, link_id)
-    if link is None:
-        raise NotFound("review_not_found")
+    link = get_or_404(db, ReviewShareLink, link_id, "review_not_found")
     staff_request(db, user, link.request_id, path=path)
     link.revoked_at = link.revoked_at or utcnow()
     db.flush()
