@@ -176,14 +176,15 @@ def run_analyze(args: argparse.Namespace) -> int:
             language=args.lang,
             answer_time_limit_s=args.time_limit,
             video_sample_fps=args.video_fps,
-            model=args.model or "base",
-            model_cache_dir=args.model_cache,
             require_video=False if args.audio_only else None,
         )
         with _quiet_native_stderr() as user_stderr:
             progress = _ProgressBar(user_stderr) if user_stderr.isatty() else None
             pool = ModelPool(
-                args.model_cache, device=args.device or "cpu", compute_type=args.compute_type or "int8"
+                args.model_cache,
+                model=args.model or "base",
+                device=args.device or "cpu",
+                compute_type=args.compute_type or "int8",
             )
             report = analyze_file(args.file, options, progress=progress, pool=pool)
     except AnalysisError as exc:

@@ -200,12 +200,19 @@ class ModelPool:
 
     The server keeps one pool per process (e.g. on ``app.state``); :func:`default_pool` is a
     process-wide one for the CLI and scripts. Loaded models are immutable, so sharing is safe.
+
+    The pool owns the engine settings: which model analyses answers (``model``: ``"base"``,
+    ``"tiny.en"`` or a model directory), where the assembled base model is cached, the device,
+    the CTranslate2 compute type and the threads. What one answer is about (question, keywords,
+    language) is the caller's :class:`AnalysisOptions`, as faster-whisper splits
+    ``WhisperModel(...)`` from ``transcribe(...)``.
     """
 
     def __init__(
         self,
         cache_dir: str | os.PathLike[str] | None = None,
         *,
+        model: str = "base",
         device: str = "cpu",
         compute_type: str = "int8",
         cpu_threads: int | None = None,
@@ -217,6 +224,7 @@ class ModelPool:
                 "invalid_options", f"Whisper compute type must be one of {', '.join(COMPUTE_TYPES)}, not {compute_type!r}"
             )
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else DEFAULT_CACHE_DIR
+        self.model = model
         self.device = device
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads
@@ -224,10 +232,11 @@ class ModelPool:
         self._models: dict[TranscriberKey, Transcriber] = {}
 
     def get(
-        self, model: str = "base", *, compute_type: str | None = None, cpu_threads: int | None = None
+        self, model: str | None = None, *, compute_type: str | None = None, cpu_threads: int | None = None
     ) -> Transcriber:
-        """The loaded ``model`` (loaded now if it is not yet); ``compute_type``/``cpu_threads``
-        default to the pool's."""
+        """The loaded ``model`` (loaded now if it is not yet); ``model``, ``compute_type`` and
+        ``cpu_threads`` default to the pool's."""
+        model = model or self.model
         compute = compute_type or self.compute_type
         if compute not in COMPUTE_TYPES:
             raise AnalysisError("invalid_options", f"unknown Whisper compute type {compute!r}")

@@ -39,7 +39,10 @@ KOREAN_BAND = PaceBand(
 
 @dataclass(frozen=True)
 class AnalysisOptions:
-    """What to analyse and how.
+    """What to analyse in one answer, and how to score it.
+
+    The engine (which Whisper model, device, compute type, threads, model cache) is not here:
+    it belongs to the :class:`~analysis.models.ModelPool` the analysis is given.
 
     - ``question_text``: the interview question that was answered.
     - ``job_text``: optional job-posting text, for relevance to the job.
@@ -47,10 +50,6 @@ class AnalysisOptions:
     - ``language``: ``"auto"`` (Whisper decides between Korean and English), ``"ko"`` or ``"en"``.
     - ``answer_time_limit_s``: the time limit of the question, if any.
     - ``video_sample_fps``: frames per second given to the face mesh (the rest are skipped).
-    - ``model``: ``"base"`` (multilingual, default), ``"tiny.en"`` or a model directory.
-    - ``model_cache_dir``: where the assembled base model is cached (None: ``~/.cache/untact/models``).
-    - ``cpu_threads``: Whisper threads (None: all cores available to the process).
-    - ``compute_type``: CTranslate2 compute type (None: the model pool's, int8 by default).
     - ``beam_size``: None uses the language's measured setting (Korean beam 5, English greedy;
       see :func:`analysis.transcribe.decode_settings_for`); 1 is greedy.
     - ``keep_fillers``: prompt Whisper with disfluent text so it keeps "um"/"음" in transcripts.
@@ -66,10 +65,6 @@ class AnalysisOptions:
     language: str = "auto"
     answer_time_limit_s: float | None = None
     video_sample_fps: float = 5.0
-    model: str = "base"
-    model_cache_dir: str | None = None
-    cpu_threads: int | None = None
-    compute_type: str | None = None
     beam_size: int | None = None
     keep_fillers: bool = True
     require_video: bool | None = None

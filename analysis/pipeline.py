@@ -57,8 +57,7 @@ LOW_AUDIO_DBFS = -40.0
 
 
 def _transcriber_for(options: AnalysisOptions, pool: ModelPool | None) -> Transcriber:
-    pool = pool or default_pool(options.model_cache_dir)
-    return pool.get(options.model, compute_type=options.compute_type, cpu_threads=options.cpu_threads)
+    return (pool or default_pool()).get()
 
 
 def build_report(

@@ -108,9 +108,9 @@ def _on_heartbeat(app: FastAPI, settings: Settings, factory: sessionmaker[Sessio
         end_ended_sessions(app.state.session_sockets, factory)  # expired, revoked elsewhere, deactivated
 
 
-def _prewarm(pool: ModelPool, model: str) -> None:
+def _prewarm(pool: ModelPool) -> None:
     try:
-        pool.get(model)
+        pool.get()
     except Exception:
         log.warning("could not preload the Whisper model", exc_info=True)
 
@@ -170,8 +170,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sessionmaker=app.state.sessionmaker,
         recordings_dir=settings.recordings_dir,
         model_pool=model_pool,
-        whisper_model=settings.whisper_model,
-        model_cache_dir=str(settings.model_cache_dir),
         ice_servers=server_ice_servers(settings.ice_servers),
         kick_worker=worker.kick if worker is not None else lambda: None,
         instance_id=heartbeat.instance_id,
@@ -183,7 +181,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.prewarm_models:
         # Load Whisper once in the background so the first answer does not wait for it.
         threading.Thread(
-            target=_prewarm, args=(model_pool, settings.whisper_model), name="prewarm", daemon=True
+            target=_prewarm, args=(model_pool,), name="prewarm", daemon=True
         ).start()
     log.info(
         "server started",

@@ -63,9 +63,7 @@ def analyze_answer(kind: AnswerKind, context: JobContext, payload: dict[str, Any
         if answer is None:
             return  # deleted meanwhile: nothing to do
         path = settings.recordings_dir / (answer.recording_path or "")
-        options = kind.context(answer).options(
-            model=settings.whisper_model, model_cache_dir=str(settings.model_cache_dir)
-        )
+        options = kind.context(answer).options()
         partial = answer.partial
     report = analyse_recording(context, kind.answer_model, answer_id, path, options, partial=partial)
     with session_scope(context.sessionmaker) as db:

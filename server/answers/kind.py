@@ -31,15 +31,13 @@ class AnswerContext:
     expected_keywords: tuple[str, ...] = ()
     answer_time_limit_s: float | None = None
 
-    def options(self, *, model: str, model_cache_dir: str | None) -> AnalysisOptions:
+    def options(self) -> AnalysisOptions:
         return AnalysisOptions(
             question_text=self.question_text,
             job_text=self.job_text,
             expected_keywords=self.expected_keywords,
             language=self.language,
             answer_time_limit_s=self.answer_time_limit_s,
-            model=model,
-            model_cache_dir=model_cache_dir,
         )
 
 

@@ -68,9 +68,7 @@ class LiveAnswerServices:
 
     sessionmaker: sessionmaker[Session]
     recordings_dir: Path
-    model_pool: ModelPool
-    whisper_model: str
-    model_cache_dir: str
+    model_pool: ModelPool  # owns the engine settings (model, device, compute type, threads)
     ice_servers: tuple[IceServer, ...]
     kick_worker: Callable[[], None]
     # This process's id in `process_heartbeats`, written as each answer's owner (recovery).

@@ -93,9 +93,7 @@ class RecordedAnswerStore:
                 question_id=question.id,
                 attempt=answer.attempt,
                 path=path,
-                options=context.options(
-                    model=self._services.whisper_model, model_cache_dir=self._services.model_cache_dir
-                ),
+                options=context.options(),
                 language=context.language,
                 answer_limit_s=int(context.answer_time_limit_s or 0),
             )

@@ -186,6 +186,7 @@ def make_model_pool(settings: Settings) -> ModelPool:
 
     return ModelPool(
         settings.model_cache_dir,
+        model=settings.whisper_model,
         device=settings.whisper_device,
         compute_type=settings.whisper_compute_type,
         cpu_threads=settings.whisper_cpu_threads,

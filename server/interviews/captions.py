@@ -49,8 +49,6 @@ class LiveCaptions:
             question_text="",
             language=self.language,  # type: ignore[arg-type]
             keep_fillers=False,  # captions read better without "um"
-            model=self._services.whisper_model,
-            model_cache_dir=self._services.model_cache_dir,
         )
         analysis = IncrementalAnalysis(
             options,

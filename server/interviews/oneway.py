@@ -113,7 +113,7 @@ def analyze_room_recording(context: JobContext, payload: dict[str, Any]) -> None
         language = participant.locale if participant is not None and participant.locale in ("ko", "en") else "ko"
         path = settings.recordings_dir / row.recording_path
         context_ = AnswerContext(question_text=(invitation.title if invitation else "") or "interview", language=language)
-        options = context_.options(model=settings.whisper_model, model_cache_dir=str(settings.model_cache_dir))
+        options = context_.options()
         partial = row.partial
     report = analyse_recording(context, RoomRecording, recording_id, path, options, partial=partial)
     with session_scope(context.sessionmaker) as db:

@@ -37,15 +37,15 @@ def hello_wav() -> Path:
 def test_a_model_directory_loads_with_the_pools_device_and_compute_type(
     model_dirs: dict[str, str], hello_wav: Path, tmp_path: Path
 ) -> None:
-    pool = ModelPool(tmp_path, device="cpu", compute_type="float32", cpu_threads=1)
-    tiny = pool.get(model_dirs["tiny.en"])
+    pool = ModelPool(tmp_path, model=model_dirs["tiny.en"], device="cpu", compute_type="float32", cpu_threads=1)
+    tiny = pool.get()
     assert tiny.model_dir == model_dirs["tiny.en"] and tiny.compute_type == "float32" and tiny.device == "cpu"
     assert tiny.english_only  # known from the loaded model, not from the name "tiny.en"
     assert tiny.whisper.model.compute_type == "float32"
     assert pool.get(model_dirs["tiny.en"]) is tiny  # once per pool
     base = pool.get(model_dirs["base"], compute_type="int8")
     assert not base.english_only and base.whisper.model.compute_type.startswith("int8")  # int8_float32 on CPU
-    options = AnalysisOptions(question_text="q", language="en", model=model_dirs["tiny.en"])
+    options = AnalysisOptions(question_text="q", language="en")  # the answer's context; the model is the pool's
     report = analyze_file(hello_wav, options, pool=pool)
     assert report.transcript.model == model_dirs["tiny.en"]
     assert "project" in report.transcript.text.lower()
@@ -56,7 +56,7 @@ def test_a_model_directory_loads_with_the_pools_device_and_compute_type(
     assert live_report.transcript.model == model_dirs["tiny.en"]
     assert set(pool.loaded()) == {model_dirs["tiny.en"], model_dirs["base"]}
     with pytest.raises(AnalysisError) as info:
-        analyze_file(hello_wav, AnalysisOptions(question_text="q", language="ko", model=model_dirs["tiny.en"]), pool=pool)
+        analyze_file(hello_wav, AnalysisOptions(question_text="q", language="ko"), pool=pool)
     assert info.value.code == "invalid_options"  # an English-only directory cannot do Korean
 
 
@@ -80,7 +80,7 @@ def test_server_settings_build_the_one_pool(make_settings: Callable[..., object]
         assert (pool.device, pool.compute_type, pool.cpu_threads) == ("cpu", "float32", 1)
         services = app.state.live_services
         assert services.model_pool is pool  # live answers, captions and rooms use this one
-        assert services.whisper_model == model_dirs["tiny.en"]
+        assert pool.model == model_dirs["tiny.en"] and pool.get().model_dir == model_dirs["tiny.en"]
 
 
 def test_untact_analyze_uses_the_environment_model(model_dirs: dict[str, str], hello_wav: Path, tmp_path: Path) -> None:

@@ -102,8 +102,6 @@ def _services(factory, tmp_path: Path, kicks: list[int]) -> LiveAnswerServices:
         sessionmaker=factory,
         recordings_dir=tmp_path,
         model_pool=ModelPool(tmp_path / "models"),
-        whisper_model="base",
-        model_cache_dir=str(tmp_path / "models"),
         ice_servers=(),
         kick_worker=lambda: kicks.append(1),
         instance_id="instance-a",
@@ -159,7 +157,7 @@ def test_a_new_answer_gets_its_row_file_and_analysis_context(factory, tmp_path: 
     assert plan.path == tmp_path / "fake" / f"{plan.answer_id}.webm"
     assert plan.options.question_text == "자기소개를 해 주세요." and plan.options.language == "ko"
     assert plan.options.answer_time_limit_s == 90.0 and plan.answer_limit_s == 90
-    assert plan.options.model == "base" and plan.language == "ko"
+    assert plan.language == "ko"
     with session_scope(factory) as db:
         row = db.get(PracticeAnswer, plan.answer_id)
         assert (row.status, row.owner_instance, row.recording_path) == (

@@ -70,7 +70,7 @@ def _seeker_session(factory, *, consent: bool = True) -> tuple[int, int, int]:
 def _services(factory, storage: Storage, kicks: list[int]) -> LiveAnswerServices:
     return LiveAnswerServices(
         sessionmaker=factory, recordings_dir=storage.staging_dir, model_pool=ModelPool(storage.staging_dir / "m"),
-        whisper_model="base", model_cache_dir=str(storage.staging_dir / "m"), ice_servers=(),
+        ice_servers=(),
         kick_worker=lambda: kicks.append(1), instance_id="instance-a", storage=storage,
     )  # fmt: skip
 
