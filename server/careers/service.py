@@ -187,7 +187,7 @@ def _krw_amount(value: object) -> int | None:
     try:
         return parse_krw_amount(value)  # type: ignore[arg-type]
     except DomainError as exc:
-        raise PydanticCustomError("invalid_money", exc.message_en) from exc
+        raise PydanticCustomError("invalid_money", "the amount could not be read") from exc
 
 
 # A salary as the API sends it (won) or as a person types it in a form ("3,600", "3600만원").

@@ -107,7 +107,7 @@ def html_errors(route: Callable[..., Response]) -> Callable[..., Response]:
             return render(request, "error.html", {"code": exc.code, "message": message}, exc.status_code)
         except DomainError as exc:
             request = kwargs["request"]
-            message = exc.message_en if locale_of(request) == "en" else exc.message_ko
+            message = translate(locale_of(request), exc.message_key, **exc.params)
             return render(request, "error.html", {"code": exc.code, "message": message}, 422)
 
     return wrapper

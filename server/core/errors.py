@@ -130,7 +130,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
-        message = exc.message_en if request_locale(request) == "en" else exc.message_ko
+        message = translate(request_locale(request), exc.message_key, **exc.params)
         return error_response(request, 422, exc.code, message)
 
     @app.exception_handler(StarletteHTTPException)

@@ -36,19 +36,11 @@ MAX_SLOT_MINUTES = 240
 def slot_times(start: datetime, count: int, minutes: int) -> list[tuple[datetime, datetime]]:
     """Back-to-back slots from `start`: `count` of them, `minutes` long each."""
     if start.tzinfo is None:
-        raise DomainError("slot_start_naive", "시작 시각에 시간대가 없습니다.", "The start time has no time zone.")
+        raise DomainError("slot_start_naive")
     if not 1 <= count <= MAX_SLOTS_PER_GENERATION:
-        raise DomainError(
-            "slot_count_out_of_range",
-            f"면접 시간은 한 번에 1개부터 {MAX_SLOTS_PER_GENERATION}개까지 만들 수 있습니다.",
-            f"Make between 1 and {MAX_SLOTS_PER_GENERATION} slots at a time.",
-        )
+        raise DomainError("slot_count_out_of_range", max=MAX_SLOTS_PER_GENERATION)
     if not MIN_SLOT_MINUTES <= minutes <= MAX_SLOT_MINUTES:
-        raise DomainError(
-            "slot_minutes_out_of_range",
-            f"면접 시간 길이는 {MIN_SLOT_MINUTES}분에서 {MAX_SLOT_MINUTES}분 사이여야 합니다.",
-            f"A slot lasts between {MIN_SLOT_MINUTES} and {MAX_SLOT_MINUTES} minutes.",
-        )
+        raise DomainError("slot_minutes_out_of_range", min=MIN_SLOT_MINUTES, max=MAX_SLOT_MINUTES)
     length = timedelta(minutes=minutes)
     return [(start + i * length, start + (i + 1) * length) for i in range(count)]
 
@@ -76,17 +68,13 @@ class BookingDecision:
 def decide_booking(facts: BookingFacts) -> BookingDecision:
     """Book, wait, or refuse with a typed reason."""
     if facts.event_status != "published":
-        raise DomainError("event_not_open", "예약을 받지 않는 행사입니다.", "This event is not taking bookings.")
+        raise DomainError("event_not_open")
     if facts.slot_starts_at <= facts.now:
-        raise DomainError("event_slot_past", "이미 시작했거나 지난 면접 시간입니다.", "This slot has started or is over.")
+        raise DomainError("event_slot_past")
     if facts.seeker_holds_slot:
-        raise DomainError("event_already_on_slot", "이미 예약했거나 대기 중인 시간입니다.", "You already booked or wait for this slot.")
+        raise DomainError("event_already_on_slot")
     if facts.seeker_entries_in_event >= facts.limit_per_event:
-        raise DomainError(
-            "event_booking_limit_reached",
-            f"한 행사에서는 {facts.limit_per_event}건까지 예약(대기 포함)할 수 있습니다.",
-            f"You can hold up to {facts.limit_per_event} bookings (waiting included) per event.",
-        )
+        raise DomainError("event_booking_limit_reached", limit=facts.limit_per_event)
     if not facts.slot_taken:
         return BookingDecision("booked")
     return BookingDecision("waiting", (facts.last_waiting_position or 0) + 1)

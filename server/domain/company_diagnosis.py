@@ -73,18 +73,16 @@ def score_company_diagnosis(answers: Mapping[str, int]) -> CompanyDiagnosisResul
     """The company's hiring-difficulty type from a full set of answers (1..5 per item)."""
     missing = [item.item_id for item in ITEMS if item.item_id not in answers]
     if missing:
-        raise DomainError("diagnosis_incomplete", f"답하지 않은 문항: {', '.join(missing)}",
-                          f"Unanswered items: {', '.join(missing)}")
+        raise DomainError("diagnosis_incomplete", items=', '.join(missing))
     unknown = sorted(set(answers) - {item.item_id for item in ITEMS})
     if unknown:
-        raise DomainError("diagnosis_unknown_item", f"알 수 없는 문항: {', '.join(unknown)}",
-                          f"Unknown items: {', '.join(unknown)}")
+        raise DomainError("diagnosis_unknown_item", items=', '.join(unknown))
     sums = dict.fromkeys(DIFFICULTY_TYPES, 0.0)
     counts = dict.fromkeys(DIFFICULTY_TYPES, 0)
     for item in ITEMS:
         value = answers[item.item_id]
         if isinstance(value, bool) or not isinstance(value, int) or not SCALE_MIN <= value <= SCALE_MAX:
-            raise DomainError("diagnosis_out_of_scale", "답은 1에서 5 사이여야 합니다.", "Answers must be 1 to 5.")
+            raise DomainError("diagnosis_out_of_scale", min=SCALE_MIN, max=SCALE_MAX)
         difficulty = (value - SCALE_MIN) / (SCALE_MAX - SCALE_MIN)
         for kind in item.types:
             sums[kind] += difficulty

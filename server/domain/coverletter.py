@@ -143,19 +143,11 @@ def review_cover_letter(
 ) -> CoverLetterFeedback:
     """Automatic feedback on a cover letter, optionally against a character limit and a posting."""
     if not text.strip():
-        raise DomainError(
-            "empty_cover_letter", "자기소개서 내용이 비어 있습니다.", "The cover letter is empty."
-        )
+        raise DomainError("empty_cover_letter")
     if len(text) > MAX_COVER_LETTER_CHARS:
-        raise DomainError(
-            "cover_letter_too_long",
-            f"자기소개서는 {MAX_COVER_LETTER_CHARS:,}자까지 검토할 수 있습니다.",
-            f"Cover letters of up to {MAX_COVER_LETTER_CHARS:,} characters can be reviewed.",
-        )
+        raise DomainError("cover_letter_too_long", max=f"{MAX_COVER_LETTER_CHARS:,}")
     if limit_chars is not None and limit_chars <= 0:
-        raise DomainError(
-            "invalid_limit", "글자 수 제한은 1 이상이어야 합니다.", "The character limit must be positive."
-        )
+        raise DomainError("invalid_limit")
     findings: list[Finding] = []
     counts = count_characters(text)
 

@@ -152,11 +152,7 @@ def summarize_retention(hires: Iterable[HireRecord], today: dt.date) -> tuple[Re
     records = list(hires)
     for record in records:
         if record.left_on is not None and record.left_on < record.hired_on:
-            raise DomainError(
-                "invalid_hire_record",
-                "퇴사일이 입사일보다 빠릅니다.",
-                "Leaving date is before the hire date.",
-            )
+            raise DomainError("invalid_hire_record")
     summaries = []
     for months in CHECKIN_MONTHS:
         eligible = [r for r in records if add_months(r.hired_on, months) <= today]

@@ -72,9 +72,7 @@ MAX_RECOMMENDATIONS = 3
 def get_step(step_id: str) -> JourneyStep:
     step = _BY_ID.get(step_id)
     if step is None:
-        raise DomainError(
-            "unknown_step", f"알 수 없는 단계입니다: {step_id}", f"Unknown journey step: {step_id}"
-        )
+        raise DomainError("unknown_step", step=step_id)
     return step
 
 

@@ -126,20 +126,14 @@ def _education_rank(level: str, *, seeker: bool = False) -> int:
     if seeker and key in ("", UNSPECIFIED_EDUCATION):
         return -1
     if key not in EDUCATION_LEVELS:
-        raise DomainError(
-            "unknown_education", f"알 수 없는 학력입니다: {level}", f"Unknown education level: {level}"
-        )
+        raise DomainError("unknown_education", value=level)
     return EDUCATION_LEVELS.index(key)
 
 
 def _employment_type(value: str) -> str:
     key = _EMPLOYMENT_ALIASES.get(value.strip(), value.strip().lower().replace("-", "_").replace(" ", "_"))
     if key not in EMPLOYMENT_TYPES:
-        raise DomainError(
-            "unknown_employment_type",
-            f"알 수 없는 고용 형태입니다: {value}",
-            f"Unknown employment type: {value}",
-        )
+        raise DomainError("unknown_employment_type", value=value)
     return key
 
 
@@ -208,15 +202,9 @@ class MatchWeights:
     def __post_init__(self) -> None:
         values = [getattr(self, name) for name in COMPONENTS]
         if any(v < 0 for v in values) or sum(values) <= 0:
-            raise DomainError(
-                "invalid_weights",
-                "가중치는 0 이상이고 합이 0보다 커야 합니다.",
-                "Weights must be >= 0 with a positive sum.",
-            )
+            raise DomainError("invalid_weights")
         if not 0.0 <= self.required_skill_share <= 1.0 or self.text_cosine_for_full_score <= 0:
-            raise DomainError(
-                "invalid_weights", "가중치 설정이 올바르지 않습니다.", "Invalid weight settings."
-            )
+            raise DomainError("invalid_weights")
 
     def component_weights(self) -> npt.NDArray[np.float32]:
         return np.array([getattr(self, name) for name in COMPONENTS], dtype=np.float32)
@@ -304,18 +292,12 @@ class SeekerFeatures:
 
 def featurize_posting(posting: JobPosting) -> PostingFeatures:
     if not posting.title.strip():
-        raise DomainError("empty_title", "채용공고 제목이 비어 있습니다.", "The posting title is empty.")
+        raise DomainError("empty_title")
     if posting.career_level not in CAREER_LEVELS:
-        raise DomainError(
-            "unknown_career_level",
-            f"알 수 없는 경력 구분입니다: {posting.career_level}",
-            f"Unknown career level: {posting.career_level}",
-        )
+        raise DomainError("unknown_career_level", value=posting.career_level)
     low, high = posting.salary_min_krw_per_year, posting.salary_max_krw_per_year
     if low is not None and high is not None and low > high:
-        raise DomainError(
-            "invalid_salary_range", "최소 급여가 최대 급여보다 큽니다.", "Minimum salary exceeds maximum."
-        )
+        raise DomainError("invalid_salary_range")
     required = normalize_skills(posting.required_skills)
     preferred = tuple(s for s in normalize_skills(posting.preferred_skills) if s not in required)
     max_years = posting.max_career_years
@@ -519,7 +501,7 @@ class PostingIndex:
         self.postings = tuple(postings)
         self._row_by_id = {p.posting_id: i for i, p in enumerate(self.postings)}
         if len(self._row_by_id) != len(self.postings):
-            raise DomainError("duplicate_posting_id", "채용공고 ID가 중복됩니다.", "Duplicate posting ids.")
+            raise DomainError("duplicate_posting_id")
         documents = [p.text_ngrams for p in self.postings]
         self.idf = compute_idf(documents) if idf is None else idf
         self._text = build_tfidf_rows(documents, self.idf)
@@ -704,9 +686,7 @@ class PostingIndex:
     ) -> MatchResult:
         row = self._row_by_id.get(posting_id)
         if row is None:
-            raise DomainError(
-                "unknown_posting", f"채용공고가 없습니다: {posting_id}", f"No such posting: {posting_id}"
-            )
+            raise DomainError("unknown_posting", posting_id=posting_id)
         arrays = self._pair_arrays(seeker, weights)
         scores, known = _component_matrix(len(self), arrays, weights)
         totals = _totals(scores, known, weights)

@@ -24,11 +24,7 @@ _WHOLE = re.compile(rf"^(?:{_NUMBER}\s*(?:억|천만|백만|만)?\s*)+(?:원)?$"
 
 
 def _invalid(raw: str) -> DomainError:
-    return DomainError(
-        "invalid_money",
-        f"금액을 알아볼 수 없습니다: “{raw}”. 예: 3,600 또는 3600만원",
-        f"Could not read the amount “{raw}”. For example: 3,600 or 3600만원 (in 10,000 won)",
-    )
+    return DomainError("invalid_money", raw=raw)
 
 
 def parse_krw_amount(value: str | int | float | None) -> int | None:

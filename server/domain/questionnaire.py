@@ -55,18 +55,10 @@ def validate_answers(
     known = {item.item_id for item in items}
     unknown = sorted(set(answers) - known)
     if unknown:
-        raise DomainError(
-            "unknown_items",
-            f"알 수 없는 문항입니다: {', '.join(unknown)}",
-            f"Unknown items: {', '.join(unknown)}",
-        )
+        raise DomainError("unknown_items", items=', '.join(unknown))
     missing = [item.item_id for item in items if item.item_id not in answers]
     if missing:
-        raise DomainError(
-            "missing_answers",
-            f"응답하지 않은 문항이 {len(missing)}개 있습니다: {', '.join(missing)}",
-            f"{len(missing)} item(s) not answered: {', '.join(missing)}",
-        )
+        raise DomainError("missing_answers", count=len(missing), items=', '.join(missing))
     clean: dict[str, int] = {}
     for item in items:
         value = answers[item.item_id]
@@ -75,11 +67,7 @@ def validate_answers(
             or not isinstance(value, int)
             or not scale.min_value <= value <= scale.max_value
         ):
-            raise DomainError(
-                "answer_out_of_range",
-                f"문항 {item.item_id}의 응답은 {scale.min_value}~{scale.max_value} 사이의 정수여야 합니다.",
-                f"The answer to {item.item_id} must be an integer from {scale.min_value} to {scale.max_value}.",
-            )
+            raise DomainError("answer_out_of_range", item=item.item_id, min=scale.min_value, max=scale.max_value)
         clean[item.item_id] = value
     return clean
 

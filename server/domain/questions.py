@@ -91,9 +91,7 @@ def _bank() -> _Bank:
 def field_display_name(field: str, language: Language = "ko") -> str:
     names = _bank().field_names.get(field)
     if names is None:
-        raise DomainError(
-            "unknown_field", f"알 수 없는 직무 분야입니다: {field}", f"Unknown job field: {field}"
-        )
+        raise DomainError("unknown_field", field=field)
     return names[language]
 
 
@@ -113,20 +111,14 @@ def list_questions(field: str | None = None, *, include_common: bool = False) ->
 def get_question(question_id: str) -> Question:
     question = _bank().by_id.get(question_id)
     if question is None:
-        raise DomainError(
-            "unknown_question",
-            f"질문을 찾을 수 없습니다: {question_id}",
-            f"No such question: {question_id}",
-        )
+        raise DomainError("unknown_question", question_id=question_id)
     return question
 
 
 def build_practice_set(field: str, *, field_count: int = 3, common_count: int = 2) -> tuple[Question, ...]:
     """A default practice set: the first common questions (self-introduction, motivation) then field questions."""
     if field_count < 0 or common_count < 0:
-        raise DomainError(
-            "invalid_count", "질문 수는 0 이상이어야 합니다.", "Question counts must be zero or more."
-        )
+        raise DomainError("invalid_count", min=0)
     common = list_questions("common")[:common_count]
     specific = list_questions(field)[:field_count]
     return tuple(common) + tuple(specific)
@@ -215,9 +207,9 @@ def questions_from_posting(title: str, text: str, *, count: int = 5) -> tuple[Qu
     (rotating through three templates), then one per other keyword.
     """
     if count < 1:
-        raise DomainError("invalid_count", "질문 수는 1 이상이어야 합니다.", "Ask for at least one question.")
+        raise DomainError("invalid_count", min=1)
     if not (title.strip() or text.strip()):
-        raise DomainError("empty_posting", "채용공고 내용이 비어 있습니다.", "The job posting text is empty.")
+        raise DomainError("empty_posting")
     digest = hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()[:10]
     clean_title = title.strip() or "이"
     drafts: list[tuple[str, str, tuple[str, ...]]] = [

@@ -84,7 +84,7 @@ def normalize_skill(name: str) -> str:
     """
     key = skill_key(name)
     if not key:
-        raise DomainError("empty_skill", "기술 이름이 비어 있습니다.", "The skill name is empty.")
+        raise DomainError("empty_skill")
     table = _dictionary().by_key
     if key in table:
         return table[key]

@@ -114,7 +114,7 @@ def test_diagnosis_missing_answer_is_reported() -> None:
     del answers["wb3"]
     with pytest.raises(DomainError) as err:
         score_diagnosis(answers)
-    assert err.value.code == "missing_answers" and "wb3" in err.value.message_en
+    assert err.value.code == "missing_answers" and "wb3" in err.value.params["items"]
 
 
 # ---------------------------------------------------------------- aptitude
