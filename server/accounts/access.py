@@ -396,3 +396,8 @@ def endpoint_routes(app: FastAPI) -> list[APIRoute | APIWebSocketRoute]:
 
 def routes_without_rules(app: FastAPI) -> list[str]:
     return sorted(route.name for route in endpoint_routes(app) if route.name not in ROUTE_ACCESS)
+
+
+CurrentUser = Annotated[User, Depends(require_user)]
+"""The logged-in person (401 `not_authenticated` else), as a route parameter; their role was
+already checked against `ROUTE_ACCESS` before the route runs."""

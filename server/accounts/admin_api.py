@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser
 from server.accounts.audit_view import MAX_PAGE_SIZE, AuditFilters, audit_page
 from server.accounts.service import ConsultantCreate, UserPublic, create_consultant
 from server.accounts.web_session import client_info
@@ -33,8 +33,10 @@ class AuditEventPublic(BaseModel):
 
 
 @router.post("/consultants", name="api_admin_create_consultant", status_code=201)
-def api_admin_create_consultant(data: ConsultantCreate, request: Request, db: DbSession) -> UserPublic:
-    user = create_consultant(db, data, require_user(request), client_info(request))
+def api_admin_create_consultant(
+    data: ConsultantCreate, request: Request, admin: CurrentUser, db: DbSession
+) -> UserPublic:
+    user = create_consultant(db, data, admin, client_info(request))
     return UserPublic.model_validate(user)
 
 

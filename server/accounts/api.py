@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from server.accounts.access import current_user, require_user
+from server.accounts.access import CurrentUser, current_user
 from server.accounts.service import LoginIn, SignupIn, UserPublic, authenticate, check_signup_allowed, sign_up
 from server.accounts.web_session import client_info, end_login_session, start_login_session
 from server.core.deps import DbSession, SettingsDep
@@ -42,15 +42,14 @@ def api_logout(request: Request, db: DbSession) -> Response:
 
 
 @router.get("/me", name="api_me")
-def api_me(request: Request) -> UserPublic:
-    return UserPublic.model_validate(require_user(request))
+def api_me(user: CurrentUser) -> UserPublic:
+    return UserPublic.model_validate(user)
 
 
 @router.get("/ice-servers", name="api_ice_servers")
-def api_ice_servers(request: Request, settings: SettingsDep) -> dict[str, Any]:
+def api_ice_servers(user: CurrentUser, settings: SettingsDep) -> dict[str, Any]:
     """STUN/TURN servers for this user's browser, TURN with short-lived credentials
     (``server/core/ice.py``). Empty on a LAN or loopback deployment."""
-    user = require_user(request)
     servers = browser_ice_servers(
         settings.ice_servers, settings.turn_secret, f"user-{user.id}", ttl_s=settings.turn_ttl_s
     )

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from server.accounts.access import current_user, require_user
+from server.accounts.access import CurrentUser, current_user
 from server.accounts.audit_view import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -145,8 +145,7 @@ def logout_submit(request: Request, db: DbSession) -> Response:
 
 
 @router.get("/dashboard", name="dashboard")
-def dashboard(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def dashboard(request: Request, user: CurrentUser, db: DbSession) -> Response:
     context: dict[str, Any] = {"role": user.role.value}
     if user.role is Role.EMPLOYER and user.company_id is not None:
         context["contact"] = company_contact(db, user.company_id)
@@ -167,7 +166,7 @@ def admin_consultants_page(request: Request, db: DbSession) -> Response:
 
 @router.post("/admin/consultants", name="admin_create_consultant")
 def admin_create_consultant(
-    request: Request,
+    request: Request, user: CurrentUser,
     db: DbSession,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=256)],
@@ -176,7 +175,7 @@ def admin_create_consultant(
     form = {"email": email, "display_name": display_name}
     try:
         data = ConsultantCreate(email=email, password=password, display_name=display_name)
-        create_consultant(db, data, require_user(request), client_info(request))
+        create_consultant(db, data, user, client_info(request))
     except (AppError, ValidationError) as exc:
         message = (
             _form_error(request, exc)
@@ -240,8 +239,8 @@ def _parse_date(value: str) -> date | None:
 
 
 @router.get("/employer/company", name="employer_company_page")
-def employer_company_page(request: Request, db: DbSession) -> Response:
-    company = employer_company(db, require_user(request))
+def employer_company_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
+    company = employer_company(db, user)
     locale = request.state.locale
     return render(
         request,

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser
 from server.careers import pipeline as pl
 from server.careers import service as ms
 from server.careers.views import index_cache
@@ -39,19 +39,18 @@ class CompanyPublic(BaseModel):
 
 
 @router.get("/api/employer/company", name="api_employer_company", tags=["employer"])
-def api_employer_company(request: Request, db: DbSession) -> CompanyPublic:
-    company = ms.employer_company(db, require_user(request))
+def api_employer_company(user: CurrentUser, db: DbSession) -> CompanyPublic:
+    company = ms.employer_company(db, user)
     return CompanyPublic(id=company.id, name=company.name, members=[m.display_name for m in company.members])
 
 
 @router.get("/api/careers/company", name="careers_api_company_get")
-def careers_api_company_get(request: Request, db: DbSession) -> dict[str, Any]:
-    return ms.company_public(db, ms.employer_company(db, require_user(request)))
+def careers_api_company_get(user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    return ms.company_public(db, ms.employer_company(db, user))
 
 
 @router.put("/api/careers/company", name="careers_api_company_put")
-def careers_api_company_put(request: Request, db: DbSession, data: ms.CompanyProfileIn) -> dict[str, Any]:
-    user = require_user(request)
+def careers_api_company_put(user: CurrentUser, db: DbSession, data: ms.CompanyProfileIn) -> dict[str, Any]:
     ms.update_company_profile(db, user, data)
     return ms.company_public(db, ms.employer_company(db, user))
 
@@ -99,15 +98,13 @@ def careers_api_postings_search(
 
 
 @router.post("/api/careers/postings", name="careers_api_posting_create", status_code=201)
-def careers_api_posting_create(request: Request, db: DbSession, data: ms.PostingIn) -> dict[str, Any]:
-    user = require_user(request)
+def careers_api_posting_create(user: CurrentUser, db: DbSession, data: ms.PostingIn) -> dict[str, Any]:
     row = ms.create_posting(db, user, data)
     return ms.posting_public(row, ms.employer_company(db, user).name)
 
 
 @router.get("/api/careers/postings/{posting_id}", name="careers_api_posting_get")
-def careers_api_posting_get(posting_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def careers_api_posting_get(posting_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     row = ms.visible_posting(db, posting_id, user)
     company = db.get(Company, row.company_id)
     data = ms.posting_public(row, company.name if company else "")
@@ -119,21 +116,20 @@ def careers_api_posting_get(posting_id: Id, request: Request, db: DbSession) -> 
 
 @router.put("/api/careers/postings/{posting_id}", name="careers_api_posting_update")
 def careers_api_posting_update(
-    posting_id: Id, request: Request, db: DbSession, data: ms.PostingIn
+    posting_id: Id, user: CurrentUser, db: DbSession, data: ms.PostingIn
 ) -> dict[str, Any]:
-    user = require_user(request)
     row = ms.update_posting(db, user, posting_id, data)
     return ms.posting_public(row, ms.employer_company(db, user).name)
 
 
 @router.delete("/api/careers/postings/{posting_id}", name="careers_api_posting_delete", status_code=204)
-def careers_api_posting_delete(posting_id: Id, request: Request, db: DbSession) -> None:
-    ms.delete_posting(db, require_user(request), posting_id)
+def careers_api_posting_delete(posting_id: Id, user: CurrentUser, db: DbSession) -> None:
+    ms.delete_posting(db, user, posting_id)
 
 
 @router.get("/api/careers/employer/postings", name="careers_api_employer_postings")
-def careers_api_employer_postings(request: Request, db: DbSession) -> dict[str, Any]:
-    rows = ms.employer_postings(db, require_user(request))
+def careers_api_employer_postings(user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    rows = ms.employer_postings(db, user)
     return {"postings": [{**ms.posting_public(r), "applicants": n} for r, n in rows]}
 
 
@@ -150,8 +146,8 @@ def _application_public(a: Any) -> dict[str, Any]:
 
 
 @router.get("/api/careers/postings/{posting_id}/applicants", name="careers_api_posting_applicants")
-def careers_api_posting_applicants(posting_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    rows = ms.posting_applicants(db, require_user(request), posting_id)
+def careers_api_posting_applicants(posting_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    rows = ms.posting_applicants(db, user, posting_id)
     claimed = ms.seekers_reporting_hire(db, posting_id)
     if rows:
         audit_request(db, request, "seeker_profiles_viewed", posting_id=posting_id, seeker_ids=[u.id for _, _, u in rows])
@@ -172,9 +168,9 @@ def careers_api_posting_applicants(posting_id: Id, request: Request, db: DbSessi
 
 @router.get("/api/careers/postings/{posting_id}/talent", name="careers_api_posting_talent")
 def careers_api_posting_talent(
-    posting_id: Id, request: Request, db: DbSession, limit: PageLimit = 10
+    posting_id: Id, request: Request, user: CurrentUser, db: DbSession, limit: PageLimit = 10
 ) -> dict[str, Any]:
-    results = ms.recommend_talent(db, require_user(request), posting_id, limit=max(1, min(limit, 50)))
+    results = ms.recommend_talent(db, user, posting_id, limit=max(1, min(limit, 50)))
     if results:
         audit_request(db, request, "seeker_profiles_viewed", posting_id=posting_id, seeker_ids=[u.id for _, _, u in results])
     return {
@@ -201,8 +197,8 @@ class InviteIn(BaseModel):
 
 
 @router.post("/api/careers/postings/{posting_id}/invitations", name="careers_api_invite", status_code=201)
-def careers_api_invite(posting_id: Id, request: Request, db: DbSession, data: InviteIn) -> dict[str, Any]:
-    invitation = ms.invite_seeker(db, require_user(request), posting_id, data.seeker_id, data.message)
+def careers_api_invite(posting_id: Id, request: Request, user: CurrentUser, db: DbSession, data: InviteIn) -> dict[str, Any]:
+    invitation = ms.invite_seeker(db, user, posting_id, data.seeker_id, data.message)
     audit_request(db, request, "job_invitation_sent", posting_id=posting_id, seeker_id=data.seeker_id)
     return {
         "id": invitation.id,
@@ -217,9 +213,9 @@ class ApplyIn(BaseModel):
 
 
 @router.post("/api/careers/postings/{posting_id}/apply", name="careers_api_apply", status_code=201)
-def careers_api_apply(posting_id: Id, request: Request, db: DbSession, data: ApplyIn) -> dict[str, Any]:
+def careers_api_apply(posting_id: Id, request: Request, user: CurrentUser, db: DbSession, data: ApplyIn) -> dict[str, Any]:
     application = ms.apply_to_posting(
-        db, index_cache(request), require_user(request), posting_id, data.message
+        db, index_cache(request), user, posting_id, data.message
     )
     return _application_public(application)
 
@@ -230,17 +226,16 @@ class ApplicationStatusIn(BaseModel):
 
 @router.put("/api/careers/applications/{application_id}", name="careers_api_application_status")
 def careers_api_application_status(
-    application_id: Id, request: Request, db: DbSession, data: ApplicationStatusIn
+    application_id: Id, request: Request, user: CurrentUser, db: DbSession, data: ApplicationStatusIn
 ) -> dict[str, Any]:
-    application = ms.set_application_status(db, require_user(request), application_id, data.status)
+    application = ms.set_application_status(db, user, application_id, data.status)
     audit_request(db, request, "application_status_set", application_id=application_id,
                   seeker_id=application.seeker_id, status=application.status)
     return _application_public(application)
 
 
 @router.get("/api/careers/applications", name="careers_api_my_applications")
-def careers_api_my_applications(request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def careers_api_my_applications(request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     return {
         "applications": [
             {**_application_public(a), "title": p.title, "company_name": name}
@@ -274,22 +269,19 @@ def careers_api_my_applications(request: Request, db: DbSession) -> dict[str, An
 
 
 @router.get("/api/careers/profile", name="careers_api_profile_get")
-def careers_api_profile_get(request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def careers_api_profile_get(user: CurrentUser, db: DbSession) -> dict[str, Any]:
     data = ms.profile_public(ms.get_profile(db, user), user)
     data["practice_average"] = ms.practice_average(db, user.id)
     return data
 
 
 @router.put("/api/careers/profile", name="careers_api_profile_put")
-def careers_api_profile_put(request: Request, db: DbSession, data: ms.SeekerProfileIn) -> dict[str, Any]:
-    user = require_user(request)
+def careers_api_profile_put(user: CurrentUser, db: DbSession, data: ms.SeekerProfileIn) -> dict[str, Any]:
     return ms.profile_public(ms.save_profile(db, user, data), user)
 
 
 @router.get("/api/careers/recommendations", name="careers_api_recommendations")
-def careers_api_recommendations(request: Request, db: DbSession, limit: PageLimit = 10) -> dict[str, Any]:
-    user = require_user(request)
+def careers_api_recommendations(request: Request, user: CurrentUser, db: DbSession, limit: PageLimit = 10) -> dict[str, Any]:
     results = ms.recommend_postings(db, index_cache(request), user, limit=max(1, min(limit, 50)))
     return {
         "recommendations": [
@@ -344,13 +336,13 @@ def _pipeline_public(db: Any, request: Request, cards: list[pl.PipelineCard], **
 
 
 @router.get("/api/careers/pipeline", name="careers_api_pipeline")
-def careers_api_pipeline(request: Request, db: DbSession) -> dict[str, Any]:
-    return _pipeline_public(db, request, pl.company_pipeline(db, require_user(request)))
+def careers_api_pipeline(request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    return _pipeline_public(db, request, pl.company_pipeline(db, user))
 
 
 @router.get("/api/careers/postings/{posting_id}/pipeline", name="careers_api_posting_pipeline")
-def careers_api_posting_pipeline(posting_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    cards = pl.company_pipeline(db, require_user(request), posting_id)
+def careers_api_posting_pipeline(posting_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    cards = pl.company_pipeline(db, user, posting_id)
     return _pipeline_public(db, request, cards, posting_id=posting_id)
 
 
@@ -358,9 +350,9 @@ def careers_api_posting_pipeline(posting_id: Id, request: Request, db: DbSession
     "/api/careers/postings/{posting_id}/interview-invitations", name="careers_api_interview_invite", status_code=201
 )
 def careers_api_interview_invite(
-    posting_id: Id, request: Request, db: DbSession, settings: SettingsDep, data: pl.PipelineInterviewIn
+    posting_id: Id, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep, data: pl.PipelineInterviewIn
 ) -> dict[str, Any]:
-    invitation = pl.invite_to_interview(db, require_user(request), posting_id, data, base_url=settings.base_url)
+    invitation = pl.invite_to_interview(db, user, posting_id, data, base_url=settings.base_url)
     audit_request(db, request, "interview_invited", invitation_id=invitation.id, seeker_id=invitation.seeker_id,
                   kind=invitation.kind, posting_id=posting_id)
     return {"id": invitation.id, "kind": invitation.kind, "status": invitation.status, "posting_id": posting_id,
@@ -371,25 +363,25 @@ def careers_api_interview_invite(
     "/api/careers/postings/{posting_id}/candidates/{seeker_id}/decision", name="careers_api_candidate_decision"
 )
 def careers_api_candidate_decision(
-    posting_id: Id, seeker_id: Id, request: Request, db: DbSession, settings: SettingsDep, data: pl.DecisionIn
+    posting_id: Id, seeker_id: Id, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep, data: pl.DecisionIn
 ) -> dict[str, Any]:
-    stage = pl.record_decision(db, require_user(request), posting_id, seeker_id, data, base_url=settings.base_url)
+    stage = pl.record_decision(db, user, posting_id, seeker_id, data, base_url=settings.base_url)
     audit_request(db, request, "candidate_decision", posting_id=posting_id, seeker_id=seeker_id,
                   decision=data.decision)
     return {"stage": stage.stage, "outcome": stage.outcome}
 
 
 @router.post("/api/careers/postings/{posting_id}/candidates/{seeker_id}/hire", name="careers_api_candidate_hire")
-def careers_api_candidate_hire(posting_id: Id, seeker_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    application = pl.confirm_hire(db, require_user(request), posting_id, seeker_id)
+def careers_api_candidate_hire(posting_id: Id, seeker_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    application = pl.confirm_hire(db, user, posting_id, seeker_id)
     audit_request(db, request, "application_status_set", application_id=application.id, seeker_id=seeker_id,
                   status=application.status)
     return _application_public(application)
 
 
 @router.get("/api/careers/postings/{posting_id}/candidates/{seeker_id}/notes", name="careers_api_candidate_notes")
-def careers_api_candidate_notes(posting_id: Id, seeker_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    notes = pl.candidate_notes(db, require_user(request), posting_id, seeker_id)
+def careers_api_candidate_notes(posting_id: Id, seeker_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    notes = pl.candidate_notes(db, user, posting_id, seeker_id)
     return {"internal_notes": [_note_public(n) for n in notes]}
 
 
@@ -399,6 +391,6 @@ def careers_api_candidate_notes(posting_id: Id, seeker_id: Id, request: Request,
     status_code=201,
 )
 def careers_api_candidate_note_add(
-    posting_id: Id, seeker_id: Id, request: Request, db: DbSession, data: pl.NoteIn
+    posting_id: Id, seeker_id: Id, user: CurrentUser, db: DbSession, data: pl.NoteIn
 ) -> dict[str, Any]:
-    return _note_public(pl.add_note(db, require_user(request), posting_id, seeker_id, data))
+    return _note_public(pl.add_note(db, user, posting_id, seeker_id, data))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser, require_user
 from server.careers import pipeline as pl
 from server.careers import service as ms
 from server.careers.views import (
@@ -65,8 +65,7 @@ def careers_jobs_page(
 
 @router.get("/jobs/{posting_id}", name="careers_job_page")
 @html_errors
-def careers_job_page(posting_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def careers_job_page(posting_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     row = ms.visible_posting(db, posting_id, user)
     company = db.get(Company, row.company_id)
     context: dict[str, Any] = {
@@ -96,7 +95,7 @@ def _may_diagnose(db: Any, user: Any, company_id: int) -> bool:
 
 @router.get("/companies/{company_id}", name="careers_company_page")
 @html_errors
-def careers_company_page(company_id: Id, request: Request, db: DbSession) -> Response:
+def careers_company_page(company_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     company = get_or_404(db, Company, company_id, "company_not_found")
     rows, _ = ms.search_postings(db, ms.PostingFilter(company_id=company.id), limit=100)
     return page(
@@ -107,15 +106,15 @@ def careers_company_page(company_id: Id, request: Request, db: DbSession) -> Res
             # Job To Job Visit: the consultant who registered it stays its contact; 기업 진단 type.
             "contact": cs.company_contact(db, company.id),
             "diagnosis": cs.latest_diagnosis(db, company.id),
-            "may_diagnose": _may_diagnose(db, require_user(request), company.id),
+            "may_diagnose": _may_diagnose(db, user, company.id),
         },
     )
 
 
 @router.get("/employer/profile", name="careers_company_edit_page")
 @html_errors
-def careers_company_edit_page(request: Request, db: DbSession) -> Response:
-    company = ms.employer_company(db, require_user(request))
+def careers_company_edit_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
+    company = ms.employer_company(db, user)
     return page(
         request, "careers_company_edit.html", {"company": ms.company_public(db, company), **form_choices(request)}
     )
@@ -123,22 +122,21 @@ def careers_company_edit_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/employer/postings", name="careers_employer_postings_page")
 @html_errors
-def careers_employer_postings_page(request: Request, db: DbSession) -> Response:
-    rows = ms.employer_postings(db, require_user(request))
+def careers_employer_postings_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
+    rows = ms.employer_postings(db, user)
     return page(request, "careers_employer_postings.html", {"rows": rows})
 
 
 @router.get("/employer/postings/new", name="careers_posting_new_page")
 @html_errors
-def careers_posting_new_page(request: Request, db: DbSession) -> Response:
-    ms.employer_company(db, require_user(request))
+def careers_posting_new_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
+    ms.employer_company(db, user)
     return page(request, "careers_posting_form.html", {"posting": None, **form_choices(request)})
 
 
 @router.get("/employer/postings/{posting_id}", name="careers_posting_manage_page")
 @html_errors
-def careers_posting_manage_page(posting_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def careers_posting_manage_page(posting_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     row = ms.owned_posting(db, user, posting_id)
     applicants = ms.posting_applicants(db, user, posting_id)
     applied_ids = {u.id for _, _, u in applicants}
@@ -212,9 +210,8 @@ def careers_posting_pipeline_page(posting_id: Id, request: Request, db: DbSessio
 
 @router.get("/employer/seekers/{seeker_id}", name="careers_employer_seeker_page")
 @html_errors
-def careers_employer_seeker_page(seeker_id: Id, request: Request, db: DbSession) -> Response:
+def careers_employer_seeker_page(seeker_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     """A seeker's profile as the employer sees it, with where they stand for each of its postings."""
-    user = require_user(request)
     seeker, profile = pl.visible_seeker(db, user, seeker_id)
     audit_request(db, request, "seeker_profiles_viewed", seeker_ids=[seeker.id])
     cards = pl.seeker_cards(db, user, seeker.id)
@@ -235,9 +232,8 @@ def careers_employer_seeker_page(seeker_id: Id, request: Request, db: DbSession)
 @router.get("/employer/talent", name="careers_talent_page")
 @html_errors
 def careers_talent_page(
-    request: Request, db: DbSession, q: str = "", field: str = "", region: str = ""
+    request: Request, user: CurrentUser, db: DbSession, q: str = "", field: str = "", region: str = ""
 ) -> Response:
-    user = require_user(request)
     pairs = ms.search_talent(db, q[:200], field, region[:100])
     if pairs:
         audit_request(db, request, "seeker_profiles_viewed", seeker_ids=[u.id for _, u in pairs])
@@ -260,8 +256,7 @@ def careers_talent_page(
 
 @router.get("/profile", name="careers_profile_page")
 @html_errors
-def careers_profile_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def careers_profile_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     profile = ms.get_profile(db, user)
     return page(
         request,
@@ -272,8 +267,7 @@ def careers_profile_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/recommendations", name="careers_recommendations_page")
 @html_errors
-def careers_recommendations_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def careers_recommendations_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     results = ms.recommend_postings(db, index_cache(request), user, limit=10)
     applied = {p.id for _, p, _ in ms.my_applications(db, user)}
     rows = [(ms.match_public(r, locale_of(request)), ms.posting_public(row, name)) for r, row, name in results]
@@ -287,8 +281,7 @@ def careers_recommendations_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/applications", name="careers_applications_page")
 @html_errors
-def careers_applications_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def careers_applications_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     return page(
         request,
         "careers_applications.html",

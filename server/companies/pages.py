@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from server.accounts.access import current_user, require_user
+from server.accounts.access import CurrentUser, current_user
 from server.accounts.web_session import sign_up_and_log_in
 from server.careers import service as ms
 from server.careers.views import form_choices, html_errors, page
@@ -34,8 +34,8 @@ SERVICE_LINKS = {
 
 @router.get("/consultant/companies", name="companies_registered_page")
 @html_errors
-def companies_registered_page(request: Request, db: DbSession) -> Response:
-    items = cs.registered_companies(db, require_user(request))
+def companies_registered_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
+    items = cs.registered_companies(db, user)
     return page(request, "companies_registered.html", {
         "items": items,
         "latest": {i.company.id: cs.latest_diagnosis(db, i.company.id) for i in items},
@@ -107,8 +107,7 @@ def companies_claim_signup(
 
 @router.get("/employer/registered-postings", name="companies_review_page")
 @html_errors
-def companies_review_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def companies_review_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     company = ms.employer_company(db, user)
     return page(request, "companies_review.html", {
         "company": company,
@@ -128,8 +127,7 @@ def diagnosis_view(row: Any) -> dict[str, Any] | None:
 
 @router.get("/companies/{company_id}/diagnosis", name="companies_diagnosis_page")
 @html_errors
-def companies_diagnosis_page(company_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def companies_diagnosis_page(company_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     company = cs.diagnosable_company(db, user, company_id)
     history = cs.diagnoses_of(db, company.id)
     locale = str(request.state.locale)
@@ -158,9 +156,9 @@ def companies_admin_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/consultant/companies/{company_id}/edit", name="companies_edit_page")
 @html_errors
-def companies_edit_page(company_id: Id, request: Request, db: DbSession) -> Response:
+def companies_edit_page(company_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     """The consultant corrects the company until it is claimed; then only its employers may."""
-    registration = cs.consultant_registration(db, require_user(request), company_id)
+    registration = cs.consultant_registration(db, user, company_id)
     if registration.claimed_at is not None:
         raise AppError("company_already_claimed", status_code=409)
     company = db.get(Company, company_id)

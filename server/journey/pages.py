@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser
 from server.careers import service as ms
 from server.careers.views import (
     STEP_LINKS,
@@ -107,8 +107,7 @@ def _diagnosis_chart(request: Request, result: dict[str, Any], *, compact: bool 
 
 @router.get("/journey/diagnosis", name="journey_diagnosis_page")
 @html_errors
-def journey_diagnosis_page(request: Request, db: DbSession, retake: NonNegative = 0) -> Response:
-    user = require_user(request)
+def journey_diagnosis_page(request: Request, user: CurrentUser, db: DbSession, retake: NonNegative = 0) -> Response:
     latest = js.latest_result(db, user.id, "diagnosis")
     show_form = latest is None or bool(retake)
     return page(
@@ -145,8 +144,7 @@ def _aptitude_charts(request: Request, result: dict[str, Any]) -> dict[str, Any]
 
 @router.get("/journey/aptitude", name="journey_aptitude_page")
 @html_errors
-def journey_aptitude_page(request: Request, db: DbSession, retake: NonNegative = 0) -> Response:
-    user = require_user(request)
+def journey_aptitude_page(request: Request, user: CurrentUser, db: DbSession, retake: NonNegative = 0) -> Response:
     latest = js.latest_result(db, user.id, "aptitude")
     show_form = latest is None or bool(retake)
     return page(
@@ -163,8 +161,7 @@ def journey_aptitude_page(request: Request, db: DbSession, retake: NonNegative =
 
 @router.get("/journey/cover-letters", name="journey_letters_page")
 @html_errors
-def journey_letters_page(request: Request, db: DbSession, posting_id: Id | None = None) -> Response:
-    user = require_user(request)
+def journey_letters_page(request: Request, user: CurrentUser, db: DbSession, posting_id: Id | None = None) -> Response:
     posting = db.get(JobPostingRow, posting_id) if posting_id else None
     return page(
         request,
@@ -176,9 +173,8 @@ def journey_letters_page(request: Request, db: DbSession, posting_id: Id | None 
 @router.get("/journey/cover-letters/{letter_id}", name="journey_letter_page")
 @html_errors
 def journey_letter_page(
-    letter_id: Id, request: Request, db: DbSession, left: NonNegative = 0, right: NonNegative = 0
+    letter_id: Id, request: Request, user: CurrentUser, db: DbSession, left: NonNegative = 0, right: NonNegative = 0
 ) -> Response:
-    user = require_user(request)
     letter = js.visible_letter(db, user, letter_id)
     if letter.seeker_id != user.id:
         audit_request(db, request, "cover_letter_viewed", letter_id=letter.id, seeker_id=letter.seeker_id)
@@ -214,8 +210,7 @@ def _stress_context(request: Request) -> dict[str, Any]:
 
 @router.get("/journey/counselling", name="journey_counselling_page")
 @html_errors
-def journey_counselling_page(request: Request, db: DbSession, retake: NonNegative = 0) -> Response:
-    user = require_user(request)
+def journey_counselling_page(request: Request, user: CurrentUser, db: DbSession, retake: NonNegative = 0) -> Response:
     latest = js.latest_result(db, user.id, "stress")
     return page(
         request,
@@ -232,8 +227,7 @@ def journey_counselling_page(request: Request, db: DbSession, retake: NonNegativ
 
 @router.get("/journey/mentoring", name="journey_mentoring_page")
 @html_errors
-def journey_mentoring_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def journey_mentoring_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     return page(
         request,
         "journey_mentoring.html",
@@ -243,8 +237,7 @@ def journey_mentoring_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/mentor", name="journey_mentor_page")
 @html_errors
-def journey_mentor_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def journey_mentor_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     profile = db.get(js.MentorProfile, user.id)
     requests = [(r, s, m) for r, s, m in js.requests_for(db, user) if r.mentor_id == user.id]
     return page(
@@ -278,8 +271,7 @@ def _room_page(request: Request, room: dict[str, Any], kind: str, *, is_host: bo
 
 @router.get("/journey/counselling/{slot_id}/room", name="journey_counselling_room_page")
 @html_errors
-def journey_counselling_room_page(slot_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def journey_counselling_room_page(slot_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     slot = db.get(CounsellingSlot, slot_id)
     if slot is None or user.id not in (slot.consultant_id, slot.seeker_id):
         raise NotFound("slot_not_found")
@@ -309,8 +301,7 @@ def journey_counselling_room_page(slot_id: Id, request: Request, db: DbSession) 
 
 @router.get("/mentoring/{request_id}/room", name="journey_mentoring_room_page")
 @html_errors
-def journey_mentoring_room_page(request_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def journey_mentoring_room_page(request_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     req = js.visible_request(db, user, request_id)
     locale = request.state.locale
     is_host = user.id == req.mentor_id
@@ -326,8 +317,7 @@ def journey_mentoring_room_page(request_id: Id, request: Request, db: DbSession)
 
 @router.get("/mentoring/{request_id}", name="journey_thread_page")
 @html_errors
-def journey_thread_page(request_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def journey_thread_page(request_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     req = js.visible_request(db, user, request_id)
     return page(
         request,
@@ -344,8 +334,7 @@ def journey_thread_page(request_id: Id, request: Request, db: DbSession) -> Resp
 
 @router.get("/journey/follow-up", name="journey_followup_page")
 @html_errors
-def journey_followup_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def journey_followup_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     hire = js.current_hire(db, user.id)
     applications = ms.my_applications(db, user)
     return page(
@@ -371,8 +360,7 @@ def _seeker_summary(db: Session, seeker: User) -> dict[str, Any]:
 
 @router.get("/consultant/seekers", name="consultant_seekers_page")
 @html_errors
-def consultant_seekers_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def consultant_seekers_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     rows = [(_seeker_summary(db, u), a) for u, a in js.assigned_seekers(db, user)]
     return page(
         request,
@@ -387,8 +375,8 @@ def consultant_seekers_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/consultant/seekers/{seeker_id}", name="consultant_seeker_page")
 @html_errors
-def consultant_seeker_page(seeker_id: Id, request: Request, db: DbSession) -> Response:
-    seeker = js.visible_seeker(db, require_user(request), seeker_id)
+def consultant_seeker_page(seeker_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
+    seeker = js.visible_seeker(db, user, seeker_id)
     audit_request(db, request, "journey_viewed", seeker_id=seeker.id)
     results = {k: js.latest_result(db, seeker.id, k) for k in ("diagnosis", "aptitude", "stress")}
     hire = js.current_hire(db, seeker.id)
@@ -459,10 +447,10 @@ def _staff_step_context(request: Request, db: Session, seeker: User, step: str) 
 
 @router.get("/consultant/seekers/{seeker_id}/steps/{step}", name="consultant_seeker_step_page")
 @html_errors
-def consultant_seeker_step_page(seeker_id: Id, step: str, request: Request, db: DbSession) -> Response:
+def consultant_seeker_step_page(seeker_id: Id, step: str, request: Request, user: CurrentUser, db: DbSession) -> Response:
     if step not in STEP_LINKS:
         raise NotFound("step_not_found")
-    seeker = js.visible_seeker(db, require_user(request), seeker_id)
+    seeker = js.visible_seeker(db, user, seeker_id)
     audit_request(db, request, "journey_step_viewed", seeker_id=seeker.id, step=step)
     info = next(s for s in STEPS if s.step_id == step)
     return page(
@@ -482,9 +470,9 @@ def consultant_seeker_step_page(seeker_id: Id, step: str, request: Request, db: 
 
 @router.get("/consultant/slots", name="consultant_slots_page")
 @html_errors
-def consultant_slots_page(request: Request, db: DbSession) -> Response:
+def consultant_slots_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     return page(
-        request, "journey_consultant_slots.html", {"slots": js.consultant_slots(db, require_user(request))}
+        request, "journey_consultant_slots.html", {"slots": js.consultant_slots(db, user)}
     )
 
 

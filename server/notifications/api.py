@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser
 from server.core.deps import DbSession
 from server.core.limits import Id
 from server.notifications import service
@@ -20,8 +20,7 @@ class ReadIn(BaseModel):
 
 
 @router.get("/api/notifications", name="notifications_list")
-def notifications_list(request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def notifications_list(request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     locale = request.state.locale
     zone = service.user_zone(user)
     return {
@@ -41,8 +40,7 @@ def notifications_list(request: Request, db: DbSession) -> dict[str, Any]:
 
 
 @router.post("/api/notifications/read", name="notifications_read")
-def notifications_read(data: ReadIn, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def notifications_read(data: ReadIn, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     marked = service.mark_read(db, user, data.id)
     result = {"marked": marked, "unread": service.unread_count(db, user)}
     db.commit()  # committed before the response: the page reloads right after
@@ -50,14 +48,12 @@ def notifications_read(data: ReadIn, request: Request, db: DbSession) -> dict[st
 
 
 @router.get("/api/notifications/preferences", name="notifications_preferences_get")
-def notifications_preferences_get(request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def notifications_preferences_get(user: CurrentUser, db: DbSession) -> dict[str, Any]:
     return service.preferences_public(service.preferences_of(db, user.id))
 
 
 @router.put("/api/notifications/preferences", name="notifications_preferences_put")
-def notifications_preferences_put(data: service.PreferencesIn, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def notifications_preferences_put(data: service.PreferencesIn, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     prefs = service.save_preferences(db, user, data)
     result = service.preferences_public(prefs)
     db.commit()

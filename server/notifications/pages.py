@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from server.accounts.access import current_user, require_user
+from server.accounts.access import CurrentUser, current_user
 from server.core.audit import record_audit
 from server.core.deps import DbSession, SettingsDep
 from server.core.errors import AppError
@@ -45,8 +45,7 @@ templates.env.globals["notifications_unread_count"] = notifications_unread_count
 
 
 @router.get("/notifications", name="notifications_page")
-def notifications_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def notifications_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     locale = request.state.locale
     zone = service.user_zone(user)
     rows = [(n, service.notification_text(n, locale, zone)) for n in service.notifications_for(db, user)]
@@ -86,15 +85,14 @@ def _settings_page(
 
 
 @router.get("/notifications/settings", name="notifications_settings_page")
-def notifications_settings_page(request: Request, db: DbSession, settings: SettingsDep) -> Response:
-    user = require_user(request)
+def notifications_settings_page(request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep) -> Response:
     prefs = service.preferences_public(service.preferences_of(db, user.id))
     return _settings_page(request, prefs, email_available=settings.email_enabled)
 
 
 @router.post("/notifications/settings", name="notifications_settings_submit")
 def notifications_settings_submit(
-    request: Request,
+    request: Request, user: CurrentUser,
     db: DbSession,
     settings: SettingsDep,
     email: Annotated[str, Form(max_length=8)] = "",
@@ -104,7 +102,6 @@ def notifications_settings_submit(
     quiet_start: Annotated[str, Form(max_length=8)] = "",
     quiet_end: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    user = require_user(request)
     submitted: dict[str, Any] = {
         "in_app": True, "email": email == "on", "text": text == "on", "phone": phone.strip(),
         "quiet_hours": {"start": quiet_start.strip(), "end": quiet_end.strip()} if quiet == "on" else None,

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser
 from server.answers.schemas import answer_summary
 from server.core.audit import record_audit
 from server.core.deps import DbSession, StorageDep
@@ -97,8 +97,7 @@ def _client_ip(request: Request) -> str | None:
 
 
 @router.post("/api/review/requests", name="review_request_create", status_code=201)
-def review_request_create(data: ReviewRequestCreate, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def review_request_create(data: ReviewRequestCreate, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     created = service.request_review(db, user, data)
     record_audit(db, "review_requested", actor=user, path=request.url.path, request_id=created.id)
     result = request_public(created)
@@ -107,8 +106,7 @@ def review_request_create(data: ReviewRequestCreate, request: Request, db: DbSes
 
 
 @router.get("/api/review/requests/mine", name="review_my_requests")
-def review_my_requests(request: Request, db: DbSession) -> list[dict[str, Any]]:
-    user = require_user(request)
+def review_my_requests(user: CurrentUser, db: DbSession) -> list[dict[str, Any]]:
     rows = db.scalars(
         select(ReviewRequest).where(ReviewRequest.seeker_id == user.id).order_by(ReviewRequest.id.desc())
     ).all()
@@ -116,8 +114,7 @@ def review_my_requests(request: Request, db: DbSession) -> list[dict[str, Any]]:
 
 
 @router.post("/api/review/requests/{request_id}/withdraw", name="review_withdraw")
-def review_withdraw(request_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def review_withdraw(request_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     withdrawn = service.withdraw_request(db, user, request_id)
     record_audit(db, "review_withdrawn", actor=user, path=request.url.path, request_id=request_id)
     result = request_public(withdrawn)
@@ -126,8 +123,8 @@ def review_withdraw(request_id: Id, request: Request, db: DbSession) -> dict[str
 
 
 @router.post("/api/review/comments/{comment_id}/reply", name="review_reply")
-def review_reply(comment_id: Id, data: ReplyIn, request: Request, db: DbSession) -> dict[str, Any]:
-    result = comment_public(service.reply_to_comment(db, require_user(request), comment_id, data.body))
+def review_reply(comment_id: Id, data: ReplyIn, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    result = comment_public(service.reply_to_comment(db, user, comment_id, data.body))
     db.commit()  # committed before the response: the page reloads right after
     return result
 
@@ -136,8 +133,7 @@ def review_reply(comment_id: Id, data: ReplyIn, request: Request, db: DbSession)
 
 
 @router.get("/api/review/queue", name="review_queue")
-def review_queue(request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def review_queue(user: CurrentUser, db: DbSession) -> dict[str, Any]:
     return {
         "requests": [request_public(r) for r in service.queue_for(db, user)],
         "loads": [load.__dict__ for load in service.consultant_loads(db)],
@@ -145,20 +141,20 @@ def review_queue(request: Request, db: DbSession) -> dict[str, Any]:
 
 
 @router.get("/api/review/requests/{request_id}", name="review_detail")
-def review_detail(request_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    review = service.staff_request(db, require_user(request), request_id, path=request.url.path)
+def review_detail(request_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    review = service.staff_request(db, user, request_id, path=request.url.path)
     return request_public(review, full=True)
 
 
 @router.get("/api/review/sessions/{session_id}", name="review_session")
-def review_session(session_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    review = service.staff_session_request(db, require_user(request), session_id, path=request.url.path)
+def review_session(session_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    review = service.staff_session_request(db, user, session_id, path=request.url.path)
     return request_public(review, full=True)
 
 
 @router.get("/api/review/answers/{answer_id}/report", name="review_answer_report")
-def review_answer_report(answer_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    _, answer = service.staff_answer(db, require_user(request), answer_id, path=request.url.path)
+def review_answer_report(answer_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    _, answer = service.staff_answer(db, user, answer_id, path=request.url.path)
     if answer.report is None:
         raise NotFound("report_not_ready")
     return {"answer": answer_summary(answer), "question": answer.question.text, "report": answer.report}
@@ -166,15 +162,15 @@ def review_answer_report(answer_id: Id, request: Request, db: DbSession) -> dict
 
 @router.get("/api/review/answers/{answer_id}/video", name="review_answer_video")
 def review_answer_video(
-    answer_id: Id, request: Request, db: DbSession, storage: StorageDep
+    answer_id: Id, request: Request, user: CurrentUser, db: DbSession, storage: StorageDep
 ) -> StoredFileResponse:
-    _, answer = service.staff_answer(db, require_user(request), answer_id, path=request.url.path)
+    _, answer = service.staff_answer(db, user, answer_id, path=request.url.path)
     return _recording(storage, answer)
 
 
 @router.get("/api/review/seekers/{seeker_id}/history", name="review_seeker_history")
-def review_seeker_history(seeker_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    seeker, requests = service.seeker_history(db, require_user(request), seeker_id, path=request.url.path)
+def review_seeker_history(seeker_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    seeker, requests = service.seeker_history(db, user, seeker_id, path=request.url.path)
     return {
         "seeker": {"id": seeker.id, "name": seeker.display_name},
         "history": [
@@ -199,8 +195,8 @@ def _session_overall(review: ReviewRequest) -> float | None:
 
 
 @router.post("/api/review/requests/{request_id}/assign", name="review_assign")
-def review_assign(request_id: Id, data: AssignIn, request: Request, db: DbSession) -> dict[str, Any]:
-    admin = require_user(request)
+def review_assign(request_id: Id, data: AssignIn, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    admin = user
     review = service.assign_request(db, admin, request_id, data.consultant_id)
     record_audit(db, "review_assigned", actor=admin, path=request.url.path, request_id=request_id,
                  consultant_id=data.consultant_id)
@@ -210,8 +206,7 @@ def review_assign(request_id: Id, data: AssignIn, request: Request, db: DbSessio
 
 
 @router.post("/api/review/requests/{request_id}/claim", name="review_claim")
-def review_claim(request_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def review_claim(request_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     review = service.claim_request(db, user, request_id)
     record_audit(db, "review_claimed", actor=user, path=request.url.path, request_id=request_id)
     result = request_public(review)
@@ -220,8 +215,7 @@ def review_claim(request_id: Id, request: Request, db: DbSession) -> dict[str, A
 
 
 @router.post("/api/review/requests/{request_id}/comments", name="review_comment_create", status_code=201)
-def review_comment_create(request_id: Id, data: CommentCreate, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def review_comment_create(request_id: Id, data: CommentCreate, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     review = service.staff_request(db, user, request_id, path=request.url.path)
     result = comment_public(service.add_comment(db, user, review, data))
     db.commit()  # committed before the response: the page reloads right after
@@ -229,15 +223,14 @@ def review_comment_create(request_id: Id, data: CommentCreate, request: Request,
 
 
 @router.delete("/api/review/comments/{comment_id}", name="review_comment_delete", status_code=204)
-def review_comment_delete(comment_id: Id, request: Request, db: DbSession) -> Response:
-    service.delete_comment(db, require_user(request), comment_id)
+def review_comment_delete(comment_id: Id, user: CurrentUser, db: DbSession) -> Response:
+    service.delete_comment(db, user, comment_id)
     db.commit()  # committed before the response: the page reloads right after
     return Response(status_code=204)
 
 
 @router.put("/api/review/requests/{request_id}/verdicts", name="review_verdict_set")
-def review_verdict_set(request_id: Id, data: VerdictIn, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def review_verdict_set(request_id: Id, data: VerdictIn, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     review = service.staff_request(db, user, request_id, path=request.url.path)
     result = verdict_public(service.set_verdict(db, user, review, data))
     db.commit()  # committed before the response: the page reloads right after
@@ -245,8 +238,7 @@ def review_verdict_set(request_id: Id, data: VerdictIn, request: Request, db: Db
 
 
 @router.post("/api/review/requests/{request_id}/submit", name="review_submit")
-def review_submit(request_id: Id, data: SubmitIn, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def review_submit(request_id: Id, data: SubmitIn, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     review = service.staff_request(db, user, request_id, path=request.url.path)
     submitted = service.submit_review(db, user, review, data)
     record_audit(db, "review_submitted", actor=user, path=request.url.path, request_id=request_id)
@@ -256,9 +248,9 @@ def review_submit(request_id: Id, data: SubmitIn, request: Request, db: DbSessio
 
 
 @router.get("/api/review/verdicts", name="review_verdicts_export")
-def review_verdicts_export(request: Request, db: DbSession) -> list[dict[str, Any]]:
+def review_verdicts_export(request: Request, user: CurrentUser, db: DbSession) -> list[dict[str, Any]]:
     """Every agree/disagree with an automated score, for calibrating the scorer."""
-    record_audit(db, "review_admin_view", actor=require_user(request), path=request.url.path)
+    record_audit(db, "review_admin_view", actor=user, path=request.url.path)
     return [verdict_public(v) | {"request_id": v.request_id} for v in db.scalars(select(ScoreVerdict).order_by(ScoreVerdict.id))]
 
 
@@ -286,8 +278,7 @@ def _share_out(db: DbSession, link: ReviewShareLink, token: str | None = None) -
 
 
 @router.post("/api/review/requests/{request_id}/shares", name="review_share_create", status_code=201)
-def review_share_create(request_id: Id, data: ShareCreate, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def review_share_create(request_id: Id, data: ShareCreate, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     review = service.staff_request(db, user, request_id, path=request.url.path)
     link, token = service.create_share_link(db, user, review, data)
     record_audit(db, "review_share_created", actor=user, path=request.url.path, request_id=request_id, link_id=link.id)
@@ -297,15 +288,14 @@ def review_share_create(request_id: Id, data: ShareCreate, request: Request, db:
 
 
 @router.get("/api/review/requests/{request_id}/shares", name="review_share_list")
-def review_share_list(request_id: Id, request: Request, db: DbSession) -> list[dict[str, Any]]:
-    review = service.staff_request(db, require_user(request), request_id, path=request.url.path)
+def review_share_list(request_id: Id, request: Request, user: CurrentUser, db: DbSession) -> list[dict[str, Any]]:
+    review = service.staff_request(db, user, request_id, path=request.url.path)
     links = db.scalars(select(ReviewShareLink).where(ReviewShareLink.request_id == review.id)).all()
     return [_share_out(db, link) for link in links]
 
 
 @router.post("/api/review/shares/{link_id}/revoke", name="review_share_revoke")
-def review_share_revoke(link_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def review_share_revoke(link_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     link = service.revoke_share_link(db, user, link_id, path=request.url.path)
     record_audit(db, "review_share_revoked", actor=user, path=request.url.path, link_id=link_id)
     result = _share_out(db, link)
@@ -422,15 +412,13 @@ def _seeker_share_out(db: DbSession, link: ReviewShareLink) -> SeekerShareOut:
 
 
 @router.get("/api/review/my-shares", name="review_my_shares")
-def review_my_shares(request: Request, db: DbSession, session_id: Id | None = None) -> list[SeekerShareOut]:
+def review_my_shares(user: CurrentUser, db: DbSession, session_id: Id | None = None) -> list[SeekerShareOut]:
     """The share links consultants made for the seeker's sessions: who, until when, last opened."""
-    user = require_user(request)
     return [_seeker_share_out(db, link) for link in service.seeker_share_links(db, user, session_id)]
 
 
 @router.post("/api/review/my-shares/{link_id}/revoke", name="review_my_share_revoke")
-def review_my_share_revoke(link_id: Id, request: Request, db: DbSession) -> SeekerShareOut:
-    user = require_user(request)
+def review_my_share_revoke(link_id: Id, request: Request, user: CurrentUser, db: DbSession) -> SeekerShareOut:
     link = service.revoke_own_share_link(db, user, link_id)
     record_audit(db, "review_share_revoked", actor=user, path=request.url.path, link_id=link_id, by="seeker")
     result = _seeker_share_out(db, link)

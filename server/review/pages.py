@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser
 from server.core.deps import DbSession
 from server.core.i18n import translate
 from server.core.limits import Id
@@ -44,8 +44,7 @@ def _common(request: Request) -> dict[str, Any]:
 
 
 @router.get("/review", name="review_queue_page")
-def review_queue_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def review_queue_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     requests = service.queue_for(db, user)
     if user.role is Role.ADMIN:
         from server.core.audit import record_audit
@@ -70,8 +69,7 @@ def review_queue_page(request: Request, db: DbSession) -> Response:
 
 
 @router.get("/review/seekers/{seeker_id}", name="review_seeker_page")
-def review_seeker_page(seeker_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def review_seeker_page(seeker_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     seeker, requests = service.seeker_history(db, user, seeker_id, path=request.url.path)
     locale = request.state.locale
     rows = [(r, session_totals(r.session), service.rubric_average(r)) for r in requests]
@@ -93,8 +91,7 @@ def review_seeker_page(seeker_id: Id, request: Request, db: DbSession) -> Respon
 
 
 @router.get("/review/{request_id}", name="review_workspace_page")
-def review_workspace_page(request_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def review_workspace_page(request_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     review = service.staff_request(db, user, request_id, path=request.url.path)
     shares = db.scalars(select(ReviewShareLink).where(ReviewShareLink.request_id == review.id)).all()
     return render(
@@ -132,8 +129,7 @@ def _seeker_share_rows(db: DbSession, seeker: User, session_id: int) -> list[dic
 
 
 @router.get("/practice/{session_id}/feedback", name="review_feedback_page")
-def review_feedback_page(session_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def review_feedback_page(session_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     session = owned_session(db, user, session_id)
     review = service.active_request_for_session(db, session.id)
     history = db.scalars(
