@@ -433,7 +433,7 @@ def item_options(db: Session) -> dict[str, list[dict[str, Any]]]:
 @dataclass
 class SendResult:
     seekers: int = 0  # people who got a message
-    items: int = 0  # (item, person) pairs sent
+    items: int = 0  # (item, person) pairs sent: two people getting one event is 2
     already: int = 0  # people who had everything already
     sent_to: list[int] = field(default_factory=list)
 
@@ -455,9 +455,9 @@ def send_programme(db: Session, staff: User, programme_id: int) -> SendResult:
     people = [e for e in _enrolments(db, programme.id).values() if e.status == "active"]
     if not people:
         raise InvalidInput("outreach_nobody_enrolled")
-    had = set(db.execute(select(OutreachSend.item_id, OutreachSend.seeker_id).where(
-        OutreachSend.item_id.in_([v.item.id for v in views])
-    )).tuples())
+    had = {(int(item_id), int(seeker_id)) for item_id, seeker_id in db.execute(
+        select(OutreachSend.item_id, OutreachSend.seeker_id).where(OutreachSend.item_id.in_([v.item.id for v in views]))
+    )}
     result = SendResult()
     for enrolment in sorted(people, key=lambda e: e.seeker_id):
         new = [v for v in views if (v.item.id, enrolment.seeker_id) not in had]
