@@ -8,7 +8,8 @@ seekers what the programme carries. Nobody is enrolled automatically.
 Sending goes through `notify()` (in-app, email and text message as each seeker chose, quiet
 hours and unsubscribe included). Each (item, seeker) sent is a row in `outreach_sends` under a
 unique key, written in the same transaction as the notification: a second send carries only
-what is new to each person, and a concurrent one fails its commit instead of sending twice.
+what is new to each person. Sends of one programme are serialised by updating its row first, and
+the unique key still refuses a second copy if that were bypassed.
 
 Who may touch what (on top of server/accounts/access.py): a consultant only their own
 programmes (another's looks like 404), an admin every one; a seeker only their own enrolments.
@@ -22,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -449,6 +450,12 @@ def _line(view: ItemView) -> str:
 def send_programme(db: Session, staff: User, programme_id: int) -> SendResult:
     """Send every active enrolled seeker the programme's live items they have not had yet."""
     programme = programme_for(db, staff, programme_id)
+    # Serialise sends of one programme, as bookings are per event: on PostgreSQL a row lock held to
+    # the commit, on SQLite the write lock; a second send then reads what the first recorded.
+    db.execute(
+        update(OutreachProgramme).where(OutreachProgramme.id == programme.id)
+        .values(owner_id=OutreachProgramme.owner_id).execution_options(synchronize_session=False)
+    )
     views = [v for v in item_views(db, programme.id) if v.live]
     if not views:
         raise InvalidInput("outreach_nothing_to_send")

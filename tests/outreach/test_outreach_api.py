@@ -4,6 +4,7 @@ postings, and sending each item to each person once, through notify()."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -182,3 +183,32 @@ def test_pages_for_staff_and_seekers(people, fair) -> None:
     mine = seeker.get("/outreach/mine")
     assert mine.status_code == 200 and "중장년 재도약" in mine.text and "12월 구인·구직 만남의 날" in mine.text
     assert seeker.get("/outreach").status_code == 403
+
+
+def test_two_sends_at_the_same_moment_send_each_item_once(app_client, people, make_client, fair) -> None:
+    made = fair(slot_hours=(30,))
+    consultant = made["consultant"]
+    twin = make_client()  # the same consultant in a second browser
+    twin.login("con-a@events.kr", "careers-pass-1")
+    seekers = [people("seeker", f"race{n}@outreach.kr", name=f"경주{n}") for n in range(3)]
+    pid = ok(consultant.send_json("POST", "/api/outreach/programmes", programme_body()), 201)["id"]
+    for seeker in seekers:
+        ok(consultant.send_json("POST", f"/api/outreach/programmes/{pid}/enrolments", {"seeker_id": seeker.user["id"]}), 201)
+    ok(consultant.send_json("POST", f"/api/outreach/programmes/{pid}/items", {"event_id": made["event"]["id"]}), 201)
+    barrier = threading.Barrier(2)
+    results: list[Any] = [None, None]
+
+    def run(i: int, client: Any) -> None:
+        barrier.wait()
+        results[i] = client.send_json("POST", f"/api/outreach/programmes/{pid}/send")
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate((consultant, twin))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert all(not t.is_alive() for t in threads)
+    assert sorted(r.status_code for r in results) == [200, 200], [r.text for r in results]
+    assert sorted(r.json()["items"] for r in results) == [0, 3]
+    for seeker in seekers:
+        assert len(notes(app_client, seeker.user["id"])) == 1
