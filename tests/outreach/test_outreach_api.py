@@ -183,6 +183,9 @@ def test_pages_for_staff_and_seekers(people, fair) -> None:
     mine = seeker.get("/outreach/mine")
     assert mine.status_code == 200 and "중장년 재도약" in mine.text and "12월 구인·구직 만남의 날" in mine.text
     assert seeker.get("/outreach").status_code == 403
+    seeker.get("/locale/en", follow_redirects=False)
+    english = seeker.get("/outreach/mine")
+    assert "My programmes" in english.text and "Leave this programme" in english.text and "내 프로그램" not in english.text
 
 
 def test_two_sends_at_the_same_moment_send_each_item_once(app_client, people, make_client, fair) -> None:

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import login_in_browser, screenshot
 from tests.liveserver import free_port, start_live_server, stop_live_server
-from tests.notifications.conftest import parts
+from tests.notifications.conftest import parts, smtp_server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
