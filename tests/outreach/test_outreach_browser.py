@@ -43,7 +43,7 @@ def _fits_width(page, width: int) -> None:
 
 @pytest.mark.timeout(300)
 def test_a_consultant_sends_a_programme_and_the_seeker_sees_it_and_gets_the_email(
-    tmp_path, smtp_server, launch_chromium
+    tmp_path, smtp_server, launch_chromium  # noqa: F811
 ) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
