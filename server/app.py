@@ -59,6 +59,8 @@ from server.journey import pages as journey_pages
 from server.notifications import api as notifications_api
 from server.notifications import pages as notifications_pages
 from server.notifications.service import install_channels
+from server.outreach import api as outreach_api
+from server.outreach import pages as outreach_pages
 from server.practice import api as practice_api
 from server.practice import pages as practice_pages
 from server.review import api as review_api
@@ -249,6 +251,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events_pages.router)
     app.include_router(companies_api.router)
     app.include_router(companies_pages.router)
+    app.include_router(outreach_api.router)
+    app.include_router(outreach_pages.router)
 
     missing = routes_without_rules(app)
     if missing:

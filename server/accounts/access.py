@@ -303,6 +303,26 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "companies_review_page": EMPLOYER,
     "companies_diagnosis_page": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
     "companies_admin_page": ADMIN,
+    # --- outreach programmes for target groups (issue 15 item 4); which programme in
+    # server/outreach/service.py (a consultant their own, an admin every one)
+    "outreach_api_list": STAFF,
+    "outreach_api_create": STAFF,
+    "outreach_api_get": STAFF,
+    "outreach_api_update": STAFF,
+    "outreach_api_suggestions": STAFF,
+    "outreach_api_search": STAFF,
+    "outreach_api_enrol": STAFF,
+    "outreach_api_unenrol": STAFF,
+    "outreach_api_item_add": STAFF,
+    "outreach_api_item_remove": STAFF,
+    "outreach_api_send": STAFF,
+    "outreach_api_mine": SEEKER,
+    "outreach_api_leave": SEEKER,
+    "outreach_api_facts_get": SEEKER,
+    "outreach_api_facts_put": SEEKER,
+    "outreach_list_page": STAFF,
+    "outreach_mine_page": SEEKER,
+    "outreach_programme_page": STAFF,
 }
 
 

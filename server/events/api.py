@@ -28,6 +28,7 @@ def booking_rules(settings: Settings) -> es.BookingRules:
     return es.BookingRules(
         limit_per_event=settings.event_bookings_per_seeker,
         cancel_cutoff=dt.timedelta(minutes=settings.event_cancel_cutoff_min),
+        base_url=settings.base_url,
     )
 
 

@@ -37,6 +37,7 @@ from server.domain.bookings import (
     slot_times,
     waiting_rank,
 )
+from server.events import reminders as booking_messages
 from server.models import (
     CentreEvent,
     Company,
@@ -49,7 +50,6 @@ from server.models import (
     Role,
     User,
 )
-from server.notifications.service import notify
 
 STAFF_ROLES = (Role.CONSULTANT, Role.ADMIN)
 KST = ZoneInfo("Asia/Seoul")
@@ -237,6 +237,7 @@ def booth_for(db: Session, user: User, booth_id: int) -> EventBooth:
 class BookingRules:
     limit_per_event: int = 3
     cancel_cutoff: dt.timedelta = dt.timedelta(hours=1)
+    base_url: str = ""  # for the calendar entry's link (server/events/reminders.py)
 
 
 def _lock_event(db: Session, event_id: int) -> None:
@@ -311,6 +312,8 @@ def book_slot(
         db.flush()
     except IntegrityError as exc:  # only if the lock was bypassed; the index still holds
         raise Conflict("event_slot_just_taken") from exc
+    rank = len(positions) + 1 if booking.status == "waiting" else None
+    booking_messages.booking_made(db, booking, slot, waiting_rank=rank, base_url=rules.base_url)
     return booking
 
 
@@ -343,7 +346,9 @@ def cancel_booking(db: Session, user: User, booking_id: int, rules: BookingRules
     db.flush()  # the slot is free before the next person takes it (partial unique index)
     result = Cancellation(booking)
     if by_staff and booking.seeker_id != user.id:
-        _notify_seeker(db, booking, slot, "event_booking_cancelled")
+        _notify_seeker(db, booking, slot, "event_booking_cancelled", rules, was_booked=was_booked)
+    elif was_booked:  # the seeker's own: their calendar entry is cancelled
+        _notify_seeker(db, booking, slot, "event_booking_withdrawn", rules, was_booked=True)
     if was_booked:
         waiting = list(db.scalars(select(EventBooking).where(
             EventBooking.slot_id == slot.id, EventBooking.status == "waiting"
@@ -353,20 +358,15 @@ def cancel_booking(db: Session, user: User, booking_id: int, rules: BookingRules
         if promoted is not None:
             promoted.status, promoted.position, promoted.promoted_at = "booked", None, now
             db.flush()
-            _notify_seeker(db, promoted, slot, "event_slot_promoted")
+            _notify_seeker(db, promoted, slot, "event_slot_promoted", rules)
             result.promoted = promoted
     return result
 
 
-def _notify_seeker(db: Session, booking: EventBooking, slot: EventSlot, kind: str) -> None:
-    booth = db.get(EventBooth, slot.booth_id)
-    event = db.get(CentreEvent, booking.event_id)
-    company = db.get(Company, booth.company_id) if booth else None
-    notify(
-        db, booking.seeker_id, kind, link=event_path(booking.event_id),
-        event=event.title if event else "", company=company.name if company else "",
-        starts_at=slot.starts_at.isoformat(),
-    )
+def _notify_seeker(
+    db: Session, booking: EventBooking, slot: EventSlot, kind: str, rules: BookingRules, *, was_booked: bool = False
+) -> None:
+    booking_messages.seeker_message(db, booking, slot, kind, base_url=rules.base_url, was_booked=was_booked)
 
 
 # --------------------------------------------------------------------------- views

@@ -44,6 +44,13 @@ from server.models.notifications import (
     NotificationPreference,
     NotificationReminder,
 )
+from server.models.outreach import (
+    OutreachEnrolment,
+    OutreachItem,
+    OutreachProgramme,
+    OutreachSeekerFacts,
+    OutreachSend,
+)
 from server.models.practice import Consent, PracticeAnswer, PracticeQuestion, PracticeSession
 from server.models.review import (
     ReviewComment,
@@ -98,6 +105,11 @@ __all__ = [
     "NotificationDelivery",
     "NotificationPreference",
     "NotificationReminder",
+    "OutreachEnrolment",
+    "OutreachItem",
+    "OutreachProgramme",
+    "OutreachSeekerFacts",
+    "OutreachSend",
     "PipelineNote",
     "PracticeAnswer",
     "PracticeQuestion",

@@ -17,6 +17,7 @@ from typing import Any
 from server.core.config import Settings, load_settings
 from server.core.db import session_scope, utcnow
 from server.core.i18n import normalize_locale, translate
+from server.events.reminders import send_due_event_reminders
 from server.jobs.kinds import JobKind
 from server.jobs.queue import JobContext, JobFailed, enqueue, enqueue_unless_pending
 from server.models.accounts import User
@@ -146,7 +147,8 @@ def fail_delivery(context: JobContext, payload: dict[str, Any], code: str) -> No
 def send_due_reminders(context: JobContext, _payload: dict[str, Any]) -> None:
     settings = _settings(context)
     with session_scope(context.sessionmaker) as db:
-        sent = send_reminders_now(db, utcnow())
+        now = utcnow()
+        sent = [*send_reminders_now(db, now), *send_due_event_reminders(db, now)]
         enqueue_unless_pending(db, REMINDERS_JOB, delay_s=settings.reminder_interval_s)
     if sent:
         log.info("reminders sent", extra={"count": len(sent)})

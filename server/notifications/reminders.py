@@ -11,7 +11,7 @@ twice; a rescheduled interview has a new due time and so gets its reminders agai
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -165,8 +165,15 @@ def _already_sent(db: Session, reminder: DueReminder) -> bool:
 
 def send_due_reminders(db: Session, now: datetime) -> list[DueReminder]:
     """Notify every reminder that is due and not sent yet; returns those sent."""
+    return send_reminders(db, [*_interview_reminders(db, now), *_counselling_reminders(db, now),
+                               *_checkin_reminders(db, now)])
+
+
+def send_reminders(db: Session, reminders: Iterable[DueReminder]) -> list[DueReminder]:
+    """Notify each reminder not sent yet, recording it in the same transaction (also used by the
+    centre events' reminders, server/events/reminders.py)."""
     sent: list[DueReminder] = []
-    for reminder in [*_interview_reminders(db, now), *_counselling_reminders(db, now), *_checkin_reminders(db, now)]:
+    for reminder in list(reminders):
         if _already_sent(db, reminder):
             continue
         # The unique key is the backstop: a concurrent run fails its commit instead of sending twice.

@@ -65,6 +65,13 @@ KINDS = (
     "checkin_due",
     "event_slot_promoted",
     "event_booking_cancelled",
+    "event_booking_confirmed",
+    "event_booking_waiting",
+    "event_booking_withdrawn",
+    "event_booth_new_booking",
+    "event_reminder_24h",
+    "event_reminder_1h",
+    "outreach_programme_items",
 )
 
 

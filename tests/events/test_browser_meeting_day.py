@@ -110,7 +110,7 @@ def test_a_meeting_day_from_building_to_figures(live_server, launch_chromium) ->
     assert "내 예약" in slot(sena, companies[0], "10:00").inner_text()
     entries = sena.get_by_test_id("my-entries")
     assert "예약됨" in entries.inner_text() and entries.get_by_test_id("promoted").is_visible()
-    assert sena.get_by_test_id("unread-badge").inner_text() == "1"
+    assert sena.get_by_test_id("unread-badge").inner_text() == "2"  # the waiting place, then moving up
     screenshot(sena, "events-3-seeker-moved-up")
     sena.goto(base + "/notifications")
     assert f"{companies[0]} 면접 대기가 예약으로 바뀌었습니다" in sena.locator("main").inner_text()

@@ -85,9 +85,10 @@ def test_a_cancellation_moves_the_first_in_line_up_and_tells_them(fair, people) 
     assert slot_state(second, f["event"]["id"], slot)["mine"]["status"] == "booked"
     assert slot_state(third, f["event"]["id"], slot)["mine"]["waiting_rank"] == 1
     notes = ok(second.get("/api/notifications"))["items"]
-    assert [n["kind"] for n in notes] == ["event_slot_promoted"]
+    # (newest first; the waiting-list confirmations are in tests/events/test_booking_messages.py)
+    assert [n["kind"] for n in notes] == ["event_slot_promoted", "event_booking_waiting"]
     assert "가나물류-a" in notes[0]["text"] and notes[0]["link"] == f"/events/{f['event']['id']}"
-    assert ok(third.get("/api/notifications"))["items"] == []
+    assert [n["kind"] for n in ok(third.get("/api/notifications"))["items"]] == ["event_booking_waiting"]
 
     figures = ok(f["consultant"].get(f"/api/events/{f['event']['id']}/figures"))["total"]
     assert figures == {"slots": 1, "booked": 1, "waiting": 1, "cancelled": 1, "promoted": 1}
@@ -220,9 +221,11 @@ def test_staff_cancel_late_bookings_and_both_seekers_are_told(fair, people) -> N
     assert booth["slots"][0]["booked_seeker"]["booking_id"] == booked["id"]
     result = ok(f["consultant"].send_json("POST", f"/api/events/bookings/{booked['id']}/cancel"))
     assert result["status"] == "cancelled" and result["promoted_booking_id"] is not None
-    assert [n["kind"] for n in ok(late.get("/api/notifications"))["items"]] == ["event_booking_cancelled"]
+    assert [n["kind"] for n in ok(late.get("/api/notifications"))["items"]] == [
+        "event_booking_cancelled", "event_booking_confirmed"]
     assert "센터가" in ok(late.get("/api/notifications"))["items"][0]["text"]
-    assert [n["kind"] for n in ok(waiting.get("/api/notifications"))["items"]] == ["event_slot_promoted"]
+    assert [n["kind"] for n in ok(waiting.get("/api/notifications"))["items"]] == [
+        "event_slot_promoted", "event_booking_waiting"]
     assert slot_state(waiting, f["event"]["id"], slot)["mine"]["status"] == "booked"
 
 

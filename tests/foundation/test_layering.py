@@ -6,7 +6,7 @@
 - `server/core/` is plumbing and `server/models/` the tables: they import only each other and
   the domain, never a feature.
 - A feature (`accounts`, `jobs`, `answers`, `careers`, `journey`, `practice`, `interviews`,
-  `review`, `notifications`, `events`, `companies`) imports core, models, domain and other features' services, but never another
+  `review`, `notifications`, `events`, `companies`, `outreach`) imports core, models, domain and other features' services, but never another
   feature's edge (`api`, `pages`, `*_api`), and its own services never import its own edge:
   `api`/`pages` → `service` → `models`.
 - Only `server/app.py`, `server/cli.py` and the migrations put everything together.
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FEATURES = frozenset(
     {
         "accounts", "jobs", "answers", "careers", "journey", "practice", "interviews", "review", "notifications",
-        "events", "companies",
+        "events", "companies", "outreach",
     }
 )
 LAYERS = frozenset({"core", "models", "domain"})
