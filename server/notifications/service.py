@@ -65,6 +65,9 @@ KINDS = (
     "checkin_due",
     "event_slot_promoted",
     "event_booking_cancelled",
+    "event_slot_delayed",
+    "event_follow_up_no_show",
+    "event_follow_up_no_result",
 )
 
 

@@ -1,0 +1,86 @@
+"""A booth's day at a centre event (issue 15): back-to-back live interviews in one room, pure rules.
+
+The day's queue is the booth's booked slots of one day (Korea time) in time order. An interview
+is open until the host finishes it (held) or marks the seeker absent (no-show); a seeker's place
+in the queue counts only the open ones before theirs, so it closes up as the host finishes the
+one before (1 = it is your turn). Running late moves every slot of that day that has not started
+yet. After the event, staff follow up once with each no-show and each seeker who got no result.
+The service (server/events/day.py) reads the facts and applies these decisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from server.domain.errors import DomainError
+
+__all__ = [
+    "RESULTS",
+    "QueueEntry",
+    "follow_up_kind",
+    "queue_ranks",
+    "seeker_window",
+    "slots_to_shift",
+]
+
+KST = ZoneInfo("Asia/Seoul")
+RESULTS = ("pass", "hold", "fail")  # 합격 / 보류 / 불합격
+MAX_DELAY_MIN = 180
+OPENS_BEFORE = dt.timedelta(minutes=60)  # a seeker may wait in the lobby an hour before their slot
+GRACE_AFTER = dt.timedelta(minutes=60)  # and until an hour past its planned end
+
+
+def day_of(at: dt.datetime) -> dt.date:
+    """The centre's (Korea's) calendar day of a moment."""
+    return at.astimezone(KST).date()
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    booking_id: int
+    starts_at: dt.datetime
+    finished: bool  # held or marked no-show
+
+
+def queue_ranks(entries: Sequence[QueueEntry]) -> dict[int, int]:
+    """Each open interview's place in the day's queue (1 = next), by slot time then booking id."""
+    open_entries = sorted((e for e in entries if not e.finished), key=lambda e: (e.starts_at, e.booking_id))
+    return {e.booking_id: rank for rank, e in enumerate(open_entries, start=1)}
+
+
+def seeker_window(starts_at: dt.datetime, duration_min: int) -> tuple[dt.datetime, dt.datetime]:
+    """When a booked seeker may be in the booth's room (its lobby) for their slot."""
+    return starts_at - OPENS_BEFORE, starts_at + dt.timedelta(minutes=duration_min) + GRACE_AFTER
+
+
+def slots_to_shift(now: dt.datetime, slots: Sequence[tuple[int, dt.datetime]], minutes: int) -> list[int]:
+    """Running late by `minutes`: the slots (id, start) of today that have not started yet."""
+    if not 1 <= minutes <= MAX_DELAY_MIN:
+        raise DomainError(
+            "event_delay_out_of_range",
+            f"지연은 1분에서 {MAX_DELAY_MIN}분 사이로 알려 주세요.",
+            f"A delay is between 1 and {MAX_DELAY_MIN} minutes.",
+        )
+    today = day_of(now)
+    return [slot_id for slot_id, start in slots if start >= now and day_of(start) == today]
+
+
+FollowUp = Literal["no_show", "no_result"]
+
+
+def follow_up_kind(
+    *, shown: bool, held: bool, no_show: bool, result: str | None, followed_up: bool
+) -> FollowUp | None:
+    """Who gets the after-event message, once: a no-show (marked, or never came and never
+    interviewed), or someone interviewed (or who came) without a result."""
+    if followed_up:
+        return None
+    if no_show or (not shown and not held):
+        return "no_show"
+    if result is None:
+        return "no_result"
+    return None
