@@ -1,10 +1,12 @@
 """A booth's day at a centre event (issue 15): back-to-back live interviews in one room, pure rules.
 
-The day's queue is the booth's booked slots of one day (Korea time) in time order. An interview
-is open until the host finishes it (held) or marks the seeker absent (no-show); a seeker's place
-in the queue counts only the open ones before theirs, so it closes up as the host finishes the
-one before (1 = it is your turn). Running late moves every slot of that day that has not started
-yet. After the event, staff follow up once with each no-show and each seeker who got no result.
+A booth's day is a run of its slots with no long break between them (`DAY_BREAK`; days of a
+multi-day fair are separate runs, and a run past midnight stays one). The day's queue is the run's
+booked slots in time order. An interview is open until the host finishes it (held) or marks the
+seeker absent (no-show); a seeker's place in the queue counts only the open ones before theirs,
+so it closes up as the host finishes the one before (1 = it is your turn). Running late moves
+every slot of the run that has not started yet. After the event, staff follow up once with each
+no-show and each seeker who got no result.
 The service (server/events/day.py) reads the facts and applies these decisions.
 """
 
@@ -14,29 +16,65 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from server.domain.errors import DomainError
 
 __all__ = [
     "RESULTS",
     "QueueEntry",
+    "SlotTime",
+    "current_run",
+    "day_runs",
     "follow_up_kind",
     "queue_ranks",
+    "run_open",
     "seeker_window",
     "slots_to_shift",
 ]
 
-KST = ZoneInfo("Asia/Seoul")
 RESULTS = ("pass", "hold", "fail")  # 합격 / 보류 / 불합격
 MAX_DELAY_MIN = 180
 OPENS_BEFORE = dt.timedelta(minutes=60)  # a seeker may wait in the lobby an hour before their slot
 GRACE_AFTER = dt.timedelta(minutes=60)  # and until an hour past its planned end
 
 
-def day_of(at: dt.datetime) -> dt.date:
-    """The centre's (Korea's) calendar day of a moment."""
-    return at.astimezone(KST).date()
+DAY_BREAK = dt.timedelta(hours=6)  # a longer gap between two slots starts another day
+
+
+@dataclass(frozen=True)
+class SlotTime:
+    id: int
+    starts_at: dt.datetime
+    duration_min: int
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + dt.timedelta(minutes=self.duration_min)
+
+
+def day_runs(slots: Sequence[SlotTime]) -> list[list[SlotTime]]:
+    """The booth's slots in time order, split into days where a break is longer than DAY_BREAK."""
+    runs: list[list[SlotTime]] = []
+    for slot in sorted(slots, key=lambda s: (s.starts_at, s.id)):
+        if runs and slot.starts_at - max(s.ends_at for s in runs[-1]) <= DAY_BREAK:
+            runs[-1].append(slot)
+        else:
+            runs.append([slot])
+    return runs
+
+
+def current_run(now: dt.datetime, slots: Sequence[SlotTime]) -> list[SlotTime]:
+    """The day the booth's room and queue are about: the first run not yet over (its last slot's
+    end plus GRACE_AFTER), else the last run; empty without slots."""
+    runs = day_runs(slots)
+    return next((r for r in runs if max(s.ends_at for s in r) + GRACE_AFTER >= now), runs[-1] if runs else [])
+
+
+def run_open(now: dt.datetime, run: Sequence[SlotTime]) -> bool:
+    """Whether the host's room is open: from OPENS_BEFORE the run's first slot to GRACE_AFTER its last."""
+    if not run:
+        return False
+    return min(s.starts_at for s in run) - OPENS_BEFORE <= now <= max(s.ends_at for s in run) + GRACE_AFTER
 
 
 @dataclass(frozen=True)
@@ -57,16 +95,15 @@ def seeker_window(starts_at: dt.datetime, duration_min: int) -> tuple[dt.datetim
     return starts_at - OPENS_BEFORE, starts_at + dt.timedelta(minutes=duration_min) + GRACE_AFTER
 
 
-def slots_to_shift(now: dt.datetime, slots: Sequence[tuple[int, dt.datetime]], minutes: int) -> list[int]:
-    """Running late by `minutes`: the slots (id, start) of today that have not started yet."""
+def slots_to_shift(now: dt.datetime, run: Sequence[SlotTime], minutes: int) -> list[int]:
+    """Running late by `minutes`: the slots of the day's run that have not started yet."""
     if not 1 <= minutes <= MAX_DELAY_MIN:
         raise DomainError(
             "event_delay_out_of_range",
             f"지연은 1분에서 {MAX_DELAY_MIN}분 사이로 알려 주세요.",
             f"A delay is between 1 and {MAX_DELAY_MIN} minutes.",
         )
-    today = day_of(now)
-    return [slot_id for slot_id, start in slots if start >= now and day_of(start) == today]
+    return [s.id for s in run if s.starts_at >= now]
 
 
 FollowUp = Literal["no_show", "no_result"]

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from media import RecordingRef
 from server.core.errors import Conflict, NotFound
-from server.domain.booth_day import day_of
 from server.events import day
 from server.interviews.room_kinds import RoomKind, Seat
 from server.interviews.tokens import RoomGrants
-from server.models import EventBooth, EventSlot, User
+from server.models import EventBooth, User
 from server.models.rooms import LiveRoomMessage, LiveRoomRecording
 
 HOST = Seat("host", RoomGrants(publish=True, subscribe=True, admit=True))
@@ -42,8 +40,7 @@ class BoothRoom(RoomKind):
         if booth is None:
             raise NotFound("event_booth_not_found")
         if day.is_host(user, booth):
-            starts = db.scalars(select(EventSlot.starts_at).where(EventSlot.booth_id == booth.id))
-            if not any(day_of(s) == day_of(now) for s in starts):
+            if not day.host_room_open(db, booth.id, now):
                 raise Conflict("event_booth_room_closed")
             return HOST
         if day.may_accompany(db, user, booth, now):

@@ -23,9 +23,11 @@ from server.domain.booth_day import (
     MAX_DELAY_MIN,
     RESULTS,
     QueueEntry,
-    day_of,
+    SlotTime,
+    current_run,
     follow_up_kind,
     queue_ranks,
+    run_open,
     seeker_window,
     slots_to_shift,
 )
@@ -90,20 +92,22 @@ def _booked_at_booth(db: Session, booth_id: int) -> list[tuple[EventBooking, Eve
     return [(b, s, u) for b, s, u in rows]
 
 
-def queue_day(db: Session, booth_id: int, now: dt.datetime) -> dt.date | None:
-    """The day the booth's queue shows: today if it has slots today, else its next day with
-    slots, else its last one."""
-    days = sorted({day_of(s) for s in db.scalars(select(EventSlot.starts_at).where(EventSlot.booth_id == booth_id))})
-    if not days:
-        return None
-    today = day_of(now)
-    return next((d for d in days if d >= today), days[-1])
+def booth_run(db: Session, booth_id: int, now: dt.datetime) -> list[SlotTime]:
+    """The booth's day now: its run of slots not yet over, else its last (domain: current_run)."""
+    slots = db.execute(
+        select(EventSlot.id, EventSlot.starts_at, EventSlot.duration_min).where(EventSlot.booth_id == booth_id)
+    ).all()
+    return current_run(now, [SlotTime(i, start, minutes) for i, start, minutes in slots])
+
+
+def host_room_open(db: Session, booth_id: int, now: dt.datetime) -> bool:
+    return run_open(now, booth_run(db, booth_id, now))
 
 
 def day_queue(db: Session, booth_id: int, now: dt.datetime) -> list[QueueItem]:
-    """The booth's booked interviews of its queue day, in time order, each with its place."""
-    day = queue_day(db, booth_id, now)
-    rows = [(b, s, u) for b, s, u in _booked_at_booth(db, booth_id) if day_of(s.starts_at) == day]
+    """The booked interviews of the booth's day, in time order, each with its place."""
+    run = {s.id for s in booth_run(db, booth_id, now)}
+    rows = [(b, s, u) for b, s, u in _booked_at_booth(db, booth_id) if s.id in run]
     interviews = {
         iv.booking_id: iv
         for iv in db.scalars(select(EventInterview).where(EventInterview.booking_id.in_([b.id for b, _, _ in rows])))
@@ -127,15 +131,16 @@ def queue_public(items: list[QueueItem]) -> list[dict[str, Any]]:
     ]
 
 
-def host_queue(db: Session, user: User, booth_id: int) -> tuple[EventBooth, list[QueueItem]]:
+def host_queue(
+    db: Session, user: User, booth_id: int, now: dt.datetime | None = None
+) -> tuple[EventBooth, list[QueueItem]]:
     booth = booth_for(db, user, booth_id)
-    return booth, day_queue(db, booth.id, utcnow())
+    return booth, day_queue(db, booth.id, now or utcnow())
 
 
 def open_bookings_today(db: Session, booth_id: int, now: dt.datetime) -> list[QueueItem]:
-    """Today's open interviews of the booth (the people the room is for now)."""
-    today = day_of(now)
-    return [i for i in day_queue(db, booth_id, now) if not i.finished and day_of(i.slot.starts_at) == today]
+    """The open interviews of the booth's day (the people the room is for now)."""
+    return [i for i in day_queue(db, booth_id, now) if not i.finished]
 
 
 def my_turn(db: Session, seeker: User, booth_id: int, now: dt.datetime) -> QueueItem:
@@ -154,7 +159,7 @@ def my_turn_public(item: QueueItem, now: dt.datetime) -> dict[str, Any]:
     return {
         "booking_id": item.booking.id, "starts_at": item.slot.starts_at.isoformat(), "ends_at": item.ends_at.isoformat(),
         "delay_min": item.slot.delay_min, "state": item.state, "rank": item.rank,
-        "room_open": opens <= now <= closes and not item.finished and day_of(item.slot.starts_at) == day_of(now),
+        "room_open": opens <= now <= closes and not item.finished,
         "opens_at": opens.isoformat(),
     }
 
@@ -195,13 +200,14 @@ def _interview(db: Session, booking_id: int) -> EventInterview:
     return row
 
 
-def mark_shown(db: Session, seeker: User, booth_id: int) -> None:
+def mark_shown(db: Session, seeker: User, booth_id: int, now: dt.datetime | None = None) -> None:
     """The seeker took their seat in the booth's room: they showed up (counted once)."""
-    item = seeker_item_now(db, seeker, booth_id, utcnow())
+    now = now or utcnow()
+    item = seeker_item_now(db, seeker, booth_id, now)
     if item is not None:
         row = _interview(db, item.booking.id)
         if row.shown_at is None:
-            row.shown_at = utcnow()
+            row.shown_at = now
 
 
 # --------------------------------------------------------------------------- the host's moves
@@ -277,15 +283,16 @@ class DelayIn(BaseModel):
     minutes: int = Field(ge=1, le=MAX_DELAY_MIN)
 
 
-def run_late(db: Session, user: User, booth_id: int, data: DelayIn) -> list[EventSlot]:
-    """"N분 지연": today's slots of the booth that have not started move by N minutes, and the
+def run_late(
+    db: Session, user: User, booth_id: int, data: DelayIn, now: dt.datetime | None = None
+) -> list[EventSlot]:
+    """"N분 지연": the slots of the booth's day that have not started move by N minutes, and the
     seekers booked on them are told the new time."""
     booth = booth_for(db, user, booth_id)
     _lock_event(db, booth.event_id)  # no booking or cancellation reads the times meanwhile
-    now = utcnow()
-    slots = list(db.scalars(select(EventSlot).where(EventSlot.booth_id == booth.id).order_by(EventSlot.starts_at)))
-    ids = set(slots_to_shift(now, [(s.id, s.starts_at) for s in slots], data.minutes))
-    moved = [s for s in slots if s.id in ids]
+    now = now or utcnow()
+    ids = set(slots_to_shift(now, booth_run(db, booth.id, now), data.minutes))
+    moved = list(db.scalars(select(EventSlot).where(EventSlot.id.in_(ids)).order_by(EventSlot.starts_at))) if ids else []
     shift = dt.timedelta(minutes=data.minutes)
     for slot in moved:
         slot.starts_at = slot.starts_at + shift
@@ -318,7 +325,7 @@ class FollowUpSent:
     no_result: int
 
 
-def follow_up(db: Session, staff: User, event_id: int) -> FollowUpSent:
+def follow_up(db: Session, staff: User, event_id: int, now: dt.datetime | None = None) -> FollowUpSent:
     """One message to each no-show and each seeker who got no result, once per booking ever:
     serialised on the event's row, so a second press (or a double click) sends nothing more."""
     event = db.get(CentreEvent, event_id)
@@ -326,7 +333,8 @@ def follow_up(db: Session, staff: User, event_id: int) -> FollowUpSent:
         raise NotFound("event_not_found")
     _lock_event(db, event.id)
     db.refresh(event)
-    if event.status != "closed" and utcnow() < event.ends_at:
+    now = now or utcnow()
+    if event.status != "closed" and now < event.ends_at:
         raise Conflict("event_not_over")
     rows = db.execute(
         select(EventBooking, EventSlot, EventBooth)
@@ -339,7 +347,6 @@ def follow_up(db: Session, staff: User, event_id: int) -> FollowUpSent:
         Company.id.in_({booth.company_id for _, _, booth in rows})
     ))} if rows else {}
     counts = {"no_show": 0, "no_result": 0}
-    now = utcnow()
     for booking, slot, booth in rows:
         iv = _interview(db, booking.id)
         kind = follow_up_kind(

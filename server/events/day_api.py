@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, WebSocket
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from server.accounts.access import require_user
 from server.careers.views import html_errors, page
@@ -21,12 +20,11 @@ from server.core.errors import NotFound
 from server.core.i18n import translate
 from server.core.limits import Id
 from server.core.templating import format_when, js_messages, viewer_zone
-from server.domain.booth_day import day_of
 from server.events import day
 from server.events import service as es
 from server.events.booth_room import BOOTH_ROOM
 from server.interviews.room_access import room_grant, serve_room_socket
-from server.models import Company, EventBooth, EventSlot
+from server.models import Company, EventBooth
 
 router = APIRouter(tags=["events"], dependencies=[Depends(commit_before_response, scope="function")])
 ws_router = APIRouter()
@@ -78,9 +76,7 @@ def events_booth_room_page(booth_id: Id, request: Request, db: DbSession) -> Res
             key = "booth_room.opens_at" if state == "not_yet" else "booth_room.closed"
             window_text = translate(locale, key, opens_at=format_when(
                 day.seeker_window(mine.slot.starts_at, mine.slot.duration_min)[0].astimezone(zone), locale))
-    elif not any(day_of(s) == day_of(now) for s in db.scalars(
-        select(EventSlot.starts_at).where(EventSlot.booth_id == booth.id)
-    )):
+    elif not day.host_room_open(db, booth.id, now):
         state, window_text = "closed", translate(locale, "booth_room.host_not_today")
     messages = json.loads(js_messages(locale, "room.", "devices.", "signalling.", "booth_room."))
     messages["room.waiting"] = translate(locale, "booth_room.waiting")
