@@ -22,14 +22,19 @@ function button(label, className, onClick) {
   return node;
 }
 
-function resultSelect(current) {
+// A result chosen but not yet sent survives the queue's refresh.
+const chosen = {};
+let shown = "";
+
+function resultSelect(bookingId, current) {
   const select = document.createElement("select");
+  select.addEventListener("change", () => { chosen[bookingId] = select.value; });
   select.setAttribute("aria-label", t("result"));
   for (const value of ["", "pass", "hold", "fail"]) {
     const option = document.createElement("option");
     option.value = value;
     option.textContent = value ? t(`result_${value}`) : t("result_none");
-    option.selected = value === (current || "");
+    option.selected = value === (chosen[bookingId] ?? current ?? "");
     select.appendChild(option);
   }
   return select;
@@ -48,6 +53,9 @@ async function act(method, url, body) {
 }
 
 function renderQueue(queue) {
+  const json = JSON.stringify(queue);
+  if (json === shown) return; // nothing changed: leave the host's controls as they are
+  shown = json;
   const list = $("booth-queue");
   list.replaceChildren();
   if (!queue.length) {
@@ -74,13 +82,16 @@ function renderQueue(queue) {
     actions.className = "actions";
     const url = `/api/events/bookings/${item.booking_id}`;
     if (item.state === "waiting" || item.state === "shown") {
-      const select = resultSelect(null);
-      actions.append(select, button(t("finish"), "btn btn-primary", () =>
-        act("POST", `${url}/outcome`, { outcome: "held", result: select.value || null })));
+      const select = resultSelect(item.booking_id, null);
+      actions.append(select, button(t("finish"), "btn btn-primary", () => {
+        delete chosen[item.booking_id];
+        act("POST", `${url}/outcome`, { outcome: "held", result: select.value || null });
+      }));
       actions.append(button(t("no_show"), "btn", () => act("POST", `${url}/outcome`, { outcome: "no_show" })));
     } else if (item.state === "held") {
-      const select = resultSelect(item.result);
+      const select = resultSelect(item.booking_id, item.result);
       actions.append(select, button(t("save_result"), "btn", () => {
+        delete chosen[item.booking_id];
         if (select.value) act("POST", `${url}/result`, { result: select.value });
       }));
       if (item.result) {
