@@ -44,6 +44,8 @@ class BoothRoom(RoomKind):
                 raise Conflict("event_booth_room_closed")
             return HOST
         if day.may_accompany(db, user, booth, now):
+            if not day.host_room_open(db, booth.id, now):
+                raise Conflict("event_booth_room_closed")
             return COMPANION
         if day.seeker_item_now(db, user, booth.id, now) is not None:
             return GUEST

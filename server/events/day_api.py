@@ -92,7 +92,7 @@ def events_booth_room_page(booth_id: Id, request: Request, db: DbSession) -> Res
         "is_interviewer": host, "is_candidate": False, "room_recordable": False,
         "config": {
             "token_url": f"/api/events/booths/{booth.id}/room-token", "interviewer": host, "slots": 3,
-            "screen_slots": 1, "booth_id": booth.id, "seat": seat, "zone": str(viewer_zone(user)),
+            "screen_slots": 1, "booth_id": booth.id, "seat": seat, "recordable": False, "zone": str(viewer_zone(user)),
         },
         "messages_json": json.dumps(messages, ensure_ascii=False).replace("</", "<\\/"),
     })

@@ -219,3 +219,30 @@ def test_the_follow_up_goes_once_to_no_shows_and_those_without_a_result(meeting)
     assert len(sent) == 2
     editor = staff.get(f"/events/{event_id}/edit")
     assert 'data-testid="dfig-followed_up">3<' in editor.text and "사후 안내 보내기" in editor.text
+
+
+def test_room_tokens_seat_each_person_and_showing_up_and_going_along_are_recorded(fair, people, app_client) -> None:
+    f = fair(slot_hours=(0.5,), tag="now")  # the room is open: the slot starts within the hour
+    seeker = people("seeker", "now-seeker@events.kr", name="윤지금")
+    book(seeker, f["slots"][0])
+    booth = f["booth"]["id"]
+    url = f"/api/events/booths/{booth}/room-token"
+    assert ok(f["employer"].send_json("POST", url))["role"] == "host"
+    grant = ok(seeker.send_json("POST", url))
+    assert grant["role"] == "guest" and grant["ws_url"] == f"/ws/events/booths/{booth}/room"
+    assert grant["grants"]["record"] is False and grant["grants"]["admit"] is False
+    assert ok(f["consultant"].send_json("POST", url))["role"] == "companion"
+    assert people("seeker", "not-booked@events.kr").send_json("POST", url).status_code == 404
+    assert fair(tag="other")["employer"].send_json("POST", url).status_code == 404
+    ok(seeker.send_json("POST", url))  # entering again counts once
+
+    figures = ok(f["consultant"].get(f"/api/events/{f['event']['id']}/figures"))["day"]["booths"][str(booth)]
+    assert figures["shows"] == 1
+    with session_scope(app_client.app.state.sessionmaker) as db:
+        joined = list(db.scalars(select(AuditEvent).where(AuditEvent.event == "booth_companion_joined")))
+    assert [a.actor_id for a in joined] == [f["consultant"].user["id"]]
+    page = f["employer"].get(f"/events/booths/{booth}/room")
+    assert page.status_code == 200 and "오늘의 면접 순서" in page.text and 'id="start-recording"' not in page.text
+    lobby = seeker.get(f"/events/booths/{booth}/room")
+    assert lobby.status_code == 200 and "내 대기 순서" in lobby.text
+    assert people("seeker", "page-stranger@events.kr").get(f"/events/booths/{booth}/room").status_code == 404

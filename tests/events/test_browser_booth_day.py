@@ -132,7 +132,7 @@ def test_a_meeting_day_booth_runs_back_to_back_interviews_with_a_lobby(tmp_path,
         expect(host.locator("#room-recording-default")).to_contain_text("녹화하지 않습니다")
         assert host.locator("#start-recording").count() == 0
         queue = host.get_by_test_id("booth-queue")
-        expect(queue.get_by_test_id("queue-박세나")).to_contain_text("다음 차례")
+        expect(queue.get_by_test_id("queue-박세나")).to_contain_text("지금 차례")
         expect(queue.get_by_test_id("queue-이두리")).to_contain_text("대기")
         host.get_by_role("button", name="카메라·마이크 켜고 입장").click()
         expect(host.locator("#room-state")).to_have_attribute("data-state", "in_room")
@@ -147,8 +147,9 @@ def test_a_meeting_day_booth_runs_back_to_back_interviews_with_a_lobby(tmp_path,
         expect(sena.locator("#my-rank")).to_have_text("대기 순서 1번째 · 지금 차례입니다")
         expect(duri.locator("#my-rank")).to_have_text("대기 순서 2번째")
         expect(duri.locator("#lobby-status")).to_contain_text("차례가 되면 면접관이 입장을 허가합니다")
-        expect(queue.get_by_test_id("queue-박세나")).to_contain_text("다음 차례")
+        expect(queue.get_by_test_id("queue-박세나")).to_contain_text("지금 차례")
         expect(queue.get_by_test_id("queue-이두리")).to_contain_text("입장함")
+        expect(host.locator("#lobby-list li", has_text="이두리")).not_to_contain_text("녹화")  # never recorded
         screenshot(duri, "booth-day-lobby-ko")
         duri.set_viewport_size(PHONE)
         _fits(duri, "the booth's lobby")
