@@ -28,6 +28,7 @@ PASSWORD = "booth-day-pass-1"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 KST = ZoneInfo("Asia/Seoul")
+POLLED = 20_000  # ms: the queue and a seeker's place refresh every 3 s (web/static/js/events_booth_room.js)
 
 
 class Api:
@@ -132,8 +133,8 @@ def test_a_meeting_day_booth_runs_back_to_back_interviews_with_a_lobby(tmp_path,
         expect(host.locator("#room-recording-default")).to_contain_text("녹화하지 않습니다")
         assert host.locator("#start-recording").count() == 0
         queue = host.get_by_test_id("booth-queue")
-        expect(queue.get_by_test_id("queue-박세나")).to_contain_text("지금 차례")
-        expect(queue.get_by_test_id("queue-이두리")).to_contain_text("대기")
+        expect(queue.get_by_test_id("queue-박세나")).to_contain_text("지금 차례", timeout=POLLED)
+        expect(queue.get_by_test_id("queue-이두리")).to_contain_text("대기", timeout=POLLED)
         host.get_by_role("button", name="카메라·마이크 켜고 입장").click()
         expect(host.locator("#room-state")).to_have_attribute("data-state", "in_room")
 
@@ -144,11 +145,11 @@ def test_a_meeting_day_booth_runs_back_to_back_interviews_with_a_lobby(tmp_path,
             page.wait_for_selector("body[data-room-ready]")
             page.get_by_role("button", name="카메라·마이크 켜고 입장").click()
             expect(page.locator("#room-state")).to_have_attribute("data-state", "lobby")
-        expect(sena.locator("#my-rank")).to_have_text("대기 순서 1번째 · 지금 차례입니다")
-        expect(duri.locator("#my-rank")).to_have_text("대기 순서 2번째")
+        expect(sena.locator("#my-rank")).to_have_text("대기 순서 1번째 · 지금 차례입니다", timeout=POLLED)
+        expect(duri.locator("#my-rank")).to_have_text("대기 순서 2번째", timeout=POLLED)
         expect(duri.locator("#lobby-status")).to_contain_text("차례가 되면 면접관이 입장을 허가합니다")
-        expect(queue.get_by_test_id("queue-박세나")).to_contain_text("지금 차례")
-        expect(queue.get_by_test_id("queue-이두리")).to_contain_text("입장함")
+        expect(queue.get_by_test_id("queue-박세나")).to_contain_text("지금 차례", timeout=POLLED)
+        expect(queue.get_by_test_id("queue-이두리")).to_contain_text("입장함", timeout=POLLED)
         expect(host.locator("#lobby-list li", has_text="이두리")).not_to_contain_text("녹화")  # never recorded
         screenshot(duri, "booth-day-lobby-ko")
         duri.set_viewport_size(PHONE)
@@ -174,16 +175,16 @@ def test_a_meeting_day_booth_runs_back_to_back_interviews_with_a_lobby(tmp_path,
         host.get_by_label("지연 (분)").fill("10")
         host.get_by_role("button", name="다음 면접 미루고 알리기").click()
         expect(host.locator("#late-status")).to_have_text(re.compile(r"^[23]개 면접을 10분 미뤘습니다\.$"))
-        expect(duri.locator("#my-time")).to_contain_text("10분 늦어짐")
+        expect(duri.locator("#my-time")).to_contain_text("10분 늦어짐", timeout=POLLED)
 
         # Finished with a result; the second seeker's place moves up.
         item = queue.get_by_test_id("queue-박세나")
         item.get_by_label("결과").select_option(label="합격")
         item.get_by_role("button", name="면접 종료").click()
-        expect(queue.get_by_test_id("queue-박세나")).to_contain_text("면접 완료")
+        expect(queue.get_by_test_id("queue-박세나")).to_contain_text("면접 완료", timeout=POLLED)
         expect(queue.get_by_test_id("queue-박세나").get_by_test_id("result")).to_have_text("결과: 합격")
-        expect(sena.locator("#my-rank")).to_have_text("면접이 끝났습니다. 수고하셨습니다.")
-        expect(duri.locator("#my-rank")).to_have_text("대기 순서 1번째 · 지금 차례입니다")
+        expect(sena.locator("#my-rank")).to_have_text("면접이 끝났습니다. 수고하셨습니다.", timeout=POLLED)
+        expect(duri.locator("#my-rank")).to_have_text("대기 순서 1번째 · 지금 차례입니다", timeout=POLLED)
         sena.get_by_role("button", name="나가기").click()
         expect(host.locator(".tile.remote:not([hidden])")).to_have_count(0)
 
@@ -209,5 +210,20 @@ def test_a_meeting_day_booth_runs_back_to_back_interviews_with_a_lobby(tmp_path,
         row = editor.get_by_test_id(f"day-row-{companies[0]}").inner_text()
         assert row.split()[1:4] == ["2", "0", "2"]  # shows, no-shows, held
         screenshot(editor, "booth-day-figures")
+
+        # After the event: staff close it and send the follow-up, once. 김하나 booked the other
+        # booth and never came (a no-show); the two interviewed seekers have results.
+        editor.get_by_label("상태").select_option(label="마감")
+        editor.get_by_role("button", name="저장").click()
+        editor.wait_for_function("() => document.querySelector('#status').value === 'closed'")
+        editor.get_by_role("button", name="사후 안내 보내기").click()
+        expect(editor.get_by_test_id("dfig-followed_up")).to_have_text("1")
+        editor.get_by_role("button", name="사후 안내 보내기").click()
+        editor.wait_for_load_state()
+        expect(editor.get_by_test_id("dfig-followed_up")).to_have_text("1")
+        hana.goto(base + "/notifications")
+        assert "참석하지 못하셨네요" in hana.locator("main").inner_text()
+        duri.goto(base + "/notifications")
+        assert "10분 늦어집니다" in duri.locator("main").inner_text()
     finally:
         stop_live_server(server)
