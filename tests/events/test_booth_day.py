@@ -246,3 +246,8 @@ def test_room_tokens_seat_each_person_and_showing_up_and_going_along_are_recorde
     lobby = seeker.get(f"/events/booths/{booth}/room")
     assert lobby.status_code == 200 and "내 대기 순서" in lobby.text
     assert people("seeker", "page-stranger@events.kr").get(f"/events/booths/{booth}/room").status_code == 404
+    english = f["employer"]
+    english.get("/locale/en", follow_redirects=False)
+    page = english.get(f"/events/booths/{booth}/room")
+    assert "Today&#39;s interviews" in page.text or "Today's interviews" in page.text
+    assert "Booth interviews are not recorded." in page.text and "오늘의 면접 순서" not in page.text
