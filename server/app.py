@@ -43,6 +43,7 @@ from server.core.middleware import RequestGuardMiddleware
 from server.core.security_headers import SecurityHeadersMiddleware
 from server.core.storage import Storage, make_storage
 from server.events import api as events_api
+from server.events import day_api as events_day_api
 from server.events import pages as events_pages
 from server.interviews import api as interviews_api
 from server.interviews import pages as interviews_pages
@@ -248,6 +249,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interviews_api.ws_router)
     app.include_router(interviews_pages.router)
     app.include_router(events_api.router)
+    app.include_router(events_day_api.router)
+    app.include_router(events_day_api.ws_router)
     app.include_router(events_pages.router)
     app.include_router(companies_api.router)
     app.include_router(companies_pages.router)

@@ -284,6 +284,16 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "events_event_page": ANY_USER,
     "events_edit_page": STAFF,
     "events_booth_page": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
+    # --- a booth's day and after the event (server/events/day_api.py, day.py, booth_room.py)
+    "events_booth_room_page": ANY_USER,
+    "events_api_booth_room_token": ANY_USER,
+    "ws_event_booth_room": ANY_USER,
+    "events_api_booth_queue": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
+    "events_api_booth_my_turn": SEEKER,
+    "events_api_booking_outcome": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
+    "events_api_booking_result": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
+    "events_api_booth_delay": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
+    "events_api_follow_up": STAFF,
     # --- Job To Job Visit and 기업 진단 (issue 15); which company in server/companies/service.py
     "companies_api_register": CONSULTANT,
     "companies_api_registrations": CONSULTANT,

@@ -17,6 +17,7 @@ from server.core.errors import Conflict, NotFound
 from server.core.files import StoredFileResponse, private_file
 from server.core.limits import Id
 from server.domain.errors import DomainError
+from server.events import day
 from server.events import service as es
 from server.interviews import intro_video
 from server.models import EventBooth, InterviewQuestionSet
@@ -125,4 +126,9 @@ def events_api_booking_cancel(
 @router.get("/api/events/{event_id}/figures", name="events_api_figures")
 def events_api_figures(event_id: Id, db: DbSession) -> dict[str, Any]:
     total, by_booth = es.event_figures(db, event_id)
-    return {"total": total.as_dict(), "booths": {str(k): v.as_dict() for k, v in by_booth.items()}}
+    day_total, booth_day = day.day_figures(db, event_id)  # on the day: shows, held, results, hires
+    return {
+        "total": total.as_dict(),
+        "booths": {str(k): v.as_dict() for k, v in by_booth.items()},
+        "day": {"total": day_total, "booths": {str(k): v for k, v in booth_day.items()}},
+    }

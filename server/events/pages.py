@@ -14,6 +14,7 @@ from server.careers.views import html_errors, page
 from server.core.deps import DbSession, SettingsDep
 from server.core.limits import Id
 from server.domain.bookings import EVENT_KINDS, EVENT_STATUSES
+from server.events import day
 from server.events import service as es
 from server.models import Role
 
@@ -68,11 +69,13 @@ def events_edit_page(event_id: Id, request: Request, db: DbSession) -> Response:
     user = require_user(request)
     event = es.visible_event(db, user, event_id)
     total, by_booth = es.event_figures(db, event.id)
+    day_total, booth_day = day.day_figures(db, event.id)
     return page(request, "events_edit.html", {
         "event": event, **_choices(),
         "booths": es.booth_views(db, event, user),
         "companies": es.company_options(db),
         "figures": total, "booth_figures": by_booth,
+        "day_keys": day.DAY_KEYS, "day_total": day_total, "booth_day": booth_day,
     })
 
 
@@ -84,4 +87,8 @@ def events_booth_page(booth_id: Id, request: Request, db: DbSession) -> Response
     event = es.visible_event(db, user, booth.event_id)
     view = es.booth_views(db, event, user, only_booth=booth.id)[0]
     _total, by_booth = es.event_figures(db, event.id)
-    return page(request, "events_booth.html", {"event": event, "view": view, "figures": by_booth.get(booth.id)})
+    _day_total, booth_day = day.day_figures(db, event.id)
+    return page(request, "events_booth.html", {
+        "event": event, "view": view, "figures": by_booth.get(booth.id),
+        "day_keys": day.DAY_KEYS, "day": booth_day.get(booth.id), "room_path": day.booth_room_path(booth.id),
+    })

@@ -22,6 +22,7 @@ from server.models.careers import (
     SeekerProfileRow,
 )
 from server.models.companies import CompanyDiagnosis, CompanyRegistration
+from server.models.event_day import EventInterview
 from server.models.events import CentreEvent, EventBooking, EventBooth, EventSlot
 from server.models.interviews import (
     AnswerRating,
@@ -78,6 +79,7 @@ __all__ = [
     "CoverLetterVersion",
     "EventBooking",
     "EventBooth",
+    "EventInterview",
     "EventSlot",
     "ExplanationRequest",
     "FollowupCheckin",

@@ -61,6 +61,8 @@ class EventSlot(Base):
     booth_id: Mapped[int] = mapped_column(ForeignKey("event_booths.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_min: Mapped[int] = mapped_column(Integer)
+    # Minutes the booth ran late, already added to `starts_at` (server/events/day.py).
+    delay_min: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class EventBooking(Base):

@@ -72,6 +72,9 @@ KINDS = (
     "event_reminder_24h",
     "event_reminder_1h",
     "outreach_programme_items",
+    "event_slot_delayed",
+    "event_follow_up_no_show",
+    "event_follow_up_no_result",
 )
 
 

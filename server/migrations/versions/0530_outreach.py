@@ -2,7 +2,7 @@
 and postings they carry, what was sent to whom, and the facts a seeker chose to tell
 
 Revision ID: 0530
-Revises: 0511
+Revises: 0520
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0530'
-down_revision = '0511'
+down_revision = '0520'
 branch_labels = None
 depends_on = None
 

@@ -343,7 +343,9 @@ function renderLobby(waiting) {
     const li = document.createElement("li");
     li.dataset.identity = person.identity;
     const name = document.createElement("span");
-    name.textContent = `${person.name} · ${person.consent ? t("room.consent_yes") : t("room.consent_no")}`;
+    // A room that is never recorded (a centre event's booth) shows no consent in its lobby.
+    name.textContent = config.recordable === false ? person.name
+      : `${person.name} · ${person.consent ? t("room.consent_yes") : t("room.consent_no")}`;
     const admit = document.createElement("button");
     admit.type = "button"; admit.className = "btn btn-primary"; admit.textContent = t("room.admit");
     admit.addEventListener("click", () => send({ type: "admit", identity: person.identity }));
