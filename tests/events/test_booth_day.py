@@ -62,6 +62,14 @@ def ranks(m: dict[str, Any], now: dt.datetime) -> list[int | None]:
         return out
 
 
+BOOKING_MESSAGES = {"event_booking_confirmed", "event_booking_waiting"}  # from booking, before the day
+
+
+def _day_notices(seeker) -> list[str]:  # type: ignore[no-untyped-def]
+    """The kinds of what the seeker was told, without the messages their booking itself sent."""
+    return [n["kind"] for n in ok(seeker.get("/api/notifications"))["items"] if n["kind"] not in BOOKING_MESSAGES]
+
+
 def test_the_queue_closes_up_as_the_host_finishes_and_results_move_the_application(meeting) -> None:
     m, employer = meeting, meeting["employer"]
     now = m["first"] - 10 * MIN
@@ -176,7 +184,7 @@ def test_running_late_moves_the_following_slots_and_tells_those_booked(meeting) 
     shown = {s["id"]: s for s in event["booths"][0]["slots"]}
     assert dt.datetime.fromisoformat(shown[m["slots"][1]]["starts_at"]) == after[1]
 
-    kinds = [[n["kind"] for n in ok(s.get("/api/notifications"))["items"]] for s in m["seekers"]]
+    kinds = [_day_notices(s) for s in m["seekers"]]
     assert kinds == [[], ["event_slot_delayed"], ["event_slot_delayed"], ["event_slot_delayed"]]
     note = ok(m["seekers"][1].get("/api/notifications"))["items"][0]
     assert "15분 늦어집니다" in note["text"] and note["link"] == f"/events/booths/{m['booth']['id']}/room"
@@ -202,7 +210,7 @@ def test_the_follow_up_goes_once_to_no_shows_and_those_without_a_result(meeting)
     ok(staff.send_json("PUT", f"/api/events/{event_id}", {**body, "status": "closed"}))
     assert ok(staff.send_json("POST", f"/api/events/{event_id}/follow-up")) == {"no_show": 2, "no_result": 1}
     assert ok(staff.send_json("POST", f"/api/events/{event_id}/follow-up")) == {"no_show": 0, "no_result": 0}
-    kinds = [[n["kind"] for n in ok(s.get("/api/notifications"))["items"]] for s in m["seekers"]]
+    kinds = [_day_notices(s) for s in m["seekers"]]
     assert kinds == [[], ["event_follow_up_no_show"], ["event_follow_up_no_result"], ["event_follow_up_no_show"]]
 
     # A hire confirmed on the pipeline counts for the booth.
