@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from server.core.config import load_settings
+from server.core.config import NODE_ROLES, Settings, load_settings
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -17,7 +17,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from server.app import create_app
     from server.core.db import make_engine, make_sessionmaker, migrate
 
-    settings = load_settings()
+    settings = load_settings(**({"roles": ",".join(args.role)} if args.role else {}))
+    if settings.role_set == {"worker"}:  # no HTTP at all: the job worker alone
+        return _run_worker(settings)
     host = args.host or settings.host
     port = args.port or settings.port
     settings = settings.model_copy(update={"host": host, "port": port})  # links in emails without a public URL
@@ -109,22 +111,28 @@ def _cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.check:
+        from server.core.db import database_reachable, make_engine
+        from server.core.models_check import model_status
+
+        ok = database_reachable(make_engine(settings.resolved_database_url)) and all(model_status().values())
+        print("ok" if ok else "not ready: database unreachable or analysis models missing")
+        return 0 if ok else 1
+    return _run_worker(settings)
+
+
+def _run_worker(settings: Settings) -> int:
     import os
     import threading
 
-    from server.core.db import database_reachable, make_engine, make_sessionmaker, migrate
+    from server.core.db import make_engine, make_sessionmaker, migrate
     from server.core.logging_setup import configure_logging
-    from server.core.models_check import model_status
     from server.jobs.handlers import make_notifier, make_worker
     from server.jobs.instances import InstanceHeartbeat
 
-    settings = load_settings()
     configure_logging(settings.log_level)
     engine = make_engine(settings.resolved_database_url)
-    if args.check:
-        ok = database_reachable(engine) and all(model_status().values())
-        print("ok" if ok else "not ready: database unreachable or analysis models missing")
-        return 0 if ok else 1
     migrate(engine)
     from server.core.config import make_model_pool
     from server.notifications.service import install_channels
@@ -207,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default from UNTACT_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default from UNTACT_PORT, 8000)")
     serve.add_argument("--seed-demo", action="store_true", help="create demo accounts and print their logins")
+    serve.add_argument(
+        "--role", action="append", choices=NODE_ROLES, metavar="ROLE",
+        help="run only this role (api, media or worker; repeat for several; default from UNTACT_ROLES, all three)",
+    )
     serve.set_defaults(handler=_cmd_serve)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
