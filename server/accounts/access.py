@@ -31,6 +31,9 @@ from server.models import Role, User
 class Policy:
     roles: frozenset[Role]
     public: bool = False
+    # A socket a signed room token opens by itself (`?token=`): a media node on another host gets
+    # no login cookie, so the route checks the token and the seat instead (docs/scaling.md).
+    token: bool = False
 
     def allows(self, user: User | None) -> bool:
         if self.public:
@@ -44,6 +47,10 @@ ANY_USER = Policy(frozenset(Role))
 
 def only(*roles: Role) -> Policy:
     return Policy(frozenset(roles))
+
+
+def by_token(*roles: Role) -> Policy:
+    return Policy(frozenset(roles), token=True)
 
 
 SEEKER = only(Role.SEEKER)
@@ -139,10 +146,10 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "journey_api_slot_cancel": only(Role.SEEKER, Role.CONSULTANT),
     "journey_api_slot_held": CONSULTANT,
     "journey_api_counselling_room_token": only(Role.SEEKER, Role.CONSULTANT),
-    "ws_counselling_room": only(Role.SEEKER, Role.CONSULTANT),
+    "ws_counselling_room": by_token(Role.SEEKER, Role.CONSULTANT),
     "journey_counselling_room_page": only(Role.SEEKER, Role.CONSULTANT),
     "journey_api_mentoring_room_token": only(Role.SEEKER, Role.EMPLOYER, Role.CONSULTANT),
-    "ws_mentoring_room": only(Role.SEEKER, Role.EMPLOYER, Role.CONSULTANT),
+    "ws_mentoring_room": by_token(Role.SEEKER, Role.EMPLOYER, Role.CONSULTANT),
     "journey_mentoring_room_page": only(Role.SEEKER, Role.EMPLOYER, Role.CONSULTANT),
     "journey_api_mentor_profile": only(Role.SEEKER, Role.EMPLOYER, Role.CONSULTANT),
     "journey_api_mentors": SEEKER,
@@ -262,7 +269,7 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "ws_interview_answers": SEEKER,
     "interviews_room_token": only(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
     "interviews_room_page": only(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
-    "ws_interview_room": only(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
+    "ws_interview_room": by_token(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
     "interviews_room_recordings": EMPLOYER,
     "interviews_room_recording_video": EMPLOYER,
     # --- centre events (issue 15); which event/booth/booking in server/events/service.py
@@ -357,7 +364,12 @@ def enforce_route_access(
     connection.state.viewer = Viewer.of(user) if user is not None else None
     policy = ROUTE_ACCESS.get(name or "")
     is_websocket = connection.scope["type"] == "websocket"
-    cross_site = is_websocket and not _same_origin(connection)
+    # A socket opened by its token: the token, not an ambient cookie, is the credential, so the
+    # page's origin (an API node's) may differ from this media node's host.
+    token_socket = is_websocket and policy is not None and policy.token and bool(connection.query_params.get("token"))
+    if token_socket and user is None:
+        return  # the route verifies the token and the seat before accepting
+    cross_site = is_websocket and not token_socket and not _same_origin(connection)
     if policy is not None and policy.allows(user) and not cross_site:
         return
     unauthenticated = policy is not None and not policy.public and user is None

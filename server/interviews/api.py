@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from server.accounts.access import require_user
+from server.accounts.access import current_user, require_user
 from server.answers.consent import grant_consent, has_consent
 from server.answers.live import serve_answer_socket
 from server.answers.schemas import answer_summary
@@ -572,12 +572,14 @@ async def ws_interview_answers(websocket: WebSocket, invitation_id: Id) -> None:
 def interviews_room_token(
     invitation_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
-    return room_grant(db, settings.secret_key, INTERVIEW_ROOM, invitation_id, require_user(request))
+    return room_grant(
+        db, settings.secret_key, INTERVIEW_ROOM, invitation_id, require_user(request), request.app.state.node_registry
+    )
 
 
 @ws_router.websocket("/ws/interviews/{invitation_id}/room", name="ws_interview_room")
 async def ws_interview_room(websocket: WebSocket, invitation_id: Id) -> None:
-    await serve_room_socket(websocket, INTERVIEW_ROOM, invitation_id, require_user(websocket))
+    await serve_room_socket(websocket, INTERVIEW_ROOM, invitation_id, current_user(websocket))
 
 
 def room_recordings_public(db: Any, invitation: InterviewInvitation) -> list[dict[str, Any]]:

@@ -1,0 +1,169 @@
+"""Placement across real processes (docs/scaling.md): one API node and two media nodes
+(`untact serve --role ...`) on one database and the real Redis, with their own key prefix.
+
+Rooms are placed on the least-loaded media node, every member of a room gets the same node,
+the media node opens the socket with the room token alone (no login cookie reaches another
+host), and a node that stops beating is dropped and its room placed again."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+
+from tests.liveserver import LiveServer, free_port, start_live_server, stop_live_server
+from tests.reliability.jobs_harness import wait_until
+from tests.reliability.socket_clients import next_message
+
+pytestmark = pytest.mark.unit
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def prefix() -> Iterator[str]:
+    import redis
+
+    value = f"test-placement-live:{uuid.uuid4().hex[:12]}:"
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis unreachable: {exc}")
+    yield value
+    keys = list(client.scan_iter(f"{value}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, prefix: str) -> Iterator[dict[str, LiveServer]]:
+    common = {
+        "UNTACT_PLACEMENT": "redis", "UNTACT_REDIS_URL": REDIS_URL, "UNTACT_PLACEMENT_PREFIX": prefix,
+        "UNTACT_NODE_HEARTBEAT_S": "0.3", "UNTACT_NODE_TTL_S": "1.5", "UNTACT_PREWARM_MODELS": "false",
+    }
+    servers: dict[str, LiveServer] = {}
+    try:
+        servers["api"] = start_live_server(tmp_path, {**common, "UNTACT_ROLES": "api"}, args=(), log_name="api.log")
+        for name in ("m1", "m2"):
+            port = free_port()
+            servers[name] = start_live_server(
+                tmp_path,
+                {**common, "UNTACT_ROLES": "media", "UNTACT_MEDIA_PUBLIC_URL": f"ws://127.0.0.1:{port}"},
+                port=port, args=(), log_name=f"{name}.log",
+            )
+        yield servers
+    finally:
+        for server in servers.values():
+            if server.process.poll() is None:
+                stop_live_server(server)
+
+
+class Person:
+    def __init__(self, api: LiveServer, role: str, **extra: str) -> None:
+        self.client = httpx.Client(base_url=api.base_url, timeout=30)
+        self.client.get("/login")
+        self.headers = {"X-CSRF-Token": self.client.cookies["untact_csrf"]}
+        self.email = f"node-{role}-{uuid.uuid4().hex[:10]}@example.kr"
+        body = {"email": self.email, "password": "node-pass-123", "display_name": "노드", "role": role, **extra}
+        assert self.client.post("/api/auth/signup", json=body, headers=self.headers).status_code == 201
+
+    def post(self, path: str, body: object | None = None) -> httpx.Response:
+        return self.client.post(path, json=body, headers=self.headers)
+
+
+def _live_interview(api: LiveServer) -> tuple[Person, Person, int]:
+    seeker = Person(api, "seeker")
+    employer = Person(api, "employer", company_name="노드면접")
+    invitation = employer.post(
+        "/api/interviews/invitations",
+        {"seeker_email": seeker.email, "kind": "live", "scheduled_at": "2030-01-01T10:00:00"},
+    )
+    assert invitation.status_code == 201, invitation.text
+    invitation_id = int(invitation.json()["id"])
+    assert seeker.post(f"/api/interviews/invitations/{invitation_id}/respond", {"action": "accept"}).status_code == 200
+    return employer, seeker, invitation_id
+
+
+def _grant(person: Person, invitation_id: int) -> dict:
+    response = person.post(f"/api/interviews/invitations/{invitation_id}/room-token")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _node_of(grant: dict, cluster: dict[str, LiveServer]) -> str:
+    for name in ("m1", "m2"):
+        if grant["ws_url"].startswith(cluster[name].base_url.replace("http://", "ws://") + "/"):
+            return name
+    raise AssertionError(f"not a media node's URL: {grant['ws_url']}")
+
+
+async def _hello(grant: dict, **headers: str) -> dict:
+    """Open the room socket as a browser on the API node's page would: the token, no cookie."""
+    async with websockets.connect(f"{grant['ws_url']}?token={grant['token']}", additional_headers=headers) as ws:
+        return await next_message(ws, "hello")
+
+
+def test_rooms_spread_over_media_nodes_and_a_rooms_members_share_one(cluster) -> None:
+    api = cluster["api"]
+    employer_1, seeker_1, room_1 = _live_interview(api)
+    employer_2, _seeker_2, room_2 = _live_interview(api)
+    first, second = _grant(employer_1, room_1), _grant(employer_2, room_2)
+    assert first["ws_url"].endswith(f"/ws/interviews/{room_1}/room")
+    assert {_node_of(first, cluster), _node_of(second, cluster)} == {"m1", "m2"}
+    candidate = _grant(seeker_1, room_1)  # the second member of room 1
+    assert candidate["ws_url"] == first["ws_url"]
+
+    async def run() -> None:
+        origin = {"Origin": api.base_url}  # the page is on the API node
+        host = await _hello(first, **origin)
+        assert host["role"] == "interviewer" and host["state"] == "admitted"
+        guest = await _hello(candidate, **origin)
+        assert guest["role"] == "candidate" and guest["state"] == "lobby"
+        # A tampered token opens nothing (refused in the handshake), nor does room 2's token for room 1.
+        for url in (
+            f"{first['ws_url']}?token={first['token'][:-2]}xx",
+            f"{first['ws_url']}?token={second['token']}",
+        ):
+            with pytest.raises(websockets.InvalidStatus):
+                async with websockets.connect(url, additional_headers=origin):
+                    pass
+
+    asyncio.run(run())
+
+
+def test_a_node_that_stops_beating_is_dropped_and_its_room_is_placed_again(cluster) -> None:
+    api = cluster["api"]
+    employer, _seeker, room = _live_interview(api)
+    first = _grant(employer, room)
+    lost = _node_of(first, cluster)
+    survivor = "m2" if lost == "m1" else "m1"
+    cluster[lost].process.send_signal(signal.SIGKILL)  # no goodbye: only its heartbeat stops
+    cluster[lost].process.wait(timeout=10)
+
+    def placed_on_survivor() -> bool:
+        return _node_of(_grant(employer, room), cluster) == survivor
+
+    wait_until(placed_on_survivor, 20, "the room to move to the live media node")
+    assert asyncio.run(_hello(_grant(employer, room)))["role"] == "interviewer"
+
+
+def test_a_stopped_node_takes_no_new_rooms(cluster) -> None:
+    api = cluster["api"]
+    stop_live_server(cluster["m1"])  # a clean stop deregisters at once
+    grants = [_grant(employer, room) for employer, _seeker, room in (_live_interview(api) for _ in range(3))]
+    assert [_node_of(grant, cluster) for grant in grants] == ["m2", "m2", "m2"]
+    stop_live_server(cluster["m2"])
+    employer, _seeker, room = _live_interview(api)
+    refused = employer.post(f"/api/interviews/invitations/{room}/room-token")
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "no_media_node"
+    assert refused.headers["Retry-After"] == "5"
+    assert json.loads(refused.text)["error"]["message"]
