@@ -103,7 +103,7 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "practice_answer_report": SEEKER,
     "practice_answer_video": SEEKER,
     "practice_progress": SEEKER,
-    "ws_practice": SEEKER,
+    "ws_practice": by_token(Role.SEEKER),
     # --- careers and journey (issue 7); object checks in server/careers/*_service.py
     "careers_api_company_get": EMPLOYER,
     "careers_api_company_put": EMPLOYER,
@@ -266,7 +266,7 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "interviews_answer_comment": EMPLOYER,
     "interviews_answer_explanation": SEEKER,
     "interviews_explanation_answer": EMPLOYER,
-    "ws_interview_answers": SEEKER,
+    "ws_interview_answers": by_token(Role.SEEKER),
     "interviews_room_token": only(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
     "interviews_room_page": only(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
     "ws_interview_room": by_token(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),

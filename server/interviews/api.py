@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from server.accounts.access import current_user, require_user
 from server.answers.consent import grant_consent, has_consent
 from server.answers.live import serve_answer_socket
+from server.answers.placement import oneway_room, socket_owner
 from server.answers.schemas import answer_summary
 from server.answers.store import live_answers
 from server.core.audit import audit_request, record_audit
@@ -551,7 +552,9 @@ def _load_answerable(app: Any, user: User, invitation_id: Id) -> bool:
 
 @ws_router.websocket("/ws/interviews/{invitation_id}/answers", name="ws_interview_answers")
 async def ws_interview_answers(websocket: WebSocket, invitation_id: Id) -> None:
-    user = require_user(websocket)
+    user = await socket_owner(websocket, oneway_room(invitation_id), current_user(websocket))
+    if user is None:  # no login cookie (a media node on another host) and no valid session token
+        raise WebSocketException(code=4401)
     if not await run_in_threadpool(_load_answerable, websocket.app, user, invitation_id):
         raise WebSocketException(code=4404)
     await websocket.accept()

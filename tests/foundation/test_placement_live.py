@@ -167,3 +167,37 @@ def test_a_stopped_node_takes_no_new_rooms(cluster) -> None:
     assert refused.status_code == 503 and refused.json()["error"]["code"] == "no_media_node"
     assert refused.headers["Retry-After"] == "5"
     assert json.loads(refused.text)["error"]["message"]
+
+
+def test_a_practice_session_is_placed_and_its_socket_opened_with_the_pages_token(cluster) -> None:
+    import re
+
+    api = cluster["api"]
+    seeker = Person(api, "seeker")
+    version = seeker.client.get("/api/practice/consent").json()["version"]
+    assert seeker.post("/api/practice/consent", {"version": version}).status_code == 201
+
+    def runner_config() -> dict:
+        session = seeker.post(
+            "/api/practice/sessions", {"source": "field", "field": "public_sector", "question_count": 2}
+        ).json()
+        page = seeker.client.get(f"/practice/{session['id']}")
+        assert page.status_code == 200
+        found = re.search(r'id="practice-config">(.*?)</script>', page.text)
+        assert found is not None
+        return dict(json.loads(found.group(1)))
+
+    first, second = runner_config(), runner_config()
+    assert {_node_of(first, cluster), _node_of(second, cluster)} == {"m1", "m2"}
+    assert first["ws_url"].endswith(f"/ws/practice/{first['session_id']}") and first["ws_token"]
+
+    async def run() -> None:
+        async with websockets.connect(f"{first['ws_url']}?token={first['ws_token']}") as ws:
+            assert (await next_message(ws, "hello"))["session_id"] == first["session_id"]
+        # One session's token opens no other session, on any node.
+        other_url = second["ws_url"] + f"?token={first['ws_token']}"
+        with pytest.raises(websockets.InvalidStatus):
+            async with websockets.connect(other_url):
+                pass
+
+    asyncio.run(run())
