@@ -124,6 +124,27 @@ async def end_live_sessions(app: FastAPI, reason: str) -> None:
     await asyncio.gather(*(session.close(reason) for session in live), return_exceptions=True)
 
 
+async def drain_media_node(app: FastAPI) -> None:
+    """A media node being stopped (SIGTERM, before uvicorn closes the sockets), with placement:
+    take no new rooms, tell every room (`room_closing` with `grace_s`), let them end by
+    themselves for up to UNTACT_NODE_DRAIN_GRACE_S, then end the rest with `room_closed`
+    reason `node_draining`. Without placement there is nowhere to move to: nothing to do."""
+    media_node: MediaNodeHeartbeat | None = getattr(app.state, "media_node", None)
+    if media_node is None:
+        return
+    grace_s = app.state.settings.node_drain_grace_s
+    rooms = app.state.interview_rooms
+    log.info("media node draining", extra={"rooms": len(rooms), "grace_s": grace_s})
+    await media_node.drain()
+    await rooms.notify_all({"type": "room_closing", "reason": "node_draining", "grace_s": grace_s})
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace_s
+    # Polls two registries that have no shared "empty" event; a few wake-ups during a drain.
+    while (len(rooms) or app.state.live_sessions) and loop.time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+    await end_live_sessions(app, "node_draining")
+
+
 async def start_placement(
     app: FastAPI, settings: Settings, node_id: str
 ) -> tuple[NodeRegistry | None, MediaNodeHeartbeat | None]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import signal
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from server.core.config import NODE_ROLES, Settings, load_settings
 
@@ -14,7 +16,7 @@ from server.core.config import NODE_ROLES, Settings, load_settings
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.app import create_app
+    from server.app import create_app, drain_media_node
     from server.core.db import make_engine, make_sessionmaker, migrate
 
     settings = load_settings(**({"roles": ",".join(args.role)} if args.role else {}))
@@ -34,7 +36,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # finished or handed back), then re-raises the signal to the handler it found: ours, so a
     # clean `docker stop` exits 0 instead of 143.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -43,7 +45,26 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=forwarded_allow_ips,
         ws_max_size=2 * 1024 * 1024,
     )
-    return 0
+    server = _draining_server(config, before_shutdown=lambda: drain_media_node(app))
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    return 0 if server.started else 3  # uvicorn's STARTUP_FAILURE when the lifespan failed
+
+
+def _draining_server(config: Any, *, before_shutdown: Callable[[], Awaitable[None]]) -> Any:
+    """uvicorn's server, draining a media node before it closes the connections: with
+    placement, the node takes no new rooms and its rooms end after the grace period with
+    `room_closed` (reason `node_draining`), so their clients rejoin on another node."""
+    import uvicorn
+
+    class DrainingServer(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await before_shutdown()
+            await super().shutdown(sockets)
+
+    return DrainingServer(config)
 
 
 def _exit_cleanly(_signum: int, _frame: object) -> None:

@@ -658,6 +658,11 @@ class RoomRegistry:
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
 
+    async def notify_all(self, message: dict[str, Any]) -> None:
+        """Send `message` to every member of every room (a draining node's notice)."""
+        members = [member for room in self._rooms.values() for member in room.members.values()]
+        await asyncio.gather(*(member.send(message) for member in members), return_exceptions=True)
+
     async def close(self, reason: str | None = None) -> None:
         """End every room (idempotent); the registry takes new rooms again afterwards."""
         rooms = list(self._rooms.values())

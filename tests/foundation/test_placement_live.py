@@ -49,6 +49,7 @@ def cluster(tmp_path: Path, prefix: str) -> Iterator[dict[str, LiveServer]]:
     common = {
         "UNTACT_PLACEMENT": "redis", "UNTACT_REDIS_URL": REDIS_URL, "UNTACT_PLACEMENT_PREFIX": prefix,
         "UNTACT_NODE_HEARTBEAT_S": "0.3", "UNTACT_NODE_TTL_S": "1.5", "UNTACT_PREWARM_MODELS": "false",
+        "UNTACT_NODE_DRAIN_GRACE_S": "1",
     }
     servers: dict[str, LiveServer] = {}
     try:
@@ -201,3 +202,34 @@ def test_a_practice_session_is_placed_and_its_socket_opened_with_the_pages_token
                 pass
 
     asyncio.run(run())
+
+
+def test_a_stopping_node_drains_its_rooms_with_notice_and_they_move(cluster) -> None:
+    api = cluster["api"]
+    employer, _seeker, room = _live_interview(api)
+    held = _grant(employer, room)
+    draining = _node_of(held, cluster)
+    other = "m2" if draining == "m1" else "m1"
+
+    async def run() -> list[dict]:
+        seen: list[dict] = []
+        async with websockets.connect(f"{held['ws_url']}?token={held['token']}") as ws:
+            await next_message(ws, "hello")
+            cluster[draining].process.send_signal(signal.SIGTERM)
+            notice = await next_message(ws, "room_closing")
+            seen.append(notice)
+            # Draining: a new room goes to the other node, while this room is still held here.
+            newcomer, _s, new_room = await asyncio.to_thread(_live_interview, api)
+            new_grant = await asyncio.to_thread(_grant, newcomer, new_room)
+            seen.append({"new_room_on": _node_of(new_grant, cluster)})
+            seen.append(await next_message(ws, "room_closed"))
+        return seen
+
+    notice, placed, closed = asyncio.run(run())
+    assert notice == {"type": "room_closing", "reason": "node_draining", "grace_s": 1.0}
+    assert placed == {"new_room_on": other}
+    assert closed == {"type": "room_closed", "reason": "node_draining"}
+    assert cluster[draining].process.wait(timeout=30) == 0
+    rejoined = _grant(employer, room)  # the client asks for a fresh grant: another node
+    assert _node_of(rejoined, cluster) == other
+    assert asyncio.run(_hello(rejoined))["role"] == "interviewer"
