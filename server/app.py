@@ -330,7 +330,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_locale=settings.default_locale,
     )
     app.add_middleware(SessionSocketsMiddleware)  # logout closes the session's open sockets
-    app.add_middleware(SecurityHeadersMiddleware, https=settings.https)  # outermost: every response
+    app.add_middleware(
+        SecurityHeadersMiddleware, https=settings.https, media_sources=settings.media_connect_sources
+    )  # outermost: every response
     include_routers(app, settings.role_set)
 
     missing = routes_without_rules(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -66,6 +67,9 @@ class Settings(BaseSettings):
     roles: str = "api,media,worker"
     placement: Literal["local", "redis"] = "local"  # local: this process is the only media node
     media_public_url: str = ""  # this media node's ws(s)://host[:port] base, as browsers reach it
+    # CSP connect-src sources the pages may open sockets to, comma-separated (e.g.
+    # `wss://*.media.centre.kr`): the media nodes' origins, when they are not the page's host.
+    media_connect_src: str = ""
     media_capacity: int = Field(default=20, ge=1)  # rooms + live answers this node takes
     node_heartbeat_s: float = Field(default=2.0, gt=0.0)
     node_ttl_s: float = Field(default=6.0, gt=0.0)  # a node silent this long is dropped
@@ -145,9 +149,18 @@ class Settings(BaseSettings):
             raise ValueError("UNTACT_PLACEMENT=redis needs UNTACT_REDIS_URL")
         if self.placement == "redis" and "media" in self.role_set and not self.media_public_url:
             raise ValueError("a media node with UNTACT_PLACEMENT=redis needs UNTACT_MEDIA_PUBLIC_URL")
+        self.media_connect_sources  # noqa: B018 (validates the sources)
         if self.node_ttl_s < 2 * self.node_heartbeat_s:
             raise ValueError("UNTACT_NODE_TTL_S must be at least twice UNTACT_NODE_HEARTBEAT_S")
         return self
+
+    @property
+    def media_connect_sources(self) -> tuple[str, ...]:
+        sources = tuple(part.strip() for part in self.media_connect_src.split(",") if part.strip())
+        for source in sources:
+            if not re.fullmatch(r"wss?://[A-Za-z0-9.*\-]+(:([0-9]{1,5}|\*))?", source):
+                raise ValueError(f"UNTACT_MEDIA_CONNECT_SRC: not a ws(s):// source: {source!r}")
+        return sources
 
     @property
     def role_set(self) -> frozenset[str]:

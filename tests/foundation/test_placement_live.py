@@ -49,7 +49,7 @@ def cluster(tmp_path: Path, prefix: str) -> Iterator[dict[str, LiveServer]]:
     common = {
         "UNTACT_PLACEMENT": "redis", "UNTACT_REDIS_URL": REDIS_URL, "UNTACT_PLACEMENT_PREFIX": prefix,
         "UNTACT_NODE_HEARTBEAT_S": "0.3", "UNTACT_NODE_TTL_S": "1.5", "UNTACT_PREWARM_MODELS": "false",
-        "UNTACT_NODE_DRAIN_GRACE_S": "1",
+        "UNTACT_NODE_DRAIN_GRACE_S": "1", "UNTACT_MEDIA_CONNECT_SRC": "ws://127.0.0.1:*",
     }
     servers: dict[str, LiveServer] = {}
     try:
@@ -233,3 +233,36 @@ def test_a_stopping_node_drains_its_rooms_with_notice_and_they_move(cluster) -> 
     rejoined = _grant(employer, room)  # the client asks for a fresh grant: another node
     assert _node_of(rejoined, cluster) == other
     assert asyncio.run(_hello(rejoined))["role"] == "interviewer"
+
+
+@pytest.mark.browser
+@pytest.mark.media
+@pytest.mark.timeout(300)
+def test_the_room_page_rejoins_on_another_node_when_its_node_drains(cluster, launch_chromium) -> None:
+    from tests import mediakit
+    from tests.conftest import login_in_browser, screenshot
+
+    api = cluster["api"]
+    employer, _seeker, room = _live_interview(api)
+    page = launch_chromium(video=mediakit.face_video("facing", seconds=4, fmt="y4m")).new_page(
+        viewport={"width": 1280, "height": 900}
+    )
+    login_in_browser(page, api.base_url, employer.email, "node-pass-123")
+    page.goto(f"{api.base_url}/interviews/{room}/room")
+    page.wait_for_selector("body[data-room-ready]")
+    page.get_by_role("button", name="카메라·마이크 켜고 입장").click()
+    page.wait_for_function("() => window.roomState && window.roomState.pc && window.roomState.pc.connectionState === 'connected'")
+    first_url = page.evaluate("() => window.roomSocketUrl")
+    draining = _node_of({"ws_url": first_url}, cluster)
+    other_ws = cluster["m2" if draining == "m1" else "m1"].base_url.replace("http://", "ws://")
+
+    cluster[draining].process.send_signal(signal.SIGTERM)  # drains: notice, room_closed node_draining
+    page.wait_for_function(
+        "(other) => window.roomSocketUrl.startsWith(other + '/') && window.roomState.pc"
+        " && window.roomState.pc.connectionState === 'connected'"
+        " && document.querySelector('#room-state').dataset.state === 'in_room'",
+        arg=other_ws, timeout=60_000,
+    )
+    assert cluster[draining].process.wait(timeout=30) == 0
+    assert page.locator("#room-error").text_content() == ""  # the moving notice is gone once back in
+    screenshot(page, "room-rejoined-on-another-node")
