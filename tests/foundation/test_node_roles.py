@@ -125,3 +125,26 @@ def test_a_worker_node_runs_jobs_without_serving_http(tmp_path: Path) -> None:
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=30) == 0
     engine.dispose()
+
+
+def test_placement_settings_are_checked_and_media_origins_reach_the_csp() -> None:
+    from pydantic import ValidationError
+
+    from server.core.security_headers import content_security_policy
+
+    settings = load_settings(media_connect_src="wss://*.media.centre.kr, ws://127.0.0.1:*")
+    assert settings.media_connect_sources == ("wss://*.media.centre.kr", "ws://127.0.0.1:*")
+    csp = content_security_policy("n", "app.centre.kr", settings.media_connect_sources)
+    connect = next(part for part in csp.split("; ") if part.startswith("connect-src"))
+    assert connect == "connect-src 'self' ws://app.centre.kr wss://app.centre.kr wss://*.media.centre.kr ws://127.0.0.1:*"
+    for bad in (
+        {"media_connect_src": "'unsafe-inline'"},
+        {"placement": "redis"},  # no Redis URL
+        {"placement": "redis", "redis_url": "redis://r:6379/0", "roles": "media"},  # no public URL
+        {"media_public_url": "http://media.centre.kr"},
+        {"roles": ""},
+    ):
+        with pytest.raises(ValidationError):
+            load_settings(**bad)
+    api_only = load_settings(placement="redis", redis_url="redis://r:6379/0", roles="api")
+    assert api_only.role_set == {"api"}
