@@ -140,6 +140,12 @@ def test_the_socket_url_is_a_local_path_without_placement_and_the_nodes_url_with
     registry.beat(_node("a"))
     url = placed_socket_url(registry, "interview-1", "/ws/interviews/1/room")
     assert url == "ws://a.media.test:8000/ws/interviews/1/room"
+    # Behind one TLS edge each node has a path of its own: the socket path goes below it.
+    registry.beat(MediaNode("edge", "wss://untact.example.kr/media/2", 0, 10, False))
+    registry.beat(MediaNode("a", "ws://a.media.test:8000", 9, 10, True))
+    assert placed_socket_url(registry, "mentoring-4", "/ws/mentoring/4/room") == (
+        "wss://untact.example.kr/media/2/ws/mentoring/4/room"
+    )
 
 
 def test_a_media_node_that_was_dropped_ends_its_rooms_on_its_next_beat(prefix: str) -> None:
