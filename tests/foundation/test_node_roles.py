@@ -148,3 +148,25 @@ def test_placement_settings_are_checked_and_media_origins_reach_the_csp() -> Non
             load_settings(**bad)
     api_only = load_settings(placement="redis", redis_url="redis://r:6379/0", roles="api")
     assert api_only.role_set == {"api"}
+
+
+def test_only_a_media_node_builds_live_services_and_only_a_worker_node_runs_jobs(make_settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+
+    seen = {}
+    for roles in ("api", "media", "worker,api", "api,media,worker"):
+        app = create_app(make_settings(roles=roles, data_dir=make_settings().data_dir / roles.replace(",", "-")))
+        with TestClient(app):
+            state = app.state
+            seen[roles] = (
+                state.live_capacity is not None, state.live_services is not None,
+                state.interview_rooms is not None, state.worker is not None,
+            )
+    assert seen == {
+        "api": (False, False, False, False),
+        "media": (True, True, True, False),
+        "worker,api": (False, False, False, True),
+        "api,media,worker": (True, True, True, True),
+    }
