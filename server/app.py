@@ -40,6 +40,7 @@ from server.core.errors import install_error_handlers
 from server.core.ice import server_ice_servers
 from server.core.logging_setup import configure_logging
 from server.core.middleware import RequestGuardMiddleware
+from server.core.placement import MediaNodeHeartbeat, NodeRegistry
 from server.core.security_headers import SecurityHeadersMiddleware
 from server.core.storage import Storage, make_storage
 from server.events import api as events_api
@@ -118,6 +119,67 @@ def _prewarm(pool: ModelPool) -> None:
         log.warning("could not preload the Whisper model", exc_info=True)
 
 
+async def end_live_sessions(app: FastAPI, reason: str) -> None:
+    """End this node's rooms and answer sessions (the node was dropped, or it drains)."""
+    if app.state.interview_rooms is not None:
+        await app.state.interview_rooms.close(reason)
+    live = list(app.state.live_sessions)
+    await asyncio.gather(*(session.close(reason) for session in live), return_exceptions=True)
+
+
+async def drain_media_node(app: FastAPI) -> None:
+    """A media node being stopped (SIGTERM, before uvicorn closes the sockets), with placement:
+    take no new rooms, tell every room (`room_closing` with `grace_s`), let them end by
+    themselves for up to UNTACT_NODE_DRAIN_GRACE_S, then end the rest with `room_closed`
+    reason `node_draining`. Without placement there is nowhere to move to: nothing to do."""
+    media_node: MediaNodeHeartbeat | None = getattr(app.state, "media_node", None)
+    if media_node is None:
+        return
+    grace_s = app.state.settings.node_drain_grace_s
+    rooms = app.state.interview_rooms
+    log.info("media node draining", extra={"rooms": len(rooms), "grace_s": grace_s})
+    await media_node.drain()
+    await rooms.notify_all({"type": "room_closing", "reason": "node_draining", "grace_s": grace_s})
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace_s
+    # Polls two registries that have no shared "empty" event; a few wake-ups during a drain.
+    while (len(rooms) or app.state.live_sessions) and loop.time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+    await end_live_sessions(app, "node_draining")
+
+
+async def start_placement(
+    app: FastAPI, settings: Settings, node_id: str
+) -> tuple[NodeRegistry | None, MediaNodeHeartbeat | None]:
+    """With UNTACT_PLACEMENT=redis: the registry an API node places rooms with, and a media
+    node's own registration (docs/scaling.md). Without: (None, None), sockets stay local paths."""
+    if settings.placement != "redis":
+        return None, None
+    roles = settings.role_set
+
+    def registry() -> NodeRegistry:
+        return NodeRegistry(settings.redis_url, prefix=settings.placement_prefix, ttl_s=settings.node_ttl_s)
+
+    nodes = registry() if "api" in roles else None
+    media_node = None
+    if "media" in roles:
+        rooms = app.state.interview_rooms
+        own = registry()
+
+        async def release(room: str) -> None:
+            await asyncio.to_thread(own.release, room, node_id)
+
+        rooms.on_room_closed = release
+        media_node = MediaNodeHeartbeat(
+            own, node_id=node_id, ws_url=settings.media_public_url, capacity=settings.media_capacity,
+            interval_s=settings.node_heartbeat_s,
+            load=lambda: len(rooms) + len(app.state.live_sessions),
+            on_lost=lambda: end_live_sessions(app, "node_lost"),
+        )
+        await media_node.start()
+    return nodes, media_node
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -143,6 +205,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with session_scope(app.state.sessionmaker) as db:
         enqueue_unless_pending(db, JobKind.PURGE_OLD_AUDIT)  # retention; the job re-queues itself daily
         enqueue_unless_pending(db, JobKind.SEND_DUE_REMINDERS)  # interview and check-in reminders; re-queues itself
+    roles = settings.role_set
     model_pool = make_model_pool(settings)
     app.state.model_pool = model_pool
     factory = app.state.sessionmaker
@@ -156,53 +219,95 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     recover_orphaned_answers(settings, factory, at_start=True, storage=storage)
     worker = (
         start_worker(settings, factory, model_pool, storage)
-        if settings.analysis_worker == "inprocess"
+        if "worker" in roles and settings.analysis_worker == "inprocess"
         else None
     )
     if worker is not None:
         notifier.add_local(worker.kick)
     app.state.worker = worker
     app.state.live_sessions = set()
-    live_capacity = LiveCapacity(
-        max_live_answers=settings.max_live_answers,
-        max_live_analyses=settings.max_live_analyses,
-        retry_after_s=settings.live_busy_retry_s,
-    )
-    app.state.live_capacity = live_capacity
-    app.state.live_services = LiveAnswerServices(
-        sessionmaker=app.state.sessionmaker,
-        recordings_dir=settings.recordings_dir,
-        model_pool=model_pool,
-        ice_servers=server_ice_servers(settings.ice_servers),
-        kick_worker=worker.kick if worker is not None else lambda: None,
-        instance_id=heartbeat.instance_id,
-        allow_private_candidates=settings.allow_private_ice_candidates,
-        capacity=live_capacity,
-        storage=storage,
-    )
-    app.state.interview_rooms = RoomRegistry(app.state.live_services)  # live interview rooms (issue 5)
-    if settings.prewarm_models:
+    # Only a media node holds live sessions: an API-only node starts no recorders, analysis pool or rooms.
+    live_capacity: LiveCapacity | None = None
+    app.state.live_capacity = None
+    app.state.live_services = None
+    app.state.interview_rooms = None
+    if "media" in roles:
+        live_capacity = LiveCapacity(
+            max_live_answers=settings.max_live_answers,
+            max_live_analyses=settings.max_live_analyses,
+            retry_after_s=settings.live_busy_retry_s,
+        )
+        app.state.live_capacity = live_capacity
+        app.state.live_services = LiveAnswerServices(
+            sessionmaker=app.state.sessionmaker,
+            recordings_dir=settings.recordings_dir,
+            model_pool=model_pool,
+            ice_servers=server_ice_servers(settings.ice_servers),
+            kick_worker=worker.kick if worker is not None else lambda: None,
+            instance_id=heartbeat.instance_id,
+            allow_private_candidates=settings.allow_private_ice_candidates,
+            capacity=live_capacity,
+            storage=storage,
+        )
+        app.state.interview_rooms = RoomRegistry(app.state.live_services)  # live interview rooms (issue 5)
+    app.state.node_registry, app.state.media_node = await start_placement(app, settings, heartbeat.instance_id)
+    if settings.prewarm_models and roles & {"media", "worker"}:
         # Load Whisper once in the background so the first answer does not wait for it.
         threading.Thread(
             target=_prewarm, args=(model_pool,), name="prewarm", daemon=True
         ).start()
     log.info(
         "server started",
-        extra={"environment": settings.environment, "database": engine.url.render_as_string()},
+        extra={
+            "environment": settings.environment, "database": engine.url.render_as_string(),
+            "roles": ",".join(sorted(roles)),
+        },
     )
     try:
         yield
     finally:
-        await app.state.interview_rooms.close()
+        if app.state.media_node is not None:
+            await app.state.media_node.close()  # deregistered: no new rooms come here
+        if app.state.node_registry is not None:
+            app.state.node_registry.close()
+        if app.state.interview_rooms is not None:
+            await app.state.interview_rooms.close()
         live = list(app.state.live_sessions)
         await asyncio.gather(*(session.close("server_shutdown") for session in live), return_exceptions=True)
-        live_capacity.close()
+        if live_capacity is not None:
+            live_capacity.close()
+        if app.state.media_node is not None:
+            app.state.media_node.registry.close()
         if worker is not None:
             await run_in_threadpool(worker.close)  # finishes or hands back the running job
         await run_in_threadpool(heartbeat.close)
         notifier.close()
         engine.dispose()
         log.info("server stopped")
+
+
+def include_routers(app: FastAPI, roles: frozenset[str]) -> None:
+    """Health on every node; pages, REST and tokens on an API node; the signalling sockets
+    (practice and one-way answers, live rooms) on a media node."""
+    app.include_router(health.router)
+    if "api" in roles:
+        app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+        for router in (
+            auth_api.router, admin_api.router, pages_router,
+            practice_api.router, practice_pages.router,
+            careers_api.router, careers_pages.router,
+            journey_api.router, journey_pages.router,
+            review_api.router, review_pages.router,
+            notifications_api.router, notifications_pages.router,
+            interviews_api.router, interviews_pages.router,
+            events_api.router, events_day_api.router, events_pages.router,
+            companies_api.router, companies_pages.router,
+            outreach_api.router, outreach_pages.router,
+        ):
+            app.include_router(router)
+    if "media" in roles:
+        for router in (practice_api.ws_router, journey_api.ws_router, interviews_api.ws_router, events_day_api.ws_router):
+            app.include_router(router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -227,35 +332,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_locale=settings.default_locale,
     )
     app.add_middleware(SessionSocketsMiddleware)  # logout closes the session's open sockets
-    app.add_middleware(SecurityHeadersMiddleware, https=settings.https)  # outermost: every response
-    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    app.include_router(health.router)
-    app.include_router(auth_api.router)
-    app.include_router(admin_api.router)
-    app.include_router(pages_router)
-    app.include_router(practice_api.router)
-    app.include_router(practice_api.ws_router)
-    app.include_router(practice_pages.router)
-    app.include_router(careers_api.router)
-    app.include_router(careers_pages.router)
-    app.include_router(journey_api.router)
-    app.include_router(journey_api.ws_router)
-    app.include_router(journey_pages.router)
-    app.include_router(review_api.router)
-    app.include_router(review_pages.router)
-    app.include_router(notifications_api.router)
-    app.include_router(notifications_pages.router)
-    app.include_router(interviews_api.router)
-    app.include_router(interviews_api.ws_router)
-    app.include_router(interviews_pages.router)
-    app.include_router(events_api.router)
-    app.include_router(events_day_api.router)
-    app.include_router(events_day_api.ws_router)
-    app.include_router(events_pages.router)
-    app.include_router(companies_api.router)
-    app.include_router(companies_pages.router)
-    app.include_router(outreach_api.router)
-    app.include_router(outreach_pages.router)
+    app.add_middleware(
+        SecurityHeadersMiddleware, https=settings.https, media_sources=settings.media_connect_sources
+    )  # outermost: every response
+    include_routers(app, settings.role_set)
 
     missing = routes_without_rules(app)
     if missing:

@@ -5,19 +5,23 @@ from __future__ import annotations
 import argparse
 import getpass
 import signal
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
-from server.core.config import load_settings
+from server.core.config import NODE_ROLES, Settings, load_settings
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.app import create_app
+    from server.app import create_app, drain_media_node
     from server.core.db import make_engine, make_sessionmaker, migrate
 
-    settings = load_settings()
+    settings = load_settings(**({"roles": ",".join(args.role)} if args.role else {}))
+    if settings.role_set == {"worker"}:  # no HTTP at all: the job worker alone
+        return _run_worker(settings)
     host = args.host or settings.host
     port = args.port or settings.port
     settings = settings.model_copy(update={"host": host, "port": port})  # links in emails without a public URL
@@ -32,7 +36,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # finished or handed back), then re-raises the signal to the handler it found: ours, so a
     # clean `docker stop` exits 0 instead of 143.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -41,7 +45,26 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=forwarded_allow_ips,
         ws_max_size=2 * 1024 * 1024,
     )
-    return 0
+    server = _draining_server(config, before_shutdown=lambda: drain_media_node(app))
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    return 0 if server.started else 3  # uvicorn's STARTUP_FAILURE when the lifespan failed
+
+
+def _draining_server(config: Any, *, before_shutdown: Callable[[], Awaitable[None]]) -> Any:
+    """uvicorn's server, draining a media node before it closes the connections: with
+    placement, the node takes no new rooms and its rooms end after the grace period with
+    `room_closed` (reason `node_draining`), so their clients rejoin on another node."""
+    import uvicorn
+
+    class DrainingServer(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await before_shutdown()
+            await super().shutdown(sockets)
+
+    return DrainingServer(config)
 
 
 def _exit_cleanly(_signum: int, _frame: object) -> None:
@@ -109,22 +132,28 @@ def _cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.check:
+        from server.core.db import database_reachable, make_engine
+        from server.core.models_check import model_status
+
+        ok = database_reachable(make_engine(settings.resolved_database_url)) and all(model_status().values())
+        print("ok" if ok else "not ready: database unreachable or analysis models missing")
+        return 0 if ok else 1
+    return _run_worker(settings)
+
+
+def _run_worker(settings: Settings) -> int:
     import os
     import threading
 
-    from server.core.db import database_reachable, make_engine, make_sessionmaker, migrate
+    from server.core.db import make_engine, make_sessionmaker, migrate
     from server.core.logging_setup import configure_logging
-    from server.core.models_check import model_status
     from server.jobs.handlers import make_notifier, make_worker
     from server.jobs.instances import InstanceHeartbeat
 
-    settings = load_settings()
     configure_logging(settings.log_level)
     engine = make_engine(settings.resolved_database_url)
-    if args.check:
-        ok = database_reachable(engine) and all(model_status().values())
-        print("ok" if ok else "not ready: database unreachable or analysis models missing")
-        return 0 if ok else 1
     migrate(engine)
     from server.core.config import make_model_pool
     from server.notifications.service import install_channels
@@ -207,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default from UNTACT_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default from UNTACT_PORT, 8000)")
     serve.add_argument("--seed-demo", action="store_true", help="create demo accounts and print their logins")
+    serve.add_argument(
+        "--role", action="append", choices=NODE_ROLES, metavar="ROLE",
+        help="run only this role (api, media or worker; repeat for several; default from UNTACT_ROLES, all three)",
+    )
     serve.set_defaults(handler=_cmd_serve)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")

@@ -33,10 +33,12 @@ class LiveServer:
 
 
 def start_live_server(
-    data_dir: Path, extra_env: dict[str, str] | None = None, *, port: int | None = None
+    data_dir: Path, extra_env: dict[str, str] | None = None, *, port: int | None = None,
+    args: tuple[str, ...] = ("--seed-demo",), log_name: str = "server.log",
 ) -> LiveServer:
     """`port` lets a caller put the server's own address in its environment first
-    (UNTACT_PUBLIC_BASE_URL, for links in emails)."""
+    (UNTACT_PUBLIC_BASE_URL, for links in emails); `args` go after `serve --port N` (e.g.
+    `--role media`); several servers on one data directory need their own `log_name`."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
@@ -51,10 +53,10 @@ def start_live_server(
         "UNTACT_TEST_HOOKS": "true",  # page state on `window` for the browser tests
         **(extra_env or {}),
     }
-    log_path = data_dir / "server.log"
+    log_path = data_dir / log_name
     log_file = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--seed-demo"],
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), *args],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log_file,

@@ -31,6 +31,9 @@ from server.models import Role, User
 class Policy:
     roles: frozenset[Role]
     public: bool = False
+    # A socket a signed room token opens by itself (`?token=`): a media node on another host gets
+    # no login cookie, so the route checks the token and the seat instead (docs/scaling.md).
+    token: bool = False
 
     def allows(self, user: User | None) -> bool:
         if self.public:
@@ -44,6 +47,10 @@ ANY_USER = Policy(frozenset(Role))
 
 def only(*roles: Role) -> Policy:
     return Policy(frozenset(roles))
+
+
+def by_token(*roles: Role) -> Policy:
+    return Policy(frozenset(roles), token=True)
 
 
 SEEKER = only(Role.SEEKER)
@@ -96,7 +103,7 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "practice_answer_report": SEEKER,
     "practice_answer_video": SEEKER,
     "practice_progress": SEEKER,
-    "ws_practice": SEEKER,
+    "ws_practice": by_token(Role.SEEKER),
     # --- careers and journey (issue 7); object checks in server/careers/*_service.py
     "careers_api_company_get": EMPLOYER,
     "careers_api_company_put": EMPLOYER,
@@ -139,10 +146,10 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "journey_api_slot_cancel": only(Role.SEEKER, Role.CONSULTANT),
     "journey_api_slot_held": CONSULTANT,
     "journey_api_counselling_room_token": only(Role.SEEKER, Role.CONSULTANT),
-    "ws_counselling_room": only(Role.SEEKER, Role.CONSULTANT),
+    "ws_counselling_room": by_token(Role.SEEKER, Role.CONSULTANT),
     "journey_counselling_room_page": only(Role.SEEKER, Role.CONSULTANT),
     "journey_api_mentoring_room_token": only(Role.SEEKER, Role.EMPLOYER, Role.CONSULTANT),
-    "ws_mentoring_room": only(Role.SEEKER, Role.EMPLOYER, Role.CONSULTANT),
+    "ws_mentoring_room": by_token(Role.SEEKER, Role.EMPLOYER, Role.CONSULTANT),
     "journey_mentoring_room_page": only(Role.SEEKER, Role.EMPLOYER, Role.CONSULTANT),
     "journey_api_mentor_profile": only(Role.SEEKER, Role.EMPLOYER, Role.CONSULTANT),
     "journey_api_mentors": SEEKER,
@@ -259,10 +266,10 @@ ROUTE_ACCESS: dict[str, Policy] = {
     "interviews_answer_comment": EMPLOYER,
     "interviews_answer_explanation": SEEKER,
     "interviews_explanation_answer": EMPLOYER,
-    "ws_interview_answers": SEEKER,
+    "ws_interview_answers": by_token(Role.SEEKER),
     "interviews_room_token": only(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
     "interviews_room_page": only(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
-    "ws_interview_room": only(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
+    "ws_interview_room": by_token(Role.EMPLOYER, Role.SEEKER, Role.CONSULTANT),
     "interviews_room_recordings": EMPLOYER,
     "interviews_room_recording_video": EMPLOYER,
     # --- centre events (issue 15); which event/booth/booking in server/events/service.py
@@ -287,7 +294,7 @@ ROUTE_ACCESS: dict[str, Policy] = {
     # --- a booth's day and after the event (server/events/day_api.py, day.py, booth_room.py)
     "events_booth_room_page": ANY_USER,
     "events_api_booth_room_token": ANY_USER,
-    "ws_event_booth_room": ANY_USER,
+    "ws_event_booth_room": by_token(*Role),  # hosts, seekers, companions (consultants, admins)
     "events_api_booth_queue": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
     "events_api_booth_my_turn": SEEKER,
     "events_api_booking_outcome": only(Role.EMPLOYER, Role.CONSULTANT, Role.ADMIN),
@@ -387,7 +394,12 @@ def enforce_route_access(
     connection.state.viewer = Viewer.of(user) if user is not None else None
     policy = ROUTE_ACCESS.get(name or "")
     is_websocket = connection.scope["type"] == "websocket"
-    cross_site = is_websocket and not _same_origin(connection)
+    # A socket opened by its token: the token, not an ambient cookie, is the credential, so the
+    # page's origin (an API node's) may differ from this media node's host.
+    token_socket = is_websocket and policy is not None and policy.token and bool(connection.query_params.get("token"))
+    if token_socket and user is None:
+        return  # the route verifies the token and the seat before accepting
+    cross_site = is_websocket and not token_socket and not _same_origin(connection)
     if policy is not None and policy.allows(user) and not cross_site:
         return
     unauthenticated = policy is not None and not policy.public and user is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from analysis import ModelPool
 
 DEFAULT_SECRET = "dev-insecure-secret-change-me"
+# What one process runs (docs/scaling.md): `api` pages, REST and tokens; `media` the room and
+# answer sockets with their recorders and live analysis; `worker` the job worker.
+NODE_ROLES = ("api", "media", "worker")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -57,6 +61,20 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For is believed; none by default
     audit_retention_days: int = Field(default=365, ge=1)
     redis_url: str = ""
+    # Node roles and placement (docs/scaling.md). `roles`: comma-separated subset of NODE_ROLES
+    # (`untact serve --role` overrides it). With Redis and a public WebSocket URL, a media node
+    # registers itself and rooms and answer sessions are placed on the least-loaded live node.
+    roles: str = "api,media,worker"
+    placement: Literal["local", "redis"] = "local"  # local: this process is the only media node
+    media_public_url: str = ""  # this media node's ws(s)://host[:port] base, as browsers reach it
+    # CSP connect-src sources the pages may open sockets to, comma-separated (e.g.
+    # `wss://*.media.centre.kr`): the media nodes' origins, when they are not the page's host.
+    media_connect_src: str = ""
+    media_capacity: int = Field(default=20, ge=1)  # rooms + live answers this node takes
+    node_heartbeat_s: float = Field(default=2.0, gt=0.0)
+    node_ttl_s: float = Field(default=6.0, gt=0.0)  # a node silent this long is dropped
+    node_drain_grace_s: float = Field(default=30.0, ge=0.0)  # a stopping node's rooms get this long
+    placement_prefix: str = "untact:"  # Redis key prefix of the node registry and claims
     # Jobs (server/jobs/queue.py): a worker's lease on a running job, extended by its heartbeat every
     # lease/3; how long a stopping worker lets the running job finish before handing it back
     # (keep it under `docker stop`'s 10 s, or raise `stop_grace_period`); the idle poll.
@@ -119,6 +137,34 @@ class Settings(BaseSettings):
     event_cancel_cutoff_min: int = Field(default=60, ge=0)
     # Job To Job Visit (server/companies/): how long a company's one-time claim link works.
     company_claim_max_age_days: int = Field(default=14, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _known_roles(self) -> Settings:
+        unknown = set(self.role_set) - set(NODE_ROLES)
+        if unknown or not self.role_set:
+            raise ValueError(f"UNTACT_ROLES must name some of {', '.join(NODE_ROLES)} (got {self.roles!r})")
+        if self.media_public_url and not self.media_public_url.startswith(("ws://", "wss://")):
+            raise ValueError("UNTACT_MEDIA_PUBLIC_URL must start with ws:// or wss://")
+        if self.placement == "redis" and not self.redis_url:
+            raise ValueError("UNTACT_PLACEMENT=redis needs UNTACT_REDIS_URL")
+        if self.placement == "redis" and "media" in self.role_set and not self.media_public_url:
+            raise ValueError("a media node with UNTACT_PLACEMENT=redis needs UNTACT_MEDIA_PUBLIC_URL")
+        self.media_connect_sources  # noqa: B018 (validates the sources)
+        if self.node_ttl_s < 2 * self.node_heartbeat_s:
+            raise ValueError("UNTACT_NODE_TTL_S must be at least twice UNTACT_NODE_HEARTBEAT_S")
+        return self
+
+    @property
+    def media_connect_sources(self) -> tuple[str, ...]:
+        sources = tuple(part.strip() for part in self.media_connect_src.split(",") if part.strip())
+        for source in sources:
+            if not re.fullmatch(r"wss?://[A-Za-z0-9.*\-]+(:([0-9]{1,5}|\*))?", source):
+                raise ValueError(f"UNTACT_MEDIA_CONNECT_SRC: not a ws(s):// source: {source!r}")
+        return sources
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.roles.split(",") if part.strip())
 
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> Settings:

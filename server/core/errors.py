@@ -80,6 +80,17 @@ class TooManyRequests(AppError):
     retryable = True
 
 
+class NoMediaNode(AppError):
+    """No live media node can take a room or an answer session (all full, draining or gone)."""
+
+    status_code = 503
+    code = "no_media_node"
+    retryable = True
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "5"})
+
+
 _STATUS_CODES = {
     400: "bad_request",
     401: "not_authenticated",

@@ -30,5 +30,6 @@ async def healthz(request: Request) -> JSONResponse:
         "database": "ok" if db_ok else "unreachable",
         "analysis_models": models,
         "face_mesh": importlib.util.find_spec("mediapipe") is not None,
+        "roles": sorted(request.app.state.settings.role_set),  # what this node runs (docs/scaling.md)
     }
     return JSONResponse(body, status_code=200 if ok else 503)

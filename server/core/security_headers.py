@@ -24,13 +24,15 @@ def new_csp_nonce() -> str:
     return secrets.token_urlsafe(18)
 
 
-def content_security_policy(nonce: str, host: str | None) -> str:
+def content_security_policy(nonce: str, host: str | None, media_sources: tuple[str, ...] = ()) -> str:
     """Scripts only from this origin or carrying this response's nonce; no plugins, no <base>,
     no framing; media and images from this origin plus blob:/data: (camera previews, recorded
-    answers, chart data URLs); fetch and WebSockets back to this origin only."""
+    answers, chart data URLs); fetch and WebSockets back to this origin only, plus the media
+    nodes' socket origins when media runs elsewhere (UNTACT_MEDIA_CONNECT_SRC)."""
     connect = ["'self'"]
     if host and _HOST_RE.match(host):
         connect += [f"ws://{host}", f"wss://{host}"]
+    connect += list(media_sources)
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", f"'nonce-{nonce}'"],
@@ -51,9 +53,10 @@ def content_security_policy(nonce: str, host: str | None) -> str:
 class SecurityHeadersMiddleware:
     """Adds the headers above to every HTTP response (errors and 413s included)."""
 
-    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool, media_sources: tuple[str, ...] = ()) -> None:
         self.app = app
         self.https = https
+        self.media_sources = media_sources
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,7 +72,9 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 out = MutableHeaders(scope=message)
-                out["content-security-policy"] = content_security_policy(nonce, request_headers.get("host"))
+                out["content-security-policy"] = content_security_policy(
+                    nonce, request_headers.get("host"), self.media_sources
+                )
                 out.setdefault("x-content-type-options", "nosniff")
                 out.setdefault("referrer-policy", "same-origin")
                 out.setdefault("x-frame-options", "DENY")

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, WebSocket
 from fastapi.responses import Response
 
-from server.accounts.access import require_user
+from server.accounts.access import current_user, require_user
 from server.careers.views import html_errors, page
 from server.core.audit import audit_request
 from server.core.db import utcnow
@@ -46,7 +46,7 @@ def events_api_booth_room_token(booth_id: Id, request: Request, db: DbSession, s
 
 @ws_router.websocket("/ws/events/booths/{booth_id}/room", name="ws_event_booth_room")
 async def ws_event_booth_room(websocket: WebSocket, booth_id: Id) -> None:
-    await serve_room_socket(websocket, BOOTH_ROOM, booth_id, require_user(websocket))
+    await serve_room_socket(websocket, BOOTH_ROOM, booth_id, current_user(websocket))
 
 
 @router.get("/events/booths/{booth_id}/room", name="events_booth_room_page")

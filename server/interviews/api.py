@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from server.accounts.access import require_user
+from server.accounts.access import current_user, require_user
 from server.answers.consent import grant_consent, has_consent
 from server.answers.live import serve_answer_socket
+from server.answers.placement import oneway_room, socket_owner
 from server.answers.schemas import answer_summary
 from server.answers.store import live_answers
 from server.core.audit import audit_request, record_audit
@@ -549,7 +550,9 @@ def _load_answerable(app: Any, user: User, invitation_id: Id) -> bool:
 
 @ws_router.websocket("/ws/interviews/{invitation_id}/answers", name="ws_interview_answers")
 async def ws_interview_answers(websocket: WebSocket, invitation_id: Id) -> None:
-    user = require_user(websocket)
+    user = await socket_owner(websocket, oneway_room(invitation_id), current_user(websocket))
+    if user is None:  # no login cookie (a media node on another host) and no valid session token
+        raise WebSocketException(code=4401)
     if not await run_in_threadpool(_load_answerable, websocket.app, user, invitation_id):
         raise WebSocketException(code=4404)
     await websocket.accept()
@@ -570,12 +573,14 @@ async def ws_interview_answers(websocket: WebSocket, invitation_id: Id) -> None:
 def interviews_room_token(
     invitation_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
-    return room_grant(db, settings.secret_key, INTERVIEW_ROOM, invitation_id, require_user(request))
+    return room_grant(
+        db, settings.secret_key, INTERVIEW_ROOM, invitation_id, require_user(request), request.app.state.node_registry
+    )
 
 
 @ws_router.websocket("/ws/interviews/{invitation_id}/room", name="ws_interview_room")
 async def ws_interview_room(websocket: WebSocket, invitation_id: Id) -> None:
-    await serve_room_socket(websocket, INTERVIEW_ROOM, invitation_id, require_user(websocket))
+    await serve_room_socket(websocket, INTERVIEW_ROOM, invitation_id, current_user(websocket))
 
 
 def room_recordings_public(db: Any, invitation: InterviewInvitation) -> list[dict[str, Any]]:

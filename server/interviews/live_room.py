@@ -592,7 +592,9 @@ class LiveRoom:
 
     # ---------------------------------------------------------------- lifecycle
 
-    async def close(self) -> None:
+    async def close(self, reason: str | None = None) -> None:
+        """End the room: every member gets ``room_closed`` (with `reason` when the node ends it:
+        ``node_lost``, ``node_draining``; the clients then rejoin through a fresh grant)."""
         if self._closed:
             return
         self._closed = True
@@ -606,7 +608,7 @@ class LiveRoom:
         members = list(self.members.values())
         self.members.clear()
         for member in members:
-            await member.send({"type": "room_closed"})
+            await member.send({"type": "room_closed", **({"reason": reason} if reason else {})})
             await member.close_socket(1001)
         await self.room.close()
         while pending := [t for t in self._tasks if not t.done()]:
@@ -617,12 +619,18 @@ RoomKey = tuple[str, int]
 
 
 class RoomRegistry:
-    """The server's live rooms by `(kind, ref_id)`; on `app.state`, drained at shutdown."""
+    """The server's live rooms by `(kind, ref_id)`; on `app.state`, drained at shutdown.
+
+    `on_room_closed(name)` runs after a room ended here (a media node releases its claim)."""
 
     def __init__(self, services: LiveAnswerServices) -> None:
         self._services = services
         self._rooms: dict[RoomKey, LiveRoom] = {}
         self._closing: set[asyncio.Task[None]] = set()
+        self.on_room_closed: Callable[[str], Awaitable[None]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._rooms)
 
     def get_or_create(self, ref_id: int, kind: RoomKind = INTERVIEW_ROOM) -> LiveRoom:
         room = self._rooms.get((kind.name, ref_id))
@@ -635,14 +643,30 @@ class RoomRegistry:
     def get(self, ref_id: int, kind: RoomKind = INTERVIEW_ROOM) -> LiveRoom | None:
         return self._rooms.get((kind.name, ref_id))
 
+    async def _close_room(self, room: LiveRoom, reason: str | None = None) -> None:
+        await room.close(reason)
+        if self.on_room_closed is not None:
+            try:
+                await self.on_room_closed(room.name)
+            except Exception:
+                log.warning("on_room_closed failed for %s", room.name, exc_info=True)
+
     def _discard(self, room: LiveRoom) -> None:
         if self._rooms.get(room.key) is room:
             del self._rooms[room.key]
-            task = asyncio.ensure_future(room.close())
+            task = asyncio.ensure_future(self._close_room(room))
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
 
-    async def close(self) -> None:
+    async def notify_all(self, message: dict[str, Any]) -> None:
+        """Send `message` to every member of every room (a draining node's notice)."""
+        members = [member for room in self._rooms.values() for member in room.members.values()]
+        await asyncio.gather(*(member.send(message) for member in members), return_exceptions=True)
+
+    async def close(self, reason: str | None = None) -> None:
+        """End every room (idempotent); the registry takes new rooms again afterwards."""
         rooms = list(self._rooms.values())
         self._rooms.clear()
-        await asyncio.gather(*(room.close() for room in rooms), *self._closing, return_exceptions=True)
+        await asyncio.gather(
+            *(self._close_room(room, reason) for room in rooms), *self._closing, return_exceptions=True
+        )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from server.accounts.access import require_user
 from server.answers.consent import has_consent
+from server.answers.placement import answer_socket, oneway_room
 from server.core.audit import audit_request
 from server.core.deps import DbSession
 from server.core.errors import Conflict
@@ -147,7 +148,10 @@ def interviews_answer_page(invitation_id: Id, request: Request, db: DbSession) -
     questions = question_set.questions
     config = {
         "session_id": invitation.id,
-        "ws_url": f"/ws/interviews/{invitation.id}/answers",
+        **answer_socket(
+            request.app.state.node_registry, request.app.state.settings.secret_key,
+            room=oneway_room(invitation.id), path=f"/ws/interviews/{invitation.id}/answers", user=user,
+        ),
         "consent_url": "/api/interviews/consent",
         "language": question_set.language,
         "max_retakes": 0,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, WebSocket
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.accounts.access import require_user
+from server.accounts.access import current_user, require_user
 from server.core.audit import audit_request
 from server.core.deps import DbSession, SettingsDep, commit_before_response
 from server.core.errors import NotFound
@@ -164,24 +164,28 @@ def journey_api_slot_held(slot_id: Id, request: Request, db: DbSession) -> dict[
 def journey_api_counselling_room_token(
     slot_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
-    return room_grant(db, settings.secret_key, COUNSELLING_ROOM, slot_id, require_user(request))
+    return room_grant(
+        db, settings.secret_key, COUNSELLING_ROOM, slot_id, require_user(request), request.app.state.node_registry
+    )
 
 
 @router.post("/api/journey/mentoring/{request_id}/room-token", name="journey_api_mentoring_room_token")
 def journey_api_mentoring_room_token(
     request_id: Id, request: Request, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
-    return room_grant(db, settings.secret_key, MENTORING_ROOM, request_id, require_user(request))
+    return room_grant(
+        db, settings.secret_key, MENTORING_ROOM, request_id, require_user(request), request.app.state.node_registry
+    )
 
 
 @ws_router.websocket("/ws/counselling/{slot_id}/room", name="ws_counselling_room")
 async def ws_counselling_room(websocket: WebSocket, slot_id: Id) -> None:
-    await serve_room_socket(websocket, COUNSELLING_ROOM, slot_id, require_user(websocket))
+    await serve_room_socket(websocket, COUNSELLING_ROOM, slot_id, current_user(websocket))
 
 
 @ws_router.websocket("/ws/mentoring/{request_id}/room", name="ws_mentoring_room")
 async def ws_mentoring_room(websocket: WebSocket, request_id: Id) -> None:
-    await serve_room_socket(websocket, MENTORING_ROOM, request_id, require_user(websocket))
+    await serve_room_socket(websocket, MENTORING_ROOM, request_id, current_user(websocket))
 
 
 # --------------------------------------------------------------------------- journey: mentoring

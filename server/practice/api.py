@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from server.accounts.access import require_user
+from server.accounts.access import current_user, require_user
 from server.answers.consent import grant_consent, has_consent
 from server.answers.live import serve_answer_socket
+from server.answers.placement import practice_room, socket_owner
 from server.answers.schemas import answer_summary
 from server.answers.store import live_answers
 from server.core.audit import audit_request, record_audit
@@ -192,7 +193,9 @@ def _load_owned(app: Any, user: User, session_id: Id) -> PracticeSession | None:
 
 @ws_router.websocket("/ws/practice/{session_id}", name="ws_practice")
 async def ws_practice(websocket: WebSocket, session_id: Id) -> None:
-    user = require_user(websocket)
+    user = await socket_owner(websocket, practice_room(session_id), current_user(websocket))
+    if user is None:  # no login cookie (a media node on another host) and no valid session token
+        raise WebSocketException(code=4401)
     session = await run_in_threadpool(_load_owned, websocket.app, user, session_id)
     if session is None:
         raise WebSocketException(code=4404)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from server.accounts.access import require_user
 from server.answers.consent import has_consent
+from server.answers.placement import answer_socket, practice_room
 from server.core.deps import DbSession
 from server.core.i18n import translate
 from server.core.limits import Id
@@ -92,6 +93,10 @@ def practice_run_page(session_id: Id, request: Request, db: DbSession) -> Respon
             "retention_days": RETENTION_DAYS,
             "messages_json": messages,
             "attempts": attempts,
+            "socket": answer_socket(
+                request.app.state.node_registry, request.app.state.settings.secret_key,
+                room=practice_room(session.id), path=f"/ws/practice/{session.id}", user=user,
+            ),
         },
     )
 

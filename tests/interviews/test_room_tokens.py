@@ -159,3 +159,72 @@ def _user_id(client, email: str) -> int:
 
     with client.app.state.sessionmaker() as db:
         return db.scalar(select(User.id).where(User.email == email))
+
+
+def test_a_token_alone_opens_the_room_socket_for_a_seated_person_only(app_client, make_client) -> None:
+    """A media node on another host gets no login cookie: the token opens the socket after a
+    membership check, and whenever a token is sent it decides over an ambient cookie."""
+    employer, seeker, stranger, inv, _other = _live_invitation(app_client, make_client)
+    url = f"/ws/interviews/{inv['id']}/room"
+    grant = employer.send_json("POST", f"/api/interviews/invitations/{inv['id']}/room-token").json()
+    secret = app_client.app.state.settings.secret_key
+    anonymous = make_client()  # no cookie, as on a media node at another host
+    with anonymous.websocket_connect(f"{url}?token={grant['token']}", headers={"Origin": "https://api.centre.kr"}) as ws:
+        hello = ws.receive_json()
+        assert hello["type"] == "hello" and hello["role"] == "interviewer"
+    # A well-signed token for someone without a seat (the stranger) or with the wrong role opens nothing.
+    stranger_token, _ = issue_room_token(secret, room=f"interview-{inv['id']}", user_id=_user_id(app_client, "room-stranger@x.kr"),
+                                         name="남", role="candidate", grants=RoomGrants())
+    assert _close_code(anonymous, f"{url}?token={stranger_token}") == 4498
+    seeker_as_host, _ = issue_room_token(secret, room=f"interview-{inv['id']}", user_id=_user_id(app_client, "room-seeker@x.kr"),
+                                         name="지원자", role="interviewer", grants=RoomGrants(admit=True, record=True))
+    seeker.send_json("POST", f"/api/interviews/invitations/{inv['id']}/respond", {"action": "accept"})
+    assert _close_code(anonymous, f"{url}?token={seeker_as_host}") == 4498  # their seat is candidate
+    # Cross-site with the employer's cookie: a junk token does not fall back to the cookie.
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        employer.websocket_connect(f"{url}?token=junk", headers={"Origin": "https://evil.example"}),
+    ):
+        pass
+    assert refused.value.code == 4498
+    stranger.close()
+
+
+def test_an_answer_session_token_opens_only_its_own_session(app_client, make_client) -> None:
+    from server.answers.placement import ANSWER_TOKEN_ROLE, ANSWER_TOKEN_TTL_S, practice_room
+
+    owner = app_client
+    owner.signup("seeker", "owner@x.kr", name="주인")
+    version = owner.get("/api/practice/consent").json()["version"]
+    owner.send_json("POST", "/api/practice/consent", {"version": version})
+    session = owner.send_json("POST", "/api/practice/sessions", {"source": "field", "field": "it_dev"}).json()
+    other = owner.send_json("POST", "/api/practice/sessions", {"source": "field", "field": "it_dev"}).json()
+    intruder = make_client()
+    intruder.signup("seeker", "intruder@x.kr", name="남")
+    secret = app_client.app.state.settings.secret_key
+    owner_id = _user_id(app_client, "owner@x.kr")
+
+    def token(room: str, role: str = ANSWER_TOKEN_ROLE) -> str:
+        return issue_room_token(secret, room=room, user_id=owner_id, name="주인", role=role, grants=RoomGrants(),
+                                ttl_s=ANSWER_TOKEN_TTL_S)[0]
+
+    def code(client, session_id: int, query: str, origin: str = "https://api.centre.kr") -> int:
+        try:
+            with client.websocket_connect(f"/ws/practice/{session_id}{query}", headers={"Origin": origin}) as ws:
+                assert ws.receive_json()["type"] == "hello"
+                return 0
+        except WebSocketDisconnect as exc:
+            return exc.code
+
+    anonymous = make_client()
+    good = token(practice_room(session["id"]))
+    assert code(anonymous, session["id"], f"?token={good}") == 0  # the token alone, from the API node's page
+    assert code(owner, session["id"], f"?token={good}") == 0  # with the owner's own cookie, from another origin
+    assert code(anonymous, other["id"], f"?token={good}") == 4401  # another session's token
+    assert code(anonymous, session["id"], f"?token={token(practice_room(session['id']), 'interviewer')}") == 4401
+    assert code(intruder, session["id"], f"?token={good}") == 4401  # a token with someone else's cookie
+    assert code(owner, session["id"], "?token=junk", origin="https://evil.example") == 4401  # never the cookie
+    assert code(owner, session["id"], "", origin="https://evil.example") == 4403  # cookie alone, cross-site: as before
+    # Without placement the runner page keeps its path and needs no token.
+    page = owner.get(f"/practice/{session['id']}")
+    assert f'"ws_url": "/ws/practice/{session["id"]}"' in page.text and '"ws_token": null' in page.text

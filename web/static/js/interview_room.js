@@ -41,25 +41,63 @@ $("enter-room").addEventListener("click", async () => {
     return;
   }
   $("device-status").textContent = t("room.devices_ok");
+  if (!(await connectRoom())) $("enter-room").disabled = false;
+});
+
+// A room lives on one media node. When that node is lost or drains (`room_closed` with
+// `node_lost`/`node_draining`) or the socket drops while in the room, the page asks for a fresh
+// grant, which places the room on a live node, and joins again with the same camera.
+const REJOIN_REASONS = new Set(["node_lost", "node_draining"]);
+const MAX_REJOINS = 5;
+// The node went away (not: replaced by another tab 4409, turned away 4000, logged out 4401).
+const LOST_SOCKET_CODES = new Set([1001, 1006, 1011, 1012]);
+
+async function connectRoom() {
   let grant;
   try {
     // Every kind of room (interview, counselling, mentoring) names its own token route.
     grant = await api("POST", config.token_url || `/api/interviews/invitations/${config.invitation_id}/room-token`);
   } catch (error) {
     $("device-status").textContent = error.message;
-    $("enter-room").disabled = false;
-    return;
+    return false;
   }
+  state.wsUrl = grant.ws_url;
+  testHook("roomSocketUrl", grant.ws_url);
   // The token's `ws_url` is a path on this host or a media node's absolute URL.
-  state.ws = new Signalling(socketUrl(grant.ws_url, { token: grant.token }), roomMessages, {
+  const ws = new Signalling(socketUrl(grant.ws_url, { token: grant.token }), roomMessages, {
+    open: () => { state.rejoins = 0; },
     close: (event) => {
+      if (state.ws !== ws) return; // an old socket closing after a rejoin began
       state.closeCode = event.code;
-      if (state.denied) return;
-      setRoomState(state.left ? "left" : "disconnected", "closed");
+      if (state.denied || state.left) {
+        setRoomState(state.left ? "left" : "disconnected", "closed");
+        return;
+      }
+      const lost = state.moving || (state.inRoom && LOST_SOCKET_CODES.has(event.code));
+      if (lost && (state.rejoins || 0) < MAX_REJOINS) {
+        rejoin();
+        return;
+      }
+      setRoomState("disconnected", "closed");
     },
-    error: () => setRoomState("refused", "refused"),
+    error: () => { if (!state.moving && !state.inRoom) setRoomState("refused", "refused"); },
   });
-});
+  state.ws = ws;
+  return true;
+}
+
+function rejoin() {
+  state.rejoins = (state.rejoins || 0) + 1;
+  state.moving = false;
+  state.inRoom = false;
+  setRoomState("moving", "moving");
+  if (state.pc) { state.pc.close(); state.pc = null; }
+  state.joining = false;
+  for (const [mid, slot] of Object.entries(state.slots)) assignSlot({ mid, kind: slot.kind, publisher: null });
+  // A lost node stays placed until its heartbeat runs out: wait a little longer each time.
+  const delayMs = Math.min(8000, 500 * 2 ** (state.rejoins - 1));
+  setTimeout(() => { connectRoom(); }, delayMs);
+}
 
 const consentBox = $("recording-consent");
 if (consentBox) consentBox.addEventListener("change", () => send({ type: "consent", recording: consentBox.checked }));
@@ -68,6 +106,8 @@ if (consentBox) consentBox.addEventListener("change", () => send({ type: "consen
 
 const roomMessages = {
   async hello(message) {
+    state.inRoom = true;
+    if ($("room-error").textContent === t("room.moving_notice")) $("room-error").textContent = ""; // moved: back in
     state.identity = message.identity;
     for (const p of message.participants) state.names[p.identity] = p.name;
     showRecording(message.recording);
@@ -127,6 +167,14 @@ const roomMessages = {
   },
   caption(message) {
     addCaption(message);
+  },
+  room_closing() {
+    $("room-error").textContent = t("room.moving_notice");
+  },
+  room_closed(message) {
+    // The server closes the socket next; its close handler rejoins when the node went away.
+    state.moving = REJOIN_REASONS.has(message.reason);
+    if (!state.moving) state.inRoom = false;
   },
   async error(message) {
     if (message.code === "screen_busy" || message.code === "no_screen_track") await stopShare(false);

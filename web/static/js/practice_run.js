@@ -51,7 +51,7 @@ function send(message) {
 
 function openSocket() {
   return new Promise((resolve, reject) => {
-    state.ws = new Signalling(socketUrl(config.ws_url || `/ws/practice/${config.session_id}`), serverMessages, {
+    state.ws = new Signalling(socketUrl(config.ws_url || `/ws/practice/${config.session_id}`, config.ws_token ? { token: config.ws_token } : {}), serverMessages, {
       open: resolve,
       error: () => reject(new Error("socket")),
       close: () => {
