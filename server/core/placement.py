@@ -28,6 +28,10 @@ from server.core.errors import NoMediaNode
 log = logging.getLogger("untact.placement")
 
 CLAIM_TTL_S = 12 * 3600  # a claim outlives any room; refreshed on every placement
+# A room placed on a node counts on its load at once, for this long: until its members have
+# connected and the node's own heartbeat counts it (the heartbeat writes what the node holds, so
+# a count added to `load` itself would be gone at the next beat, before anyone connected).
+PENDING_S = 15.0
 
 _PLACE = """
 local claimed = redis.call('GET', KEYS[1])
@@ -38,13 +42,18 @@ if claimed then
     return {claimed, url, 0}
   end
 end
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local best, best_url, best_score = false, false, 0
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local f = redis.call('HMGET', ARGV[1] .. id, 'ws_url', 'load', 'capacity', 'draining')
   if not f[1] then
     redis.call('SREM', KEYS[2], id)
   elseif f[4] ~= '1' then
-    local load, capacity = tonumber(f[2]) or 0, tonumber(f[3]) or 1
+    local pending_key = ARGV[1] .. id .. ':pending'
+    redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', now_ms - tonumber(ARGV[3]))
+    local pending = redis.call('ZCARD', pending_key)
+    local load, capacity = (tonumber(f[2]) or 0) + pending, tonumber(f[3]) or 1
     if load < capacity then
       local score = load / capacity
       if (not best) or score < best_score or (score == best_score and id < best) then
@@ -57,7 +66,8 @@ if not best then
   return false
 end
 redis.call('SET', KEYS[1], best, 'PX', ARGV[2])
-redis.call('HINCRBY', ARGV[1] .. best, 'load', 1)
+redis.call('ZADD', ARGV[1] .. best .. ':pending', now_ms, KEYS[1])
+redis.call('PEXPIRE', ARGV[1] .. best .. ':pending', ARGV[3])
 return {best, best_url, 1}
 """
 
@@ -130,7 +140,7 @@ class NodeRegistry:
 
     def deregister(self, node_id: str) -> None:
         pipe = self._client.pipeline()
-        pipe.delete(self._node_key(node_id))
+        pipe.delete(self._node_key(node_id), f"{self._node_key(node_id)}:pending")
         pipe.srem(self._nodes_key, node_id)
         pipe.execute()
 
@@ -143,7 +153,10 @@ class NodeRegistry:
     def place(self, room: str) -> Placement | None:
         """The node holding `room`, claiming the least-loaded live one if none does; None when
         no live node can take it."""
-        result = self._place(keys=[self._claim_key(room), self._nodes_key], args=[self._node_key(""), CLAIM_TTL_S * 1000])
+        result = self._place(
+            keys=[self._claim_key(room), self._nodes_key],
+            args=[self._node_key(""), CLAIM_TTL_S * 1000, int(PENDING_S * 1000)],
+        )
         if not result:
             return None
         node_id, ws_url, claimed_now = result
@@ -153,10 +166,13 @@ class NodeRegistry:
         fields = self._client.hgetall(self._node_key(node_id))
         if not fields:
             return None
+        seconds, micros = self._client.time()  # Redis's clock, as the placement script reads it
+        recent = seconds * 1000 + micros // 1000 - int(PENDING_S * 1000)
+        pending = int(self._client.zcount(f"{self._node_key(node_id)}:pending", f"({recent}", "+inf"))
         return MediaNode(
             node_id=node_id,
             ws_url=fields["ws_url"],
-            load=int(fields.get("load", 0)),
+            load=int(fields.get("load", 0)) + pending,  # what it holds + rooms placed, not yet joined
             capacity=int(fields.get("capacity", 1)),
             draining=fields.get("draining") == "1",
         )

@@ -20,7 +20,9 @@ def compose() -> dict:
 
 
 def test_compose_has_the_services_of_the_scaled_deployment(compose: dict) -> None:
-    assert set(compose["services"]) == {"app", "worker", "postgres", "redis", "minio", "coturn"}
+    assert set(compose["services"]) == {
+        "edge", "app", "media-1", "media-2", "worker", "postgres", "redis", "minio", "coturn",
+    }
 
 
 def test_every_service_has_a_healthcheck(compose: dict) -> None:
@@ -29,8 +31,12 @@ def test_every_service_has_a_healthcheck(compose: dict) -> None:
         assert check.get("test"), f"{name} has no healthcheck"
 
 
+NODES = ("app", "media-1", "media-2", "worker")
+MEDIA_NODES = ("media-1", "media-2")
+
+
 def test_app_and_worker_wait_for_healthy_dependencies(compose: dict) -> None:
-    for name in ("app", "worker"):
+    for name in NODES:
         depends = compose["services"][name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -68,21 +74,17 @@ def test_recordings_are_uploaded_to_the_minio_service(compose: dict, tmp_path: P
     minio = compose["services"]["minio"]
     assert minio["image"].startswith("minio/minio:") and minio["command"][0] == "server"
     assert "objects:/data" in minio["volumes"] and "objects" in compose["volumes"]
-    assert "ports" not in minio  # served through the app, which checks who may see what
-    for name in ("app", "worker"):
+    # Reached from outside only through the app, which checks who may see what (loopback: media nodes).
+    assert all(str(port).startswith("127.0.0.1:") for port in minio.get("ports", []))
+    for name in NODES:
         env = compose["services"][name]["environment"]
         assert env["UNTACT_STORAGE"] == "s3"
-        assert env["UNTACT_S3_ENDPOINT_URL"] == "http://minio:9000"
+        on_host = compose["services"][name].get("network_mode") == "host"
+        assert env["UNTACT_S3_ENDPOINT_URL"] == ("http://127.0.0.1:9000" if on_host else "http://minio:9000")
         assert env["UNTACT_S3_ACCESS_KEY_ID"] == minio["environment"]["MINIO_ROOT_USER"]
         assert env["UNTACT_S3_SECRET_ACCESS_KEY"] == minio["environment"]["MINIO_ROOT_PASSWORD"]
-    filled = {
-        key: re.sub(r"\$\{[A-Z0-9_]+(?::-([^}]*))?(?::\?[^}]*)?\}", _default_or_set, str(value))
-        for key, value in compose["services"]["app"]["environment"].items()
-    }
-    filled["UNTACT_DATA_DIR"] = str(tmp_path)
-    settings = Settings(**{key.removeprefix("UNTACT_").lower(): value for key, value in filled.items()
-                           if key.startswith("UNTACT_")})  # fmt: skip
-    assert settings.storage == "s3" and settings.s3_bucket == "untact-recordings"
+    settings = _settings_of(compose, "app", tmp_path)
+    assert isinstance(settings, Settings) and settings.storage == "s3" and settings.s3_bucket == "untact-recordings"
     assert settings.s3_endpoint_url == "http://minio:9000"
 
 
@@ -90,7 +92,7 @@ def test_compose_commands_exist_in_the_cli(compose: dict) -> None:
     from server.cli import build_parser
 
     parser = build_parser()
-    for name in ("app", "worker"):
+    for name in NODES:
         command = compose["services"][name]["command"]
         assert command[0] == "untact"
         parser.parse_args(command[1:])  # exits (fails the test) on an unknown command
@@ -127,3 +129,74 @@ def test_coturn_relays_to_no_local_or_private_address(compose: dict) -> None:
     assert not is_denied(ipaddress.ip_address("8.8.8.8"))  # the public internet stays reachable
     assert "--allow-loopback-peers" not in command
     assert "--no-tcp-relay" in command and "--no-multicast-peers" in command
+
+
+def _filled(value: object) -> str:
+    return re.sub(r"\$\{[A-Z0-9_]+(?::-([^}]*))?(?::\?[^}]*)?\}", _default_or_set, str(value))
+
+
+def _settings_of(compose: dict, name: str, data_dir: Path) -> object:
+    from server.core.config import Settings
+
+    service = compose["services"][name]
+    env = {key: _filled(value) for key, value in service["environment"].items()}
+    env["UNTACT_DATA_DIR"] = str(data_dir)
+    command = service["command"]
+    env["UNTACT_ROLES"] = _option(command, "--role") if "--role" in command else "worker"
+    return Settings(**{key.removeprefix("UNTACT_").lower(): value for key, value in env.items()
+                       if key.startswith("UNTACT_")})  # fmt: skip
+
+
+def _option(command: list[str], flag: str) -> str:
+    return command[command.index(flag) + 1]
+
+
+def test_each_node_runs_its_role_and_media_nodes_are_placed_through_redis(compose: dict, tmp_path: Path) -> None:
+    services = compose["services"]
+    assert _option(services["app"]["command"], "--role") == "api"
+    for name in MEDIA_NODES:
+        service = services[name]
+        assert _option(service["command"], "--role") == "media"
+        assert service["network_mode"] == "host"  # WebRTC media straight to the node's UDP ports
+        settings = _settings_of(compose, name, tmp_path)
+        assert settings.placement == "redis" and settings.redis_url == "redis://127.0.0.1:6379/0"  # type: ignore[attr-defined]
+        database_url = service["environment"]["DATABASE_URL"]
+        assert database_url.startswith("postgresql://") and "@127.0.0.1:5432/" in database_url
+        # Above the drain grace: `docker stop` lets a node tell its rooms before they close.
+        assert int(service["stop_grace_period"].removesuffix("s")) > settings.node_drain_grace_s  # type: ignore[attr-defined]
+    assert services["worker"]["command"] == ["untact", "worker"]
+    urls = {_settings_of(compose, name, tmp_path).media_public_url for name in MEDIA_NODES}  # type: ignore[attr-defined]
+    assert len(urls) == len(MEDIA_NODES)  # each node its own address
+
+
+def test_the_edge_routes_each_media_nodes_public_path_to_that_node(compose: dict, tmp_path: Path) -> None:
+    """The edge's Caddyfile strips /media/<n> and proxies to the port media node n listens on,
+    and the API upstream is the app's loopback port."""
+    services = compose["services"]
+    edge = services["edge"]
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in edge["volumes"]
+    assert edge["network_mode"] == "host"
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    app_port = services["app"]["ports"][0].rsplit(":", 1)[1]
+    assert edge["environment"]["UNTACT_API_UPSTREAM"] == f"127.0.0.1:{app_port}"
+    for name in MEDIA_NODES:
+        n = name.removeprefix("media-")
+        public = _settings_of(compose, name, tmp_path).media_public_url  # type: ignore[attr-defined]
+        assert public == f"wss://{'x' * 40}/media/{n}"
+        assert f"handle_path /media/{n}/* {{" in caddyfile
+        assert f"reverse_proxy {{$UNTACT_MEDIA_{n}_UPSTREAM:" in caddyfile
+        port = _option(services[name]["command"], "--port")
+        assert edge["environment"][f"UNTACT_MEDIA_{n}_UPSTREAM"] == f"127.0.0.1:{port}"
+    assert _settings_of(compose, "app", tmp_path).public_base_url == f"https://{'x' * 40}"  # type: ignore[attr-defined]
+
+
+def test_only_the_edge_and_turn_face_the_outside(compose: dict) -> None:
+    """Every published port is bound to loopback; the host-network services are the edge, the
+    media nodes (their UDP ports) and coturn, and the media nodes listen for HTTP on loopback."""
+    for name, service in compose["services"].items():
+        for mapping in service.get("ports", []):
+            assert str(mapping).startswith("127.0.0.1:"), f"{name} publishes {mapping} to the outside"
+    on_host = {name for name, s in compose["services"].items() if s.get("network_mode") == "host"}
+    assert on_host == {"edge", "media-1", "media-2", "coturn"}
+    for name in MEDIA_NODES:
+        assert _option(compose["services"][name]["command"], "--host") == "127.0.0.1"

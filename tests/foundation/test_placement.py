@@ -61,6 +61,20 @@ def test_two_rooms_land_on_two_nodes_and_a_rooms_second_member_on_the_same_one(r
     assert registry.claimed_node("interview-1") == first.node.node_id
 
 
+def test_a_room_placed_but_not_yet_joined_still_counts_after_its_nodes_next_heartbeat(registry) -> None:
+    """The heartbeat writes what the node holds (nobody has connected yet: 0); the room placed
+    on it a moment ago must still count, or the next room lands on the same node."""
+    registry.beat(_node("a"))
+    registry.beat(_node("b"))
+    first = registry.place("practice-1")
+    assert first is not None
+    registry.beat(_node(first.node.node_id, load=0))  # the node's own count, before anyone joined
+    registry.beat(_node("b" if first.node.node_id == "a" else "a", load=0))
+    second = registry.place("practice-2")
+    assert second is not None and second.node.node_id != first.node.node_id
+    assert registry.node(first.node.node_id).load == 1  # type: ignore[union-attr]
+
+
 def test_the_least_loaded_node_by_share_of_capacity_is_chosen(registry) -> None:
     registry.beat(_node("big", load=3, capacity=10))  # 30 %
     registry.beat(_node("small", load=1, capacity=2))  # 50 %

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import ssl
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,3 +131,93 @@ def test_pages_api_and_the_signalling_socket_go_through_the_tls_edge(edge: Edge)
     assert asyncio.run(ping())["type"] == "pong"
     # The edge writes no access log: socket URLs carry tokens.
     assert "/ws/practice" not in edge.log.read_text(errors="replace")
+
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def edge_cluster(tmp_path: Path) -> Iterator[tuple[str, Path, dict[str, LiveServer]]]:
+    """Caddy in front of one API node and two media nodes placed through the real Redis, each
+    media node reached at the edge's /media/<n> as in docker-compose.yml."""
+    import redis
+
+    prefix = f"test-edge:{uuid.uuid4().hex[:12]}:"
+    site_port = free_port()
+    url = f"https://127.0.0.1:{site_port}"
+    common = {
+        "UNTACT_PLACEMENT": "redis", "UNTACT_REDIS_URL": REDIS_URL, "UNTACT_PLACEMENT_PREFIX": prefix,
+        "UNTACT_NODE_HEARTBEAT_S": "0.3", "UNTACT_NODE_TTL_S": "1.5", "UNTACT_PREWARM_MODELS": "false",
+        "UNTACT_PUBLIC_BASE_URL": url, "UNTACT_FORWARDED_ALLOW_IPS": "127.0.0.1",
+    }
+    servers: dict[str, LiveServer] = {}
+    caddy = None
+    try:
+        servers["api"] = start_live_server(tmp_path, {**common, "UNTACT_ROLES": "api"}, args=(), log_name="api.log")
+        for n in ("1", "2"):
+            servers[n] = start_live_server(tmp_path, {
+                **common, "UNTACT_ROLES": "media", "UNTACT_MEDIA_PUBLIC_URL": f"wss://127.0.0.1:{site_port}/media/{n}",
+            }, args=(), log_name=f"media-{n}.log")
+        (tmp_path / "caddy").mkdir()
+        caddy, ca_file, _log = start_caddy(tmp_path / "caddy", site_port, {
+            "UNTACT_API_UPSTREAM": servers["api"].base_url.removeprefix("http://"),
+            "UNTACT_MEDIA_1_UPSTREAM": servers["1"].base_url.removeprefix("http://"),
+            "UNTACT_MEDIA_2_UPSTREAM": servers["2"].base_url.removeprefix("http://"),
+        })
+        yield url, ca_file, servers
+    finally:
+        if caddy is not None:
+            caddy.terminate()
+            caddy.wait(timeout=10)
+        for server in servers.values():
+            if server.process.poll() is None:
+                stop_live_server(server)
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        keys = list(client.scan_iter(f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+def test_answer_sessions_are_placed_on_both_media_nodes_and_reached_through_the_edge(edge_cluster) -> None:
+    url, ca_file, servers = edge_cluster
+    http = httpx.Client(base_url=url, verify=_trusting(ca_file), timeout=30)
+    http.get("/login")
+    headers = {"X-CSRF-Token": http.cookies["untact_csrf"]}
+    assert http.post("/api/auth/signup", headers=headers, json={
+        "email": "edge-nodes@example.kr", "password": "edge-pass-123", "display_name": "엣지", "role": "seeker",
+    }).status_code == 201
+    headers = {"X-CSRF-Token": http.cookies["untact_csrf"]}
+    version = http.get("/api/practice/consent").json()["version"]
+    http.post("/api/practice/consent", json={"version": version}, headers=headers).raise_for_status()
+
+    def runner_config() -> dict:
+        session = http.post("/api/practice/sessions", headers=headers, json={
+            "source": "field", "field": "public_sector", "question_count": 1}).json()
+        page = http.get(f"/practice/{session['id']}")
+        found = re.search(r'id="practice-config">(.*?)</script>', page.text)
+        assert page.status_code == 200 and found is not None
+        return dict(json.loads(found.group(1)))
+
+    configs = [runner_config(), runner_config()]
+    # Placed on the two nodes, each at its own path of the one public address.
+    paths = sorted(c["ws_url"].removeprefix(url.replace("https", "wss")).split("/ws/")[0] for c in configs)
+    assert paths == ["/media/1", "/media/2"], [c["ws_url"] for c in configs]
+
+    async def hello(config: dict) -> dict:
+        async with websockets.connect(
+            f"{config['ws_url']}?token={config['ws_token']}", ssl=_trusting(ca_file),
+            additional_headers={"Origin": url},
+        ) as socket:
+            while True:
+                message = json.loads(await asyncio.wait_for(socket.recv(), 20))
+                if message["type"] == "hello":
+                    return message
+
+    for config in configs:
+        assert asyncio.run(hello(config))["session_id"] == config["session_id"]
+    # Each session was opened on the node it was placed on, through the edge's path for it.
+    for config in configs:
+        node = config["ws_url"].split("/media/")[1].split("/")[0]
+        log = servers[node].log_path.read_text(errors="replace")
+        assert f"/ws/practice/{config['session_id']}" in log, node
