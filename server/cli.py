@@ -16,7 +16,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     from server.app import create_app
     from server.core.db import make_engine, make_sessionmaker, migrate
+    from server.core.native_memory import configure_allocator
 
+    configure_allocator()  # before any thread: fixed glibc trim/mmap thresholds (docs/benchmarks.md)
     settings = load_settings()
     host = args.host or settings.host
     port = args.port or settings.port
@@ -115,9 +117,11 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     from server.core.db import database_reachable, make_engine, make_sessionmaker, migrate
     from server.core.logging_setup import configure_logging
     from server.core.models_check import model_status
+    from server.core.native_memory import configure_allocator
     from server.jobs.handlers import make_notifier, make_worker
     from server.jobs.instances import InstanceHeartbeat
 
+    configure_allocator()
     settings = load_settings()
     configure_logging(settings.log_level)
     engine = make_engine(settings.resolved_database_url)

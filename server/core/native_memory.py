@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
 import time
 
 log = logging.getLogger("untact.native_memory")
@@ -37,6 +38,41 @@ def _glibc() -> ctypes.CDLL | None:
 
 
 _LIBC = _glibc()
+
+_M_TRIM_THRESHOLD = -1  # mallopt parameters (malloc.h)
+_M_MMAP_THRESHOLD = -3
+#: A non-main arena gives the free memory at the top of its heap back once it is this large.
+TRIM_THRESHOLD = 128 * 1024
+#: Blocks this large or larger are mapped on their own (and unmapped when freed).
+MMAP_THRESHOLD = 32 * 1024 * 1024
+_OWN_SETTINGS = ("glibc.malloc.trim_threshold", "glibc.malloc.mmap_threshold")
+_OWN_ENV = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")
+
+
+def configure_allocator() -> bool:
+    """Fix glibc's trim and mmap thresholds for this process (``mallopt``), before serving.
+
+    By default glibc raises both thresholds as the program frees large blocks (up to a 64 MiB
+    trim threshold), and a non-main arena then keeps the free memory at the top of its heap
+    resident; ``malloc_trim`` does not return it (it trims only the main arena's top). Every
+    answer runs on new threads that take one of the up to 16 arenas, so RSS crept up by
+    0.3–0.7 MB per answer with glibc's bytes in use flat (docs/benchmarks.md, "Memory per answer
+    cycle"). Fixed thresholds stop the raising: a freed top larger than ``TRIM_THRESHOLD`` goes back
+    at once. Called by ``untact serve`` and ``untact worker`` before any thread starts. Left alone
+    when the operator set either threshold (``GLIBC_TUNABLES`` or ``MALLOC_*_THRESHOLD_``).
+    Returns whether it changed anything (False without glibc).
+    """
+    if _LIBC is None or not hasattr(_LIBC, "mallopt"):
+        return False
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    if any(name in tunables for name in _OWN_SETTINGS) or any(name in os.environ for name in _OWN_ENV):
+        log.info("glibc malloc thresholds left as set in the environment")
+        return False
+    _LIBC.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    ok = bool(_LIBC.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(_LIBC.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    if not ok:
+        log.warning("mallopt did not accept the malloc thresholds")
+    return ok
 
 
 def release_free_memory() -> float | None:
