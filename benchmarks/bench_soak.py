@@ -59,6 +59,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import soak_smaps  # noqa: E402
 
 ANSWER_S = 1.0
+DELAYED = [0]  # live answers whose report went to the queue instead (slow machine)
 STAGE_ENV = {
     "signalling": {},
     "peer": {},
@@ -131,7 +132,11 @@ async def one_cycle(stage: str, seeker: Seeker, media: tuple[Path, Path]) -> Non
     outcome = await answer_once(seeker, media, ANSWER_S)
     assert outcome.accepted and outcome.stopped is not None and not outcome.stopped["partial"], outcome
     if stage in ("live", "full"):
-        assert outcome.report_ready or (stage == "full" and outcome.analysis_delayed), outcome
+        # Under load a live analysis can miss its deadline and go to the queue (no worker in
+        # `live`): counted, not fatal, so a run on a busy machine still gives its memory figures.
+        assert outcome.report_ready or outcome.analysis_delayed, outcome
+        if not outcome.report_ready:
+            DELAYED[0] += 1
     else:
         assert outcome.analysis_delayed, outcome
     if stage == "file" or (stage == "full" and outcome.analysis_delayed):
@@ -223,6 +228,7 @@ def main() -> None:
         smaps_at = (lambda cycle: work / f"smaps-{cycle}.txt") if args.smaps else (lambda cycle: None)
         base = sample(server, process, probe_out, None, smaps_at(0))
         samples = [{"cycle": 0, **base}]
+        print(json.dumps(samples[-1]), file=sys.stderr, flush=True)
         done = 0
         while done < args.cycles:
             n = min(args.every, args.cycles - done)
@@ -246,6 +252,7 @@ def main() -> None:
         first, last = (soak_smaps.parse((work / f"smaps-{c}.txt").read_text()) for c in (0, samples[-1]["cycle"]))
         result["smaps_dir"] = str(work)
         result["smaps_diff"] = soak_smaps.diff(first, last)
+    result["live_reports_delayed"] = DELAYED[0]
     result["threads"] = (samples[0]["threads"], samples[-1]["threads"])
     result["fds"] = (samples[0]["fds"], samples[-1]["fds"])
     print(json.dumps(result, indent=1))
