@@ -20,7 +20,7 @@ media objects (see that file). ``--trim`` calls ``malloc_trim(0)`` before each p
 ``--smaps`` saves the server's ``/proc/<pid>/smaps`` at every sample (``smaps-<cycle>.txt`` in the
 run's directory, read from outside the server) and adds ``smaps_diff``: the Rss change per class
 of mapping (``[heap]``, malloc arenas, thread stacks, other anonymous mappings by size, files) and
-the mappings that grew most between the first and the last sample (`benchmarks/soak_smaps.py`).
+the mappings that grew most between the first and the last sample (`tests/reliability/smaps.py`).
 
 Prints one JSON object: the samples and the growth per cycle after warm-up (least squares over
 the samples, and last minus first).
@@ -53,10 +53,8 @@ from aiortc import RTCPeerConnection, RTCSessionDescription  # noqa: E402
 from aiortc.contrib.media import MediaPlayer  # noqa: E402
 
 from tests.liveserver import LiveServer, start_live_server, stop_live_server  # noqa: E402
+from tests.reliability import smaps as soak_smaps  # noqa: E402
 from tests.reliability.live_seeker import Seeker, _Inbox, answer_media, answer_once  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import soak_smaps  # noqa: E402
 
 ANSWER_S = 1.0
 DELAYED = [0]  # live answers whose report went to the queue instead (slow machine)

@@ -1,6 +1,6 @@
 """Per-mapping memory of a process from ``/proc/<pid>/smaps``, classified, and the diff of two samples.
 
-Used by ``benchmarks/bench_soak.py --smaps`` (it reads the server's smaps from outside the
+Used by ``benchmarks/bench_soak.py --smaps`` and by `tests/reliability/test_soak.py` (in its failure messages) (it reads the server's smaps from outside the
 server, so reading allocates nothing in it). Every mapping is put in one class:
 
 - ``heap``: the main arena's ``[heap]`` (brk);
@@ -19,7 +19,7 @@ server, so reading allocates nothing in it). Every mapping is put in one class:
 ``diff(first, last)`` gives the Rss (and Anonymous) change per class and the mappings that grew
 most (same start address in both samples) or are new.
 
-Run on its own: ``python benchmarks/soak_smaps.py FIRST LAST`` (two saved smaps files).
+Run on its own: ``python -m tests.reliability.smaps FIRST LAST`` (two saved smaps files).
 """
 
 from __future__ import annotations
