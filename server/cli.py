@@ -18,7 +18,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     from server.app import create_app, drain_media_node
     from server.core.db import make_engine, make_sessionmaker, migrate
+    from server.core.native_memory import configure_allocator
 
+    configure_allocator()  # before any thread: fixed glibc trim/mmap thresholds (docs/benchmarks.md)
     settings = load_settings(**({"roles": ",".join(args.role)} if args.role else {}))
     if settings.role_set == {"worker"}:  # no HTTP at all: the job worker alone
         return _run_worker(settings)
@@ -149,9 +151,11 @@ def _run_worker(settings: Settings) -> int:
 
     from server.core.db import make_engine, make_sessionmaker, migrate
     from server.core.logging_setup import configure_logging
+    from server.core.native_memory import configure_allocator
     from server.jobs.handlers import make_notifier, make_worker
     from server.jobs.instances import InstanceHeartbeat
 
+    configure_allocator()  # before the worker's threads (docs/benchmarks.md)
     configure_logging(settings.log_level)
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
