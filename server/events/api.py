@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser
 from server.careers.views import index_cache
 from server.core.config import Settings
 from server.core.deps import DbSession, SettingsDep, StorageDep, commit_before_response
@@ -34,13 +34,13 @@ def booking_rules(settings: Settings) -> es.BookingRules:
 
 
 @router.get("/api/events", name="events_api_list")
-def events_api_list(request: Request, db: DbSession) -> dict[str, Any]:
-    return {"events": [es.event_public(e) for e in es.visible_events(db, require_user(request))]}
+def events_api_list(user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    return {"events": [es.event_public(e) for e in es.visible_events(db, user)]}
 
 
 @router.post("/api/events", name="events_api_create", status_code=201)
-def events_api_create(request: Request, db: DbSession, data: es.EventIn) -> dict[str, Any]:
-    return es.event_public(es.create_event(db, require_user(request), data))
+def events_api_create(user: CurrentUser, db: DbSession, data: es.EventIn) -> dict[str, Any]:
+    return es.event_public(es.create_event(db, user, data))
 
 
 @router.get("/api/events/company-options", name="events_api_company_options")
@@ -49,8 +49,7 @@ def events_api_company_options(db: DbSession) -> dict[str, Any]:
 
 
 @router.get("/api/events/{event_id}", name="events_api_get")
-def events_api_get(event_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def events_api_get(event_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     event = es.visible_event(db, user, event_id)
     return {**es.event_public(event), "booths": [es.booth_public(v) for v in es.booth_views(db, event, user)]}
 
@@ -78,8 +77,7 @@ def events_api_slots_generate(booth_id: Id, db: DbSession, data: es.SlotsIn) -> 
 
 
 @router.get("/api/events/booths/{booth_id}/bookings", name="events_api_booth_bookings")
-def events_api_booth_bookings(booth_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def events_api_booth_bookings(booth_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     booth = es.booth_for(db, user, booth_id)
     event = es.visible_event(db, user, booth.event_id)
     views = es.booth_views(db, event, user, only_booth=booth.id)
@@ -88,10 +86,9 @@ def events_api_booth_bookings(booth_id: Id, request: Request, db: DbSession) -> 
 
 @router.get("/api/events/booths/{booth_id}/intro-video", name="events_api_booth_intro_video")
 def events_api_booth_intro_video(
-    booth_id: Id, request: Request, db: DbSession, storage: StorageDep
+    booth_id: Id, user: CurrentUser, db: DbSession, storage: StorageDep
 ) -> StoredFileResponse:
     """The company's intro video, for everyone who can see the event (the booth links the set)."""
-    user = require_user(request)
     booth = db.get(EventBooth, booth_id)
     if booth is None:
         raise NotFound("event_booth_not_found")
@@ -103,8 +100,7 @@ def events_api_booth_intro_video(
 
 
 @router.post("/api/events/slots/{slot_id}/book", name="events_api_book", status_code=201)
-def events_api_book(slot_id: Id, request: Request, db: DbSession, settings: SettingsDep) -> dict[str, Any]:
-    user = require_user(request)
+def events_api_book(slot_id: Id, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep) -> dict[str, Any]:
     try:
         booking = es.book_slot(db, index_cache(request), user, slot_id, booking_rules(settings))
     except DomainError as exc:
@@ -114,9 +110,9 @@ def events_api_book(slot_id: Id, request: Request, db: DbSession, settings: Sett
 
 @router.post("/api/events/bookings/{booking_id}/cancel", name="events_api_booking_cancel")
 def events_api_booking_cancel(
-    booking_id: Id, request: Request, db: DbSession, settings: SettingsDep
+    booking_id: Id, user: CurrentUser, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
-    result = es.cancel_booking(db, require_user(request), booking_id, booking_rules(settings))
+    result = es.cancel_booking(db, user, booking_id, booking_rules(settings))
     return {
         **es.booking_public(result.booking, db),
         "promoted_booking_id": result.promoted.id if result.promoted else None,

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, WebSocket
 from fastapi.responses import Response
 
-from server.accounts.access import current_user, require_user
+from server.accounts.access import CurrentUser, current_user
 from server.careers.views import html_errors, page
 from server.core.audit import audit_request
 from server.core.db import utcnow
@@ -34,8 +34,7 @@ ws_router = APIRouter()
 
 
 @router.post("/api/events/booths/{booth_id}/room-token", name="events_api_booth_room_token")
-def events_api_booth_room_token(booth_id: Id, request: Request, db: DbSession, settings: SettingsDep) -> dict[str, Any]:
-    user = require_user(request)
+def events_api_booth_room_token(booth_id: Id, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep) -> dict[str, Any]:
     grant = room_grant(db, settings.secret_key, BOOTH_ROOM, booth_id, user)
     if grant["role"] == "guest":
         day.mark_shown(db, user, booth_id)  # entering the booth's room is showing up
@@ -51,8 +50,7 @@ async def ws_event_booth_room(websocket: WebSocket, booth_id: Id) -> None:
 
 @router.get("/events/booths/{booth_id}/room", name="events_booth_room_page")
 @html_errors
-def events_booth_room_page(booth_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def events_booth_room_page(booth_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     booth = db.get(EventBooth, booth_id)
     if booth is None:
         raise NotFound("event_booth_not_found")
@@ -102,33 +100,33 @@ def events_booth_room_page(booth_id: Id, request: Request, db: DbSession) -> Res
 
 
 @router.get("/api/events/booths/{booth_id}/queue", name="events_api_booth_queue")
-def events_api_booth_queue(booth_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    booth, items = day.host_queue(db, require_user(request), booth_id)
+def events_api_booth_queue(booth_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    booth, items = day.host_queue(db, user, booth_id)
     return {"booth_id": booth.id, "queue": day.queue_public(items)}
 
 
 @router.get("/api/events/booths/{booth_id}/my-turn", name="events_api_booth_my_turn")
-def events_api_booth_my_turn(booth_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
+def events_api_booth_my_turn(booth_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     now = utcnow()
-    return day.my_turn_public(day.my_turn(db, require_user(request), booth_id, now), now)
+    return day.my_turn_public(day.my_turn(db, user, booth_id, now), now)
 
 
 @router.post("/api/events/bookings/{booking_id}/outcome", name="events_api_booking_outcome")
-def events_api_booking_outcome(booking_id: Id, request: Request, db: DbSession, data: day.OutcomeIn) -> dict[str, Any]:
-    row = day.record_outcome(db, require_user(request), booking_id, data)
+def events_api_booking_outcome(booking_id: Id, user: CurrentUser, db: DbSession, data: day.OutcomeIn) -> dict[str, Any]:
+    row = day.record_outcome(db, user, booking_id, data)
     return {"booking_id": booking_id, "held": row.held_at is not None, "no_show": row.no_show_at is not None,
             "result": row.result}
 
 
 @router.post("/api/events/bookings/{booking_id}/result", name="events_api_booking_result")
-def events_api_booking_result(booking_id: Id, request: Request, db: DbSession, data: day.ResultIn) -> dict[str, Any]:
-    row = day.record_result(db, require_user(request), booking_id, data)
+def events_api_booking_result(booking_id: Id, user: CurrentUser, db: DbSession, data: day.ResultIn) -> dict[str, Any]:
+    row = day.record_result(db, user, booking_id, data)
     return {"booking_id": booking_id, "result": row.result}
 
 
 @router.post("/api/events/booths/{booth_id}/delay", name="events_api_booth_delay")
-def events_api_booth_delay(booth_id: Id, request: Request, db: DbSession, data: day.DelayIn) -> dict[str, Any]:
-    moved = day.run_late(db, require_user(request), booth_id, data)
+def events_api_booth_delay(booth_id: Id, user: CurrentUser, db: DbSession, data: day.DelayIn) -> dict[str, Any]:
+    moved = day.run_late(db, user, booth_id, data)
     return {"moved": [{"id": s.id, "starts_at": s.starts_at.isoformat(), "delay_min": s.delay_min} for s in moved]}
 
 
@@ -136,7 +134,7 @@ def events_api_booth_delay(booth_id: Id, request: Request, db: DbSession, data: 
 
 
 @router.post("/api/events/{event_id}/follow-up", name="events_api_follow_up")
-def events_api_follow_up(event_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    sent = day.follow_up(db, require_user(request), event_id)
+def events_api_follow_up(event_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    sent = day.follow_up(db, user, event_id)
     return {"no_show": sent.no_show, "no_result": sent.no_result}
 

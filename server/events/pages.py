@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser
 from server.careers.views import html_errors, page
 from server.core.deps import DbSession, SettingsDep
 from server.core.limits import Id
@@ -27,8 +27,7 @@ def _choices() -> dict[str, Any]:
 
 @router.get("/events", name="events_list_page")
 @html_errors
-def events_list_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def events_list_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     booths = es.employer_booths(db, user) if user.role is Role.EMPLOYER else []
     return page(request, "events_list.html", {
         "events": es.visible_events(db, user), "staff": es.is_staff(user), "my_booths": booths,
@@ -43,8 +42,7 @@ def events_new_page(request: Request) -> Response:
 
 @router.get("/events/{event_id}", name="events_event_page")
 @html_errors
-def events_event_page(event_id: Id, request: Request, db: DbSession, settings: SettingsDep) -> Response:
-    user = require_user(request)
+def events_event_page(event_id: Id, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep) -> Response:
     event = es.visible_event(db, user, event_id)
     seeker = user.role is Role.SEEKER
     booths = es.booth_views(db, event, user)
@@ -65,8 +63,7 @@ def events_event_page(event_id: Id, request: Request, db: DbSession, settings: S
 
 @router.get("/events/{event_id}/edit", name="events_edit_page")
 @html_errors
-def events_edit_page(event_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def events_edit_page(event_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     event = es.visible_event(db, user, event_id)
     total, by_booth = es.event_figures(db, event.id)
     day_total, booth_day = day.day_figures(db, event.id)
@@ -81,8 +78,7 @@ def events_edit_page(event_id: Id, request: Request, db: DbSession) -> Response:
 
 @router.get("/events/booths/{booth_id}", name="events_booth_page")
 @html_errors
-def events_booth_page(booth_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def events_booth_page(booth_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     booth = es.booth_for(db, user, booth_id)
     event = es.visible_event(db, user, booth.event_id)
     view = es.booth_views(db, event, user, only_booth=booth.id)[0]

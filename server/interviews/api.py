@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from server.accounts.access import current_user, require_user
+from server.accounts.access import CurrentUser, current_user
 from server.answers.consent import grant_consent, has_consent
 from server.answers.live import serve_answer_socket
 from server.answers.placement import oneway_room, socket_owner
@@ -191,8 +191,7 @@ def review_public(db: Any, invitation: InterviewInvitation, reviewer: User) -> d
 
 
 @router.get("/consent", name="interviews_consent_status")
-def interviews_consent_status(request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def interviews_consent_status(user: CurrentUser, db: DbSession) -> dict[str, Any]:
     return {
         "version": service.CONSENT.version,
         "granted": has_consent(db, user, service.CONSENT),
@@ -201,8 +200,8 @@ def interviews_consent_status(request: Request, db: DbSession) -> dict[str, Any]
 
 
 @router.post("/consent", name="interviews_consent_grant", status_code=201)
-def interviews_consent_grant(data: ConsentIn, request: Request, db: DbSession) -> dict[str, Any]:
-    consent = grant_consent(db, require_user(request), service.CONSENT, data.version, request.state.locale)
+def interviews_consent_grant(data: ConsentIn, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    consent = grant_consent(db, user, service.CONSENT, data.version, request.state.locale)
     audit_request(db, request, "consent_given", purpose=consent.purpose, version=consent.version)
     return {"version": consent.version, "granted_at": consent.granted_at.isoformat()}
 
@@ -211,8 +210,8 @@ def interviews_consent_grant(data: ConsentIn, request: Request, db: DbSession) -
 
 
 @router.get("/sets", name="interviews_sets_list")
-def interviews_sets_list(request: Request, db: DbSession) -> list[dict[str, Any]]:
-    company_id = service.employer_company_id(require_user(request))
+def interviews_sets_list(user: CurrentUser, db: DbSession) -> list[dict[str, Any]]:
+    company_id = service.employer_company_id(user)
     sets = db.scalars(
         select(InterviewQuestionSet)
         .where(InterviewQuestionSet.company_id == company_id)
@@ -222,13 +221,13 @@ def interviews_sets_list(request: Request, db: DbSession) -> list[dict[str, Any]
 
 
 @router.post("/sets", name="interviews_set_create", status_code=201)
-def interviews_set_create(data: service.QuestionSetCreate, request: Request, db: DbSession) -> dict[str, Any]:
-    return question_set_public(service.create_question_set(db, require_user(request), data))
+def interviews_set_create(data: service.QuestionSetCreate, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    return question_set_public(service.create_question_set(db, user, data))
 
 
 @router.get("/sets/{set_id}", name="interviews_set_get")
-def interviews_set_get(set_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    return question_set_public(service.company_question_set(db, require_user(request), set_id))
+def interviews_set_get(set_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    return question_set_public(service.company_question_set(db, user, set_id))
 
 
 # ------------------------------------------------------------------ intro videos
@@ -236,11 +235,10 @@ def interviews_set_get(set_id: Id, request: Request, db: DbSession) -> dict[str,
 
 @router.put("/sets/{set_id}/intro-video", name="interviews_set_intro_upload")
 async def interviews_set_intro_upload(
-    set_id: Id, request: Request, db: DbSession, settings: SettingsDep, storage: StorageDep
+    set_id: Id, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep, storage: StorageDep
 ) -> dict[str, Any]:
     """Attach or replace the set's intro video. The body is the video file itself
     (`Content-Type: video/*`), streamed to disk; see `server/interviews/intro_video.py`."""
-    user = require_user(request)
     question_set = await run_in_threadpool(service.company_question_set, db, user, set_id)
     content_type = request.headers.get("content-type", "").lower()
     if not content_type.startswith(intro_video.ACCEPTED_CONTENT_TYPES):
@@ -302,9 +300,8 @@ def _switch_intro_video(
 
 @router.delete("/sets/{set_id}/intro-video", name="interviews_set_intro_delete")
 def interviews_set_intro_delete(
-    set_id: Id, request: Request, db: DbSession, storage: StorageDep
+    set_id: Id, request: Request, user: CurrentUser, db: DbSession, storage: StorageDep
 ) -> dict[str, Any]:
-    user = require_user(request)
     question_set = service.company_question_set(db, user, set_id)
     old = question_set.intro_video_path
     if old is not None:
@@ -317,9 +314,9 @@ def interviews_set_intro_delete(
 
 @router.get("/sets/{set_id}/intro-video", name="interviews_set_intro_video")
 def interviews_set_intro_video(
-    set_id: Id, request: Request, db: DbSession, storage: StorageDep
+    set_id: Id, user: CurrentUser, db: DbSession, storage: StorageDep
 ) -> StoredFileResponse:
-    question_set = service.viewable_question_set(db, require_user(request), set_id)
+    question_set = service.viewable_question_set(db, user, set_id)
     stored = question_set.intro_video_path
     media_type = intro_video.MEDIA_TYPES.get(Path(stored or "").suffix, "application/octet-stream")
     return private_file(storage, stored, media_type=media_type, not_found="intro_video_not_found")
@@ -329,14 +326,13 @@ def interviews_set_intro_video(
 
 
 @router.get("/rubric", name="interviews_rubric_get")
-def interviews_rubric_get(request: Request, db: DbSession) -> dict[str, Any]:
-    company_id = service.employer_company_id(require_user(request))
+def interviews_rubric_get(request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    company_id = service.employer_company_id(user)
     return service.rubric_public(db, company_id, request.state.locale)
 
 
 @router.put("/rubric", name="interviews_rubric_put")
-def interviews_rubric_put(data: service.RubricIn, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def interviews_rubric_put(data: service.RubricIn, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     before, after = service.save_company_rubric(db, user, data)
     if before != after:
         record_audit(
@@ -356,9 +352,8 @@ def interviews_rubric_put(data: service.RubricIn, request: Request, db: DbSessio
 
 @router.post("/invitations", name="interviews_invitation_create", status_code=201)
 def interviews_invitation_create(
-    data: service.InvitationCreate, request: Request, db: DbSession, settings: SettingsDep
+    data: service.InvitationCreate, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
-    user = require_user(request)
     invitation = service.create_invitation(db, user, data, base_url=settings.base_url)
     audit_request(db, request, "interview_invited", invitation_id=invitation.id, seeker_id=invitation.seeker_id,
                   kind=invitation.kind)
@@ -366,8 +361,7 @@ def interviews_invitation_create(
 
 
 @router.get("/invitations", name="interviews_invitation_list")
-def interviews_invitation_list(request: Request, db: DbSession) -> list[dict[str, Any]]:
-    user = require_user(request)
+def interviews_invitation_list(user: CurrentUser, db: DbSession) -> list[dict[str, Any]]:
     rows = (
         service.company_invitations(db, user) if user.role is Role.EMPLOYER else service.seeker_invitations(db, user)
     )
@@ -375,16 +369,14 @@ def interviews_invitation_list(request: Request, db: DbSession) -> list[dict[str
 
 
 @router.get("/invitations/{invitation_id}", name="interviews_invitation_get")
-def interviews_invitation_get(invitation_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def interviews_invitation_get(invitation_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     return invitation_public(db, service.visible_invitation(db, user, invitation_id), user)
 
 
 @router.post("/invitations/{invitation_id}/respond", name="interviews_invitation_respond")
 def interviews_invitation_respond(
-    invitation_id: Id, data: service.SeekerResponse, request: Request, db: DbSession
+    invitation_id: Id, data: service.SeekerResponse, user: CurrentUser, db: DbSession
 ) -> dict[str, Any]:
-    user = require_user(request)
     invitation = service.seeker_invitation(db, user, invitation_id)
     service.respond_as_seeker(db, user, invitation, data)
     return invitation_public(db, invitation, user)
@@ -392,9 +384,8 @@ def interviews_invitation_respond(
 
 @router.post("/invitations/{invitation_id}/status", name="interviews_invitation_status")
 def interviews_invitation_status(
-    invitation_id: Id, data: service.EmployerStatusChange, request: Request, db: DbSession, settings: SettingsDep
+    invitation_id: Id, data: service.EmployerStatusChange, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
-    user = require_user(request)
     invitation = service.company_invitation(db, user, invitation_id)
     service.change_as_employer(db, user, invitation, data, base_url=settings.base_url)
     record_audit(
@@ -405,8 +396,7 @@ def interviews_invitation_status(
 
 
 @router.post("/invitations/{invitation_id}/submit", name="interviews_invitation_submit")
-def interviews_invitation_submit(invitation_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def interviews_invitation_submit(invitation_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     invitation = service.seeker_invitation(db, user, invitation_id)
     service.submit_answers(db, user, invitation)
     return invitation_public(db, invitation, user)
@@ -414,9 +404,8 @@ def interviews_invitation_submit(invitation_id: Id, request: Request, db: DbSess
 
 @router.get("/invitations/{invitation_id}/calendar.ics", name="interviews_invitation_ics")
 def interviews_invitation_ics(
-    invitation_id: Id, request: Request, db: DbSession, settings: SettingsDep
+    invitation_id: Id, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep
 ) -> Response:
-    user = require_user(request)
     invitation = service.visible_invitation(db, user, invitation_id)
     base = settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
     # The UID's host is the deployment's, as in the invitation email, so both reach one calendar entry.
@@ -430,16 +419,14 @@ def interviews_invitation_ics(
 
 
 @router.get("/invitations/{invitation_id}/review", name="interviews_invitation_review")
-def interviews_invitation_review(invitation_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def interviews_invitation_review(invitation_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     invitation = service.company_invitation(db, user, invitation_id)
     audit_request(db, request, "interview_answers_viewed", invitation_id=invitation.id, seeker_id=invitation.seeker_id)
     return review_public(db, invitation, user)
 
 
 @router.get("/invitations/{invitation_id}/scorecard", name="interviews_scorecard_get")
-def interviews_scorecard_get(invitation_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def interviews_scorecard_get(invitation_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     invitation = service.company_invitation(db, user, invitation_id)
     mine = next((c for c in service.scorecards(db, invitation.id) if c.reviewer_id == user.id), None)
     criteria = service.company_rubric(db, invitation.company_id)
@@ -454,9 +441,8 @@ def interviews_scorecard_get(invitation_id: Id, request: Request, db: DbSession)
 
 @router.put("/invitations/{invitation_id}/scorecard", name="interviews_scorecard_put")
 def interviews_scorecard_put(
-    invitation_id: Id, data: service.ScorecardIn, request: Request, db: DbSession
+    invitation_id: Id, data: service.ScorecardIn, user: CurrentUser, db: DbSession
 ) -> dict[str, Any]:
-    user = require_user(request)
     invitation = service.company_invitation(db, user, invitation_id)
     card = service.save_scorecard(db, user, invitation, data)
     return {"scores": card.scores, "notes": card.notes, "summary": service.scorecard_summary(db, invitation)}
@@ -473,17 +459,15 @@ def _audit_other_persons_answer(db: Any, request: Request, user: User, answer: A
 
 @router.get("/answers/{answer_id}/video", name="interviews_answer_video")
 def interviews_answer_video(
-    answer_id: Id, request: Request, db: DbSession, storage: StorageDep
+    answer_id: Id, request: Request, user: CurrentUser, db: DbSession, storage: StorageDep
 ) -> StoredFileResponse:
-    user = require_user(request)
     answer = service.visible_answer(db, user, answer_id)
     _audit_other_persons_answer(db, request, user, answer, "interview_recording_viewed")
     return private_file(storage, answer.recording_path)
 
 
 @router.get("/answers/{answer_id}/report", name="interviews_answer_report")
-def interviews_answer_report(answer_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def interviews_answer_report(answer_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     answer = service.visible_answer(db, user, answer_id)
     _audit_other_persons_answer(db, request, user, answer, "interview_report_viewed")
     if answer.report is None:
@@ -493,9 +477,8 @@ def interviews_answer_report(answer_id: Id, request: Request, db: DbSession) -> 
 
 @router.put("/answers/{answer_id}/rating", name="interviews_answer_rate")
 def interviews_answer_rate(
-    answer_id: Id, data: service.RatingIn, request: Request, db: DbSession
+    answer_id: Id, data: service.RatingIn, user: CurrentUser, db: DbSession
 ) -> dict[str, Any]:
-    user = require_user(request)
     answer = service.company_answer(db, user, answer_id)
     rating = service.rate_answer(db, user, answer, data)
     return {
@@ -507,26 +490,23 @@ def interviews_answer_rate(
 
 @router.post("/answers/{answer_id}/comments", name="interviews_answer_comment", status_code=201)
 def interviews_answer_comment(
-    answer_id: Id, data: service.CommentIn, request: Request, db: DbSession
+    answer_id: Id, data: service.CommentIn, user: CurrentUser, db: DbSession
 ) -> dict[str, Any]:
-    user = require_user(request)
     comment = service.add_comment(db, user, service.company_answer(db, user, answer_id), data)
     return {"id": comment.id, "at_s": comment.at_s, "text": comment.text, "author": comment.author_name}
 
 
 @router.post("/answers/{answer_id}/explanation", name="interviews_answer_explanation", status_code=201)
 def interviews_answer_explanation(
-    answer_id: Id, data: service.ExplanationIn, request: Request, db: DbSession
+    answer_id: Id, data: service.ExplanationIn, user: CurrentUser, db: DbSession
 ) -> dict[str, Any]:
-    user = require_user(request)
     return _explanation_public(service.request_explanation(db, user, service.seeker_answer(db, user, answer_id), data))
 
 
 @router.post("/explanations/{request_id}/answer", name="interviews_explanation_answer")
 def interviews_explanation_answer(
-    request_id: Id, data: service.ExplanationAnswerIn, request: Request, db: DbSession
+    request_id: Id, data: service.ExplanationAnswerIn, user: CurrentUser, db: DbSession
 ) -> dict[str, Any]:
-    user = require_user(request)
     explanation = get_or_404(db, ExplanationRequest, request_id, "interview_not_found")
     service.company_answer(db, user, explanation.answer_id)  # 404 unless it is this company's
     service.answer_explanation(db, user, explanation, data)
@@ -571,10 +551,10 @@ async def ws_interview_answers(websocket: WebSocket, invitation_id: Id) -> None:
 
 @router.post("/invitations/{invitation_id}/room-token", name="interviews_room_token")
 def interviews_room_token(
-    invitation_id: Id, request: Request, db: DbSession, settings: SettingsDep
+    invitation_id: Id, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
     return room_grant(
-        db, settings.secret_key, INTERVIEW_ROOM, invitation_id, require_user(request), request.app.state.node_registry
+        db, settings.secret_key, INTERVIEW_ROOM, invitation_id, user, request.app.state.node_registry
     )
 
 
@@ -609,8 +589,7 @@ def room_recordings_public(db: Any, invitation: InterviewInvitation) -> list[dic
 
 
 @router.get("/invitations/{invitation_id}/recordings", name="interviews_room_recordings")
-def interviews_room_recordings(invitation_id: Id, request: Request, db: DbSession) -> list[dict[str, Any]]:
-    user = require_user(request)
+def interviews_room_recordings(invitation_id: Id, request: Request, user: CurrentUser, db: DbSession) -> list[dict[str, Any]]:
     invitation = service.company_invitation(db, user, invitation_id)
     audit_request(db, request, "room_recordings_viewed", invitation_id=invitation.id, seeker_id=invitation.seeker_id)
     return room_recordings_public(db, invitation)
@@ -618,9 +597,8 @@ def interviews_room_recordings(invitation_id: Id, request: Request, db: DbSessio
 
 @router.get("/recordings/{recording_id}/video", name="interviews_room_recording_video")
 def interviews_room_recording_video(
-    recording_id: Id, request: Request, db: DbSession, storage: StorageDep
+    recording_id: Id, request: Request, user: CurrentUser, db: DbSession, storage: StorageDep
 ) -> StoredFileResponse:
-    user = require_user(request)
     row = get_or_404(db, RoomRecording, recording_id, "recording_not_found")
     invitation = service.company_invitation(db, user, row.invitation_id)  # 404 unless it is this company's
     audit_request(db, request, "room_recording_viewed", recording_id=row.id, invitation_id=invitation.id,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser
 from server.answers.consent import has_consent
 from server.answers.placement import answer_socket, oneway_room
 from server.core.audit import audit_request
@@ -41,8 +41,7 @@ def _translator(request: Request) -> Any:
 
 
 @router.get("/interviews", name="interviews_home_page")
-def interviews_home_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def interviews_home_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     # (the intro-video form refuses a file over the cap itself, with the server's message)
     messages = js_messages(request.state.locale, "interviews.", "error.intro_video_too_large")
     if user.role is Role.EMPLOYER:
@@ -75,8 +74,7 @@ def interviews_home_page(request: Request, db: DbSession) -> Response:
 
 
 @router.get("/interviews/{invitation_id}", name="interviews_detail_page")
-def interviews_detail_page(invitation_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def interviews_detail_page(invitation_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     invitation = service.visible_invitation(db, user, invitation_id)
     t = _translator(request)
     messages = js_messages(request.state.locale, "interviews.")
@@ -135,8 +133,7 @@ def interviews_detail_page(invitation_id: Id, request: Request, db: DbSession) -
 
 
 @router.get("/interviews/{invitation_id}/answer", name="interviews_answer_page")
-def interviews_answer_page(invitation_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def interviews_answer_page(invitation_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     invitation = service.seeker_invitation(db, user, invitation_id)
     problem = service.can_answer(invitation)
     if problem:
@@ -180,8 +177,7 @@ def interviews_answer_page(invitation_id: Id, request: Request, db: DbSession) -
 
 
 @router.get("/interviews/{invitation_id}/room", name="interviews_room_page")
-def interviews_room_page(invitation_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def interviews_room_page(invitation_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     invitation = service.visible_invitation(db, user, invitation_id)
     if invitation.kind != "live":
         raise Conflict("not_a_live_interview")

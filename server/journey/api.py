@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, WebSocket
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.accounts.access import current_user, require_user
+from server.accounts.access import CurrentUser, current_user
 from server.core.audit import audit_request
 from server.core.deps import DbSession, SettingsDep, commit_before_response
 from server.core.errors import NotFound
@@ -40,25 +40,25 @@ def _result_public(row: Any) -> dict[str, Any]:
 
 
 @router.post("/api/journey/diagnosis", name="journey_api_diagnosis_submit", status_code=201)
-def journey_api_diagnosis_submit(request: Request, db: DbSession, data: js.AnswersIn) -> dict[str, Any]:
-    return _result_public(js.submit_diagnosis(db, require_user(request), data))
+def journey_api_diagnosis_submit(user: CurrentUser, db: DbSession, data: js.AnswersIn) -> dict[str, Any]:
+    return _result_public(js.submit_diagnosis(db, user, data))
 
 
 @router.post("/api/journey/aptitude", name="journey_api_aptitude_submit", status_code=201)
-def journey_api_aptitude_submit(request: Request, db: DbSession, data: js.AnswersIn) -> dict[str, Any]:
-    return _result_public(js.submit_aptitude(db, require_user(request), data))
+def journey_api_aptitude_submit(user: CurrentUser, db: DbSession, data: js.AnswersIn) -> dict[str, Any]:
+    return _result_public(js.submit_aptitude(db, user, data))
 
 
 @router.post("/api/journey/stress", name="journey_api_stress_submit", status_code=201)
-def journey_api_stress_submit(request: Request, db: DbSession, data: js.AnswersIn) -> dict[str, Any]:
-    return _result_public(js.submit_stress(db, require_user(request), data))
+def journey_api_stress_submit(user: CurrentUser, db: DbSession, data: js.AnswersIn) -> dict[str, Any]:
+    return _result_public(js.submit_stress(db, user, data))
 
 
 @router.get("/api/journey/results/{kind}", name="journey_api_latest_result")
-def journey_api_latest_result(kind: str, request: Request, db: DbSession) -> dict[str, Any]:
+def journey_api_latest_result(kind: str, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     if kind not in ("diagnosis", "aptitude", "stress"):
         raise NotFound("result_not_found")
-    row = js.latest_result(db, require_user(request).id, kind)
+    row = js.latest_result(db, user.id, kind)
     if row is None:
         raise NotFound("result_not_found")
     return _result_public(row)
@@ -88,13 +88,12 @@ def _letter_public(db: Session, letter: CoverLetter) -> dict[str, Any]:
 
 
 @router.post("/api/journey/cover-letters", name="journey_api_letter_create", status_code=201)
-def journey_api_letter_create(request: Request, db: DbSession, data: js.CoverLetterIn) -> dict[str, Any]:
-    return _letter_public(db, js.create_cover_letter(db, require_user(request), data))
+def journey_api_letter_create(user: CurrentUser, db: DbSession, data: js.CoverLetterIn) -> dict[str, Any]:
+    return _letter_public(db, js.create_cover_letter(db, user, data))
 
 
 @router.get("/api/journey/cover-letters/{letter_id}", name="journey_api_letter_get")
-def journey_api_letter_get(letter_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def journey_api_letter_get(letter_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     letter = js.visible_letter(db, user, letter_id)
     if letter.seeker_id != user.id:
         audit_request(db, request, "cover_letter_viewed", letter_id=letter.id, seeker_id=letter.seeker_id)
@@ -105,9 +104,8 @@ def journey_api_letter_get(letter_id: Id, request: Request, db: DbSession) -> di
     "/api/journey/cover-letters/{letter_id}/versions", name="journey_api_letter_version", status_code=201
 )
 def journey_api_letter_version(
-    letter_id: Id, request: Request, db: DbSession, data: js.CoverLetterVersionIn
+    letter_id: Id, user: CurrentUser, db: DbSession, data: js.CoverLetterVersionIn
 ) -> dict[str, Any]:
-    user = require_user(request)
     js.add_letter_version(db, user, letter_id, data)
     return _letter_public(db, js.visible_letter(db, user, letter_id))
 
@@ -133,26 +131,25 @@ def journey_api_slots(db: DbSession) -> dict[str, Any]:
 
 
 @router.post("/api/journey/slots", name="journey_api_slot_publish", status_code=201)
-def journey_api_slot_publish(request: Request, db: DbSession, data: js.SlotIn) -> dict[str, Any]:
-    user = require_user(request)
+def journey_api_slot_publish(user: CurrentUser, db: DbSession, data: js.SlotIn) -> dict[str, Any]:
     return _slot_public(js.publish_slot(db, user, data), user)
 
 
 @router.post("/api/journey/slots/{slot_id}/book", name="journey_api_slot_book")
 def journey_api_slot_book(
-    slot_id: Id, request: Request, db: DbSession, data: js.BookIn, settings: SettingsDep
+    slot_id: Id, user: CurrentUser, db: DbSession, data: js.BookIn, settings: SettingsDep
 ) -> dict[str, Any]:
-    return _slot_public(js.book_slot(db, require_user(request), slot_id, data, base_url=settings.base_url))
+    return _slot_public(js.book_slot(db, user, slot_id, data, base_url=settings.base_url))
 
 
 @router.post("/api/journey/slots/{slot_id}/cancel", name="journey_api_slot_cancel")
-def journey_api_slot_cancel(slot_id: Id, request: Request, db: DbSession, settings: SettingsDep) -> dict[str, Any]:
-    return _slot_public(js.cancel_booking(db, require_user(request), slot_id, base_url=settings.base_url))
+def journey_api_slot_cancel(slot_id: Id, user: CurrentUser, db: DbSession, settings: SettingsDep) -> dict[str, Any]:
+    return _slot_public(js.cancel_booking(db, user, slot_id, base_url=settings.base_url))
 
 
 @router.post("/api/journey/slots/{slot_id}/held", name="journey_api_slot_held")
-def journey_api_slot_held(slot_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    return _slot_public(js.mark_slot_held(db, require_user(request), slot_id))
+def journey_api_slot_held(slot_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    return _slot_public(js.mark_slot_held(db, user, slot_id))
 
 
 # --------------------------------------------------------------------------- live rooms
@@ -162,19 +159,19 @@ def journey_api_slot_held(slot_id: Id, request: Request, db: DbSession) -> dict[
 
 @router.post("/api/journey/slots/{slot_id}/room-token", name="journey_api_counselling_room_token")
 def journey_api_counselling_room_token(
-    slot_id: Id, request: Request, db: DbSession, settings: SettingsDep
+    slot_id: Id, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
     return room_grant(
-        db, settings.secret_key, COUNSELLING_ROOM, slot_id, require_user(request), request.app.state.node_registry
+        db, settings.secret_key, COUNSELLING_ROOM, slot_id, user, request.app.state.node_registry
     )
 
 
 @router.post("/api/journey/mentoring/{request_id}/room-token", name="journey_api_mentoring_room_token")
 def journey_api_mentoring_room_token(
-    request_id: Id, request: Request, db: DbSession, settings: SettingsDep
+    request_id: Id, request: Request, user: CurrentUser, db: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
     return room_grant(
-        db, settings.secret_key, MENTORING_ROOM, request_id, require_user(request), request.app.state.node_registry
+        db, settings.secret_key, MENTORING_ROOM, request_id, user, request.app.state.node_registry
     )
 
 
@@ -192,14 +189,14 @@ async def ws_mentoring_room(websocket: WebSocket, request_id: Id) -> None:
 
 
 @router.put("/api/journey/mentor-profile", name="journey_api_mentor_profile")
-def journey_api_mentor_profile(request: Request, db: DbSession, data: js.MentorProfileIn) -> dict[str, Any]:
-    profile = js.save_mentor_profile(db, require_user(request), data)
+def journey_api_mentor_profile(user: CurrentUser, db: DbSession, data: js.MentorProfileIn) -> dict[str, Any]:
+    profile = js.save_mentor_profile(db, user, data)
     return {"user_id": profile.user_id, "fields": profile.fields, "region": profile.region,
             "accepting": profile.accepting, "max_mentees": profile.max_mentees}  # fmt: skip
 
 
 @router.get("/api/journey/mentors", name="journey_api_mentors")
-def journey_api_mentors(request: Request, db: DbSession) -> dict[str, Any]:
+def journey_api_mentors(request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     en = _locale(request) == "en"
     return {
         "mentors": [
@@ -212,20 +209,20 @@ def journey_api_mentors(request: Request, db: DbSession) -> dict[str, Any]:
                 "job_title": p.job_title,
                 "employer_name": p.employer_name,
             }
-            for m, p, u in js.recommended_mentors(db, require_user(request))
+            for m, p, u in js.recommended_mentors(db, user)
         ]
     }
 
 
 @router.post("/api/journey/mentor-requests", name="journey_api_mentor_request", status_code=201)
-def journey_api_mentor_request(request: Request, db: DbSession, data: js.MentorRequestIn) -> dict[str, Any]:
-    req = js.request_mentor(db, require_user(request), data)
+def journey_api_mentor_request(user: CurrentUser, db: DbSession, data: js.MentorRequestIn) -> dict[str, Any]:
+    req = js.request_mentor(db, user, data)
     return {"id": req.id, "mentor_id": req.mentor_id, "status": req.status, "score": req.match_score}
 
 
 @router.get("/api/journey/mentor-requests/{request_id}", name="journey_api_mentor_thread")
-def journey_api_mentor_thread(request_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    req = js.visible_request(db, require_user(request), request_id)
+def journey_api_mentor_thread(request_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    req = js.visible_request(db, user, request_id)
     return {
         "id": req.id,
         "status": req.status,
@@ -240,17 +237,17 @@ def journey_api_mentor_thread(request_id: Id, request: Request, db: DbSession) -
     "/api/journey/mentor-requests/{request_id}/messages", name="journey_api_mentor_message", status_code=201
 )
 def journey_api_mentor_message(
-    request_id: Id, request: Request, db: DbSession, data: js.MessageIn
+    request_id: Id, user: CurrentUser, db: DbSession, data: js.MessageIn
 ) -> dict[str, Any]:
-    message = js.post_message(db, require_user(request), request_id, data)
+    message = js.post_message(db, user, request_id, data)
     return {"id": message.id, "body": message.body}
 
 
 @router.post("/api/journey/mentor-requests/{request_id}/status", name="journey_api_mentor_status")
 def journey_api_mentor_status(
-    request_id: Id, request: Request, db: DbSession, data: js.MentorStatusIn
+    request_id: Id, user: CurrentUser, db: DbSession, data: js.MentorStatusIn
 ) -> dict[str, Any]:
-    req = js.set_request_status(db, require_user(request), request_id, data)
+    req = js.set_request_status(db, user, request_id, data)
     return {"id": req.id, "status": req.status}
 
 
@@ -280,20 +277,20 @@ def _hire_public(db: Session, hire: Any) -> dict[str, Any]:
 
 
 @router.post("/api/journey/hires", name="journey_api_hire_create", status_code=201)
-def journey_api_hire_create(request: Request, db: DbSession, data: js.HireIn) -> dict[str, Any]:
-    return _hire_public(db, js.record_hire(db, require_user(request), data))
+def journey_api_hire_create(user: CurrentUser, db: DbSession, data: js.HireIn) -> dict[str, Any]:
+    return _hire_public(db, js.record_hire(db, user, data))
 
 
 @router.post("/api/journey/hires/{hire_id}/left", name="journey_api_hire_left")
-def journey_api_hire_left(hire_id: Id, request: Request, db: DbSession, data: js.LeftIn) -> dict[str, Any]:
-    return _hire_public(db, js.record_left(db, require_user(request), hire_id, data))
+def journey_api_hire_left(hire_id: Id, user: CurrentUser, db: DbSession, data: js.LeftIn) -> dict[str, Any]:
+    return _hire_public(db, js.record_left(db, user, hire_id, data))
 
 
 @router.post("/api/journey/checkins/{checkin_id}", name="journey_api_checkin_answer")
 def journey_api_checkin_answer(
-    checkin_id: Id, request: Request, db: DbSession, data: js.AnswersIn
+    checkin_id: Id, user: CurrentUser, db: DbSession, data: js.AnswersIn
 ) -> dict[str, Any]:
-    c = js.answer_checkin(db, require_user(request), checkin_id, data)
+    c = js.answer_checkin(db, user, checkin_id, data)
     return {"id": c.id, "risk_level": c.risk_level, "flagged": c.flagged, "reasons": c.reasons}
 
 
@@ -301,13 +298,12 @@ def journey_api_checkin_answer(
 
 
 @router.get("/api/journey", name="journey_api_mine")
-def journey_api_mine(request: Request, db: DbSession) -> dict[str, Any]:
-    return js.journey_public(js.seeker_journey(db, require_user(request).id), _locale(request))
+def journey_api_mine(request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    return js.journey_public(js.seeker_journey(db, user.id), _locale(request))
 
 
 @router.get("/api/journey/seekers", name="journey_api_assigned_seekers")
-def journey_api_assigned_seekers(request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def journey_api_assigned_seekers(request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     seekers: list[tuple[User, ConsultantAssignment | None]]
     if user.role is Role.ADMIN:
         seekers = [
@@ -331,8 +327,8 @@ def journey_api_assigned_seekers(request: Request, db: DbSession) -> dict[str, A
 
 
 @router.get("/api/journey/seekers/{seeker_id}", name="journey_api_seeker")
-def journey_api_seeker(seeker_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    seeker = js.visible_seeker(db, require_user(request), seeker_id)
+def journey_api_seeker(seeker_id: Id, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    seeker = js.visible_seeker(db, user, seeker_id)
     audit_request(db, request, "journey_viewed", seeker_id=seeker.id)
     return {
         "id": seeker.id,
@@ -352,8 +348,8 @@ def journey_api_seeker(seeker_id: Id, request: Request, db: DbSession) -> dict[s
 
 
 @router.post("/api/journey/seekers/{seeker_id}/notes", name="journey_api_note_add", status_code=201)
-def journey_api_note_add(seeker_id: Id, request: Request, db: DbSession, data: js.NoteIn) -> dict[str, Any]:
-    note = js.add_note(db, require_user(request), seeker_id, data)
+def journey_api_note_add(seeker_id: Id, user: CurrentUser, db: DbSession, data: js.NoteIn) -> dict[str, Any]:
+    note = js.add_note(db, user, seeker_id, data)
     return {"id": note.id, "body": note.body}
 
 

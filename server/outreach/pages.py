@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser
 from server.careers.views import html_errors, page
 from server.core.deps import DbSession
 from server.core.errors import AppError
@@ -23,8 +23,7 @@ router = APIRouter()
 
 @router.get("/outreach", name="outreach_list_page")
 @html_errors
-def outreach_list_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def outreach_list_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     return page(request, "outreach_list.html", {
         "programmes": os_.visible_programmes(db, user), "groups": TARGET_GROUPS, "today": os_.today_kst(),
     })
@@ -32,8 +31,7 @@ def outreach_list_page(request: Request, db: DbSession) -> Response:
 
 @router.get("/outreach/mine", name="outreach_mine_page")
 @html_errors
-def outreach_mine_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def outreach_mine_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     return page(request, "outreach_mine.html", {
         "mine": os_.my_programmes(db, user), "facts": os_.facts_of(db, user.id),
     })
@@ -42,9 +40,8 @@ def outreach_mine_page(request: Request, db: DbSession) -> Response:
 @router.get("/outreach/{programme_id}", name="outreach_programme_page")
 @html_errors
 def outreach_programme_page(
-    programme_id: Id, request: Request, db: DbSession, q: Annotated[str, Query(max_length=100)] = ""
+    programme_id: Id, request: Request, user: CurrentUser, db: DbSession, q: Annotated[str, Query(max_length=100)] = ""
 ) -> Response:
-    user = require_user(request)
     programme = os_.programme_for(db, user, programme_id)
     found, search_error = None, None
     if q.strip():

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from server.accounts.access import current_user, require_user
+from server.accounts.access import CurrentUser, current_user
 from server.answers.consent import grant_consent, has_consent
 from server.answers.live import serve_answer_socket
 from server.answers.placement import practice_room, socket_owner
@@ -95,8 +95,7 @@ def practice_posting_preview(data: PostingQuestionsIn) -> dict[str, Any]:
 
 
 @router.get("/consent", name="practice_consent_status")
-def practice_consent_status(request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def practice_consent_status(user: CurrentUser, db: DbSession) -> dict[str, Any]:
     return {
         "version": CONSENT.version,
         "granted": has_consent(db, user, CONSENT),
@@ -105,22 +104,20 @@ def practice_consent_status(request: Request, db: DbSession) -> dict[str, Any]:
 
 
 @router.post("/consent", name="practice_consent_grant", status_code=201)
-def practice_consent_grant(data: ConsentIn, request: Request, db: DbSession) -> dict[str, Any]:
-    user = require_user(request)
+def practice_consent_grant(data: ConsentIn, request: Request, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     consent = grant_consent(db, user, CONSENT, data.version, request.state.locale)
     audit_request(db, request, "consent_given", purpose=consent.purpose, version=consent.version)
     return {"version": consent.version, "granted_at": consent.granted_at.isoformat()}
 
 
 @router.post("/sessions", name="practice_create", status_code=201)
-def practice_create(data: PracticeSessionCreate, request: Request, db: DbSession) -> dict[str, Any]:
-    session = create_session(db, require_user(request), data)
+def practice_create(data: PracticeSessionCreate, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    session = create_session(db, user, data)
     return session_public(session)
 
 
 @router.get("/sessions", name="practice_list")
-def practice_list(request: Request, db: DbSession) -> list[dict[str, Any]]:
-    user = require_user(request)
+def practice_list(user: CurrentUser, db: DbSession) -> list[dict[str, Any]]:
     sessions = db.scalars(
         select(PracticeSession)
         .where(PracticeSession.seeker_id == user.id)
@@ -130,13 +127,12 @@ def practice_list(request: Request, db: DbSession) -> list[dict[str, Any]]:
 
 
 @router.get("/sessions/{session_id}", name="practice_detail")
-def practice_detail(session_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    return session_public(owned_session(db, require_user(request), session_id))
+def practice_detail(session_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    return session_public(owned_session(db, user, session_id))
 
 
 @router.delete("/sessions/{session_id}", name="practice_delete", status_code=204)
-def practice_delete(session_id: Id, request: Request, db: DbSession, storage: StorageDep) -> Response:
-    user = require_user(request)
+def practice_delete(session_id: Id, request: Request, user: CurrentUser, db: DbSession, storage: StorageDep) -> Response:
     session = owned_session(db, user, session_id)
     delete_session(db, storage, session)
     record_audit(db, "practice_deleted", actor=user, path=request.url.path, session_id=session_id)
@@ -145,17 +141,16 @@ def practice_delete(session_id: Id, request: Request, db: DbSession, storage: St
 
 @router.delete("/answers/{answer_id}", name="practice_answer_delete", status_code=204)
 def practice_answer_delete(
-    answer_id: Id, request: Request, db: DbSession, storage: StorageDep
+    answer_id: Id, request: Request, user: CurrentUser, db: DbSession, storage: StorageDep
 ) -> Response:
-    user = require_user(request)
     delete_answer(db, storage, owned_answer(db, user, answer_id))
     record_audit(db, "practice_answer_deleted", actor=user, path=request.url.path, answer_id=answer_id)
     return Response(status_code=204)
 
 
 @router.get("/answers/{answer_id}/report", name="practice_answer_report")
-def practice_answer_report(answer_id: Id, request: Request, db: DbSession) -> dict[str, Any]:
-    answer = owned_answer(db, require_user(request), answer_id)
+def practice_answer_report(answer_id: Id, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+    answer = owned_answer(db, user, answer_id)
     if answer.report is None:
         raise NotFound("report_not_ready")
     return {"answer": answer_summary(answer), "question": answer.question.text, "report": answer.report}
@@ -163,17 +158,17 @@ def practice_answer_report(answer_id: Id, request: Request, db: DbSession) -> di
 
 @router.get("/answers/{answer_id}/video", name="practice_answer_video")
 def practice_answer_video(
-    answer_id: Id, request: Request, db: DbSession, storage: StorageDep
+    answer_id: Id, user: CurrentUser, db: DbSession, storage: StorageDep
 ) -> StoredFileResponse:
-    answer = owned_answer(db, require_user(request), answer_id)
+    answer = owned_answer(db, user, answer_id)
     return private_file(storage, answer.recording_path)
 
 
 @router.get("/progress", name="practice_progress")
-def practice_progress(request: Request, db: DbSession) -> list[dict[str, Any]]:
+def practice_progress(user: CurrentUser, db: DbSession) -> list[dict[str, Any]]:
     from server.practice.progress import progress_points
 
-    return [p.to_dict() for p in progress_points(db, require_user(request))]
+    return [p.to_dict() for p in progress_points(db, user)]
 
 
 # ------------------------------------------------------------------- signalling

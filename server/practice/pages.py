@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from server.accounts.access import require_user
+from server.accounts.access import CurrentUser, require_user
 from server.answers.consent import has_consent
 from server.answers.placement import answer_socket, practice_room
 from server.core.deps import DbSession
@@ -46,8 +46,7 @@ def _progress_svg(request: Request, db: DbSession) -> Any:
 
 
 @router.get("/practice", name="practice_home_page")
-def practice_home_page(request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def practice_home_page(request: Request, user: CurrentUser, db: DbSession) -> Response:
     sessions = db.scalars(
         select(PracticeSession)
         .where(PracticeSession.seeker_id == user.id)
@@ -76,8 +75,7 @@ def practice_new_page(request: Request) -> Response:
 
 
 @router.get("/practice/{session_id}", name="practice_run_page")
-def practice_run_page(session_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def practice_run_page(session_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     session = owned_session(db, user, session_id)
     locale = request.state.locale
     messages = js_messages(locale, "practice.", "nudge.", "consent.", "signalling.", "devices.")
@@ -102,8 +100,7 @@ def practice_run_page(session_id: Id, request: Request, db: DbSession) -> Respon
 
 
 @router.get("/practice/{session_id}/report", name="practice_report_page")
-def practice_report_page(session_id: Id, request: Request, db: DbSession) -> Response:
-    user = require_user(request)
+def practice_report_page(session_id: Id, request: Request, user: CurrentUser, db: DbSession) -> Response:
     session = owned_session(db, user, session_id)
     t = _translator(request)
     answers = []
