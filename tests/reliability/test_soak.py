@@ -73,12 +73,14 @@ def _idle_usage(process: psutil.Process, threads_at_most: int | None = None) -> 
 
 
 @pytest.mark.xfail(
-    strict=True,
+    # Not strict: since the allocator fix this passes on some runs (1 of 3 on 2026-12-08), and a
+    # strict xfail that passes fails CI, so a strict marker would make the suite flaky. Remove the
+    # marker (the goal) once the fds and the load-dependent RSS below are fixed at their cause.
+    strict=False,
     reason="open (issue 10, Reliability 6; docs/benchmarks.md 'Memory per answer cycle', 2026-12-08): "
     "RSS per cycle fixed (non-main malloc arenas' free tops; fixed glibc thresholds at untact serve start): "
     "a quiet run passed, the next held RSS (+7.2 MB) but failed on fds 26 -> 29 (untact.db opened twice "
-    "more: SQLite pool connections opened after warm-up?). "
-    "Strict: remove when the test passes.",
+    "more: SQLite pool connections opened after warm-up?); a run at load 10-13 grew RSS +32.8 MB.",
 )
 def test_a_hundred_answer_cycles_leave_memory_fds_and_threads_at_baseline(tmp_path: Path) -> None:
     media = answer_media(ANSWER_S + 2)
