@@ -86,3 +86,18 @@ def stop_live_server(server: LiveServer) -> None:
         server.process.wait()
 
 
+
+
+class LiveApi:
+    """A person's JSON API over real HTTP to a live server, with the CSRF header the app's
+    scripts send. `call` asserts success and returns the JSON body."""
+
+    def __init__(self, base: str) -> None:
+        self.client = httpx.Client(base_url=base, timeout=30)
+        self.client.get("/healthz")
+
+    def call(self, method: str, url: str, body: object | None = None) -> dict:
+        token = self.client.cookies.get("untact_csrf") or ""
+        response = self.client.request(method, url, json=body, headers={"X-CSRF-Token": token})
+        assert response.status_code < 300, response.text
+        return response.json() if response.content else {}

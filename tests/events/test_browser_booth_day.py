@@ -13,13 +13,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.careers.conftest import posting_body
 from tests.conftest import login_in_browser, screenshot
-from tests.liveserver import start_live_server, stop_live_server
+from tests.liveserver import LiveApi, start_live_server, stop_live_server
 from tests.room_views import frames_from, shows_test_card
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
@@ -31,20 +30,8 @@ KST = ZoneInfo("Asia/Seoul")
 POLLED = 20_000  # ms: the queue and a seeker's place refresh every 3 s (web/static/js/events_booth_room.js)
 
 
-class Api:
-    def __init__(self, base: str) -> None:
-        self.client = httpx.Client(base_url=base, timeout=30)
-        self.client.get("/healthz")
-
-    def call(self, method: str, url: str, body: object | None = None) -> dict:
-        token = self.client.cookies.get("untact_csrf") or ""
-        response = self.client.request(method, url, json=body, headers={"X-CSRF-Token": token})
-        assert response.status_code < 300, response.text
-        return response.json() if response.content else {}
-
-
-def sign_up(base: str, role: str, email: str, name: str, **extra: str) -> Api:
-    api = Api(base)
+def sign_up(base: str, role: str, email: str, name: str, **extra: str) -> LiveApi:
+    api = LiveApi(base)
     api.call("POST", "/api/auth/signup", {"email": email, "password": PASSWORD, "display_name": name, "role": role, **extra})
     return api
 
@@ -75,7 +62,7 @@ def test_a_meeting_day_booth_runs_back_to_back_interviews_with_a_lobby(tmp_path,
         for email, name in seekers:
             sign_up(base, "seeker", email, name)
 
-        staff = Api(base)
+        staff = LiveApi(base)
         staff.call("POST", "/api/auth/login", {"email": "consultant@demo.untact.kr", "password": "demo-consultant-1234"})
         now = datetime.now(UTC).replace(second=0, microsecond=0)
         event = staff.call("POST", "/api/events", {

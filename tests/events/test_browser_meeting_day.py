@@ -7,31 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-import httpx
 import pytest
 
 from tests.careers.conftest import posting_body
 from tests.conftest import login_in_browser, screenshot
+from tests.liveserver import LiveApi
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "meeting-day-pass-1"
 
 
-class Api:
-    def __init__(self, base: str) -> None:
-        self.client = httpx.Client(base_url=base, timeout=30)
-        self.client.get("/healthz")
-
-    def call(self, method: str, url: str, body: object | None = None) -> dict:
-        token = self.client.cookies.get("untact_csrf") or ""
-        response = self.client.request(method, url, json=body, headers={"X-CSRF-Token": token})
-        assert response.status_code < 300, response.text
-        return response.json() if response.content else {}
-
-
-def sign_up(base: str, role: str, email: str, name: str, **extra: str) -> Api:
-    api = Api(base)
+def sign_up(base: str, role: str, email: str, name: str, **extra: str) -> LiveApi:
+    api = LiveApi(base)
     api.call("POST", "/api/auth/signup",
              {"email": email, "password": PASSWORD, "display_name": name, "role": role, **extra})
     return api

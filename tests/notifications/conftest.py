@@ -103,6 +103,18 @@ def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
     server.stop()
 
 
+def smtp_env(smtp_server: SmtpServer, base_url: str) -> dict[str, str]:
+    """A live server's environment that sends its email to the test SMTP server, with links to
+    `base_url` (start it with `start_live_server(..., smtp_env(smtp_server, base), port=port)`)."""
+    return {
+        "UNTACT_SMTP_HOST": "127.0.0.1",
+        "UNTACT_SMTP_PORT": str(smtp_server.port),
+        "UNTACT_SMTP_FROM": "언택트 <no-reply@untact.test>",
+        "UNTACT_SMTP_STARTTLS": "false",
+        "UNTACT_PUBLIC_BASE_URL": base_url,
+    }
+
+
 @pytest.fixture
 def app_overrides(smtp_server: SmtpServer) -> dict[str, object]:
     """The app sends email to the test SMTP server (no TLS on loopback)."""

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from tests.careers.conftest import posting_body
 from tests.conftest import screenshot
 from tests.liveserver import free_port, start_live_server, stop_live_server
-from tests.notifications.conftest import parts
+from tests.notifications.conftest import parts, smtp_env
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +30,7 @@ def test_an_invitation_email_with_its_calendar_leads_the_seeker_to_the_invitatio
 ) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_live_server(tmp_path / "live", {
-        "UNTACT_SMTP_HOST": "127.0.0.1",
-        "UNTACT_SMTP_PORT": str(smtp_server.port),
-        "UNTACT_SMTP_FROM": "언택트 <no-reply@untact.test>",
-        "UNTACT_SMTP_STARTTLS": "false",
-        "UNTACT_PUBLIC_BASE_URL": base,
-    }, port=port)
+    server = start_live_server(tmp_path / "live", smtp_env(smtp_server, base), port=port)
     try:
         browser = launch_chromium()
         employer = browser.new_context(locale="ko-KR").new_page()  # type: ignore[attr-defined]

@@ -9,31 +9,18 @@ import re
 import uuid
 from html import unescape
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import login_in_browser, screenshot
-from tests.liveserver import free_port, start_live_server, stop_live_server
-from tests.notifications.conftest import parts, smtp_server  # noqa: F401  (fixture)
+from tests.liveserver import LiveApi, free_port, start_live_server, stop_live_server
+from tests.notifications.conftest import parts, smtp_env, smtp_server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PASSWORD = "outreach-pass-12"
-
-
-class Api:
-    def __init__(self, base: str) -> None:
-        self.client = httpx.Client(base_url=base, timeout=30)
-        self.client.get("/healthz")
-
-    def call(self, method: str, url: str, body: object | None = None) -> dict:
-        token = self.client.cookies.get("untact_csrf") or ""
-        response = self.client.request(method, url, json=body, headers={"X-CSRF-Token": token})
-        assert response.status_code < 300, response.text
-        return response.json() if response.content else {}
 
 
 def _fits_width(page, width: int) -> None:
@@ -47,21 +34,15 @@ def test_a_consultant_sends_a_programme_and_the_seeker_sees_it_and_gets_the_emai
 ) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_live_server(tmp_path / "live", {
-        "UNTACT_SMTP_HOST": "127.0.0.1",
-        "UNTACT_SMTP_PORT": str(smtp_server.port),
-        "UNTACT_SMTP_FROM": "언택트 <no-reply@untact.test>",
-        "UNTACT_SMTP_STARTTLS": "false",
-        "UNTACT_PUBLIC_BASE_URL": base,
-    }, port=port)
+    server = start_live_server(tmp_path / "live", smtp_env(smtp_server, base), port=port)
     try:
         tag = uuid.uuid4().hex[:6]
         seeker_email = f"youth-{tag}@example.kr"
-        seeker = Api(base)
+        seeker = LiveApi(base)
         seeker.call("POST", "/api/auth/signup", {"email": seeker_email, "password": PASSWORD,
                                                  "display_name": "윤청년", "role": "seeker"})
         seeker.call("PUT", "/api/outreach/facts", {"birth_year": dt.date.today().year - 25})
-        staff_api = Api(base)
+        staff_api = LiveApi(base)
         staff_api.call("POST", "/api/auth/login", {"email": "consultant@demo.untact.kr", "password": "demo-consultant-1234"})
         start = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
         event_title = f"청년 채용박람회 {tag}"
